@@ -1,0 +1,6 @@
+package dev.relay.engine;
+
+public final class Main {
+    public static void main(String[] args) {
+    }
+}
