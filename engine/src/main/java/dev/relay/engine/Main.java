@@ -1,6 +1,120 @@
 package dev.relay.engine;
 
+import dev.relay.engine.auth.UserCommand;
+import dev.relay.engine.config.ConfigException;
+import dev.relay.engine.config.RelayConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code relay run [--config FILE]} and {@code relay user add|list|remove ...}. Exit codes: 0 ok, 1 runtime
+ * failure, 2 configuration or usage error.
+ */
 public final class Main {
+    static final int EXIT_CONFIG = 2;
+
+    private Main() {
+    }
+
     public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        String command = args.length == 0 ? "run" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        Path configFile;
+        RelayConfig config;
+        try {
+            configFile = configFile(rest);
+            config = RelayConfig.load(configFile, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("relay: " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (IllegalArgumentException e) {
+            System.err.println("relay: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        switch (command) {
+            case "run":
+                return runRelay(config);
+            case "user":
+                return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
+                        System.console());
+            case "help":
+            case "--help":
+            case "-h":
+                usage();
+                return 0;
+            default:
+                System.err.println("relay: unknown command '" + command + "'");
+                usage();
+                return EXIT_CONFIG;
+        }
+    }
+
+    private static int runRelay(RelayConfig config) {
+        RelayServer relay;
+        try {
+            relay = RelayServer.start(config);
+        } catch (ConfigException e) {
+            System.err.println("relay: " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (RuntimeException e) {
+            System.err.println("relay: failed to start: " + e);
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            relay.close();
+            stopped.countDown();
+        }, "relay-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** {@code --config FILE} if given; else {@code relay.yaml} in the working directory if present; else none. */
+    private static @Nullable Path configFile(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") || args[i].equals("-c")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--config needs a file name");
+                }
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith("--config=")) {
+                return Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        Path local = Path.of("relay.yaml");
+        return Files.exists(local) ? local : null;
+    }
+
+    private static String[] withoutConfigOption(String[] args) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") || args[i].equals("-c")) {
+                i++;
+            } else if (!args[i].startsWith("--config=")) {
+                out.add(args[i]);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private static void usage() {
+        System.err.println("""
+                usage: relay run [--config FILE]
+                       relay user add NAME [--priority transactional|bulk] [--config FILE]
+                       relay user list [--config FILE]
+                       relay user remove NAME [--config FILE]
+                """);
     }
 }

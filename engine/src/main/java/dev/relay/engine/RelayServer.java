@@ -1,0 +1,166 @@
+package dev.relay.engine;
+
+import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.auth.UsersFile;
+import dev.relay.engine.config.RelayConfig;
+import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.http.HttpEndpoint;
+import dev.relay.engine.metrics.SmtpMetrics;
+import dev.relay.engine.metrics.SpoolMetrics;
+import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.server.ByteBudget;
+import dev.relay.engine.server.SmtpServer;
+import dev.relay.engine.server.SmtpSettings;
+import dev.relay.engine.tls.TlsMaterial;
+import dev.relay.storage.Database;
+import dev.relay.storage.EmbeddedPostgres;
+import dev.relay.storage.GroupCommitSettings;
+import dev.relay.storage.GroupCommitSpool;
+import dev.relay.storage.Migrations;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.SslContext;
+import io.r2dbc.pool.ConnectionPool;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Wires the relay from its configuration, by constructors, in one place: database (embedded when no URL is
+ * configured), migrations, spool, TLS, AUTH, the SMTP listener and the HTTP endpoint. Closing drains SMTP and
+ * releases everything in reverse order.
+ */
+public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
+    private static final Duration DATABASE_WAIT = Duration.ofSeconds(30);
+
+    private final RelayConfig config;
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private @Nullable SmtpServer smtp;
+    private @Nullable InetSocketAddress smtpAddress;
+    private @Nullable InetSocketAddress httpAddress;
+
+    private RelayServer(RelayConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything or nothing: a failure part-way closes what was started and rethrows. */
+    public static RelayServer start(RelayConfig config) {
+        RelayServer relay = new RelayServer(config);
+        try {
+            relay.startAll();
+            return relay;
+        } catch (RuntimeException | Error e) {
+            relay.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        String url = config.database().url();
+        if (url == null) {
+            EmbeddedPostgres embedded = EmbeddedPostgres.start(config.dataDirectory());
+            resources.push(embedded);
+            url = embedded.r2dbcUrl();
+            log.info("using the embedded PostgreSQL under {}", config.dataDirectory().resolve("postgres"));
+        }
+        ConnectionPool pool = Database.pool(url, config.database().poolSize());
+        resources.push(pool::dispose);
+        Integer version = Migrations.apply(pool)
+                .retryWhen(reactor.util.retry.Retry.fixedDelay(DATABASE_WAIT.toSeconds(), Duration.ofSeconds(1))
+                        .doBeforeRetry(s -> log.warn("database not reachable yet: {}", s.failure().toString())))
+                .block(DATABASE_WAIT.plusSeconds(10));
+        log.info("database schema at version {}", version);
+
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", nodeName());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+        resources.push(gcMetrics);
+
+        GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
+                config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
+        resources.push(spool);
+
+        SmtpConfig smtpConfig = config.smtp();
+        SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
+        Authenticator authenticator = null;
+        if (smtpConfig.auth().usersFile() != null) {
+            Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
+            resources.push(hashing::dispose);
+            authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
+        }
+        ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
+        SmtpServer smtpServer = new SmtpServer(
+                new InetSocketAddress(smtpConfig.listen().host(), smtpConfig.listen().port()),
+                SmtpSettings.from(smtpConfig), new RelayPolicy(smtpConfig.relayNetworks()), spool, authenticator, tls,
+                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors());
+        resources.push(smtpServer);
+        smtp = smtpServer;
+        smtpAddress = smtpServer.start();
+
+        HttpEndpoint http = new HttpEndpoint(
+                new InetSocketAddress(config.http().listen().host(), config.http().listen().port()), registry,
+                () -> Mono.from(pool.create())
+                        .flatMap(c -> Mono.from(c.createStatement("SELECT 1").execute())
+                                .flatMap(r -> Mono.from(r.map((row, meta) -> 1)))
+                                .then(Mono.just(true))
+                                .onErrorReturn(false)
+                                .flatMap(ok -> Mono.from(c.close()).thenReturn(ok)))
+                        .timeout(Duration.ofSeconds(2))
+                        .onErrorReturn(false)
+                        .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
+                                !smtpServer.isListening())));
+        resources.push(http);
+        httpAddress = http.start();
+        log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
+    }
+
+    public InetSocketAddress smtpAddress() {
+        return java.util.Objects.requireNonNull(smtpAddress, "not started");
+    }
+
+    public InetSocketAddress httpAddress() {
+        return java.util.Objects.requireNonNull(httpAddress, "not started");
+    }
+
+    @Override
+    public synchronized void close() {
+        SmtpServer smtpServer = smtp;
+        if (smtpServer != null) {
+            log.info("draining SMTP sessions (up to {})", config.smtp().shutdownGrace());
+            smtpServer.drain(config.smtp().shutdownGrace());
+        }
+        while (!resources.isEmpty()) {
+            AutoCloseable resource = resources.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("while stopping: {}", e.toString());
+            }
+        }
+    }
+
+    private static String nodeName() {
+        String name = System.getenv("HOSTNAME");
+        return name == null || name.isBlank() ? "local" : name;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.relay.engine.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The operator's HTTP listener: {@code /healthz} (the process is alive), {@code /readyz} (it can accept mail now)
+ * and {@code /metrics} (Prometheus text format, or OpenMetrics when the scraper asks for it).
+ */
+public final class HttpEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+    private static final String OPENMETRICS = "application/openmetrics-text";
+
+    private final InetSocketAddress listen;
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<Mono<Readiness>> readiness;
+    private DisposableServer server;
+
+    public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
+            Supplier<Mono<Readiness>> readiness) {
+        this.listen = Objects.requireNonNull(listen, "listen");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.readiness = Objects.requireNonNull(readiness, "readiness");
+    }
+
+    /** What /readyz reports; ready only when every part is. */
+    public record Readiness(boolean database, boolean listening, boolean draining) {
+        boolean ready() {
+            return database && listening && !draining;
+        }
+
+        String json() {
+            return "{\"status\":\"" + (ready() ? "ready" : "not_ready") + "\",\"database\":" + database
+                    + ",\"smtp_listening\":" + listening + ",\"draining\":" + draining + "}\n";
+        }
+    }
+
+    public InetSocketAddress start() {
+        server = HttpServer.create()
+                .bindAddress(() -> listen)
+                .route(routes -> routes
+                        .get("/healthz", (request, response) -> json(response, HttpResponseStatus.OK,
+                                "{\"status\":\"up\"}\n"))
+                        .get("/readyz", (request, response) -> readiness.get()
+                                .timeout(Duration.ofSeconds(3))
+                                .onErrorReturn(new Readiness(false, false, false))
+                                .flatMap(r -> json(response,
+                                        r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                        r.json()).then()))
+                        .get("/metrics", this::metrics))
+                .bindNow();
+        InetSocketAddress bound = (InetSocketAddress) server.address();
+        log.info("HTTP listening on {}:{} (/healthz /readyz /metrics)", bound.getHostString(), bound.getPort());
+        return bound;
+    }
+
+    private org.reactivestreams.Publisher<Void> metrics(HttpServerRequest request, HttpServerResponse response) {
+        String accept = request.requestHeaders().get(HttpHeaderNames.ACCEPT, "");
+        String contentType = accept.contains(OPENMETRICS)
+                ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                : "text/plain; version=0.0.4; charset=utf-8";
+        return Mono.fromCallable(() -> registry.scrape(contentType))
+                .flatMap(body -> response.header(HttpHeaderNames.CONTENT_TYPE, contentType)
+                        .sendString(Mono.just(body)).then());
+    }
+
+    private static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, String body) {
+        return response.status(status)
+                .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendString(Mono.just(body)).then();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.disposeNow(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.relay.engine.http;
+
+import org.jspecify.annotations.NullMarked;

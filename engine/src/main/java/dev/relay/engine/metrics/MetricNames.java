@@ -1,0 +1,30 @@
+package dev.relay.engine.metrics;
+
+/**
+ * Every metric name and tag key in one place (as Micrometer names; the Prometheus registry renders
+ * {@code relay.smtp.connections} as {@code relay_smtp_connections_total}). The README lists them as scraped.
+ */
+public final class MetricNames {
+    public static final String SMTP_CONNECTIONS = "relay.smtp.connections";
+    public static final String SMTP_CONNECTIONS_OPEN = "relay.smtp.connections.open";
+    public static final String SMTP_CONNECTIONS_REJECTED = "relay.smtp.connections.rejected";
+    public static final String SMTP_COMMANDS = "relay.smtp.commands";
+    public static final String SMTP_REPLIES = "relay.smtp.replies";
+    public static final String MESSAGES_ACCEPTED = "relay.messages.accepted";
+    public static final String MESSAGES_REJECTED = "relay.messages.rejected";
+    public static final String ACCEPTED_BYTES = "relay.messages.accepted.bytes";
+    public static final String BYTES_IN_FLIGHT = "relay.smtp.bytes.in.flight";
+    public static final String AUTH_ATTEMPTS = "relay.smtp.auth";
+    public static final String SPOOL_COMMIT = "relay.spool.commit";
+    public static final String SPOOL_BATCH_SIZE = "relay.spool.batch.size";
+    public static final String SPOOL_BATCH_FAILURES = "relay.spool.batch.failures";
+    public static final String ACCEPT_LATENCY = "relay.smtp.accept.latency";
+
+    public static final String TAG_REASON = "reason";
+    public static final String TAG_VERB = "verb";
+    public static final String TAG_CLASS = "class";
+    public static final String TAG_RESULT = "result";
+
+    private MetricNames() {
+    }
+}

@@ -1,0 +1,115 @@
+package dev.relay.engine.metrics;
+
+import dev.relay.protocol.Verb;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/** The front door's meters. Tag values are bounded: verbs, reply classes and a fixed set of reasons. */
+public final class SmtpMetrics {
+    private final MeterRegistry registry;
+    private final Counter connections;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<Verb, Counter> commands = new EnumMap<>(Verb.class);
+    private final Counter[] replies = new Counter[6];
+    private final Counter accepted;
+    private final Counter acceptedBytes;
+    private final Timer acceptLatency;
+    private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+    private final Map<String, Counter> connectionRejections = new ConcurrentHashMap<>();
+    private final Map<String, Counter> authResults = new ConcurrentHashMap<>();
+
+    public SmtpMetrics(MeterRegistry registry, LongSupplier bytesInFlight) {
+        this.registry = registry;
+        this.connections = Counter.builder(MetricNames.SMTP_CONNECTIONS)
+                .description("SMTP connections accepted by the listener").register(registry);
+        Gauge.builder(MetricNames.SMTP_CONNECTIONS_OPEN, open, AtomicInteger::get)
+                .description("SMTP connections open now").register(registry);
+        Gauge.builder(MetricNames.BYTES_IN_FLIGHT, bytesInFlight, s -> s.getAsLong())
+                .description("message bytes received and not yet committed or discarded").baseUnit("bytes")
+                .register(registry);
+        for (Verb verb : Verb.values()) {
+            commands.put(verb, Counter.builder(MetricNames.SMTP_COMMANDS).tag(MetricNames.TAG_VERB, verb.name())
+                    .description("SMTP commands received").register(registry));
+        }
+        for (int klass = 2; klass <= 5; klass++) {
+            replies[klass] = Counter.builder(MetricNames.SMTP_REPLIES).tag(MetricNames.TAG_CLASS, klass + "xx")
+                    .description("SMTP replies sent, by class").register(registry);
+        }
+        this.accepted = Counter.builder(MetricNames.MESSAGES_ACCEPTED)
+                .description("messages committed to the spool and acknowledged with 250").register(registry);
+        this.acceptedBytes = Counter.builder(MetricNames.ACCEPTED_BYTES).baseUnit("bytes")
+                .description("bytes of accepted messages, as stored").register(registry);
+        this.acceptLatency = Timer.builder(MetricNames.ACCEPT_LATENCY)
+                .description("from the end of DATA/BDAT to the 250 after COMMIT")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        // Pre-register the common reasons so dashboards see zeros rather than absent series.
+        for (String reason : new String[] {"size", "relay_denied", "spool_unavailable", "content", "no_recipients"}) {
+            messageRejected(reason, 0);
+        }
+        connectionRejected("max_connections", 0);
+    }
+
+    public void connectionOpened() {
+        connections.increment();
+        open.incrementAndGet();
+    }
+
+    public void connectionClosed() {
+        open.decrementAndGet();
+    }
+
+    public void connectionRejected(String reason) {
+        connectionRejected(reason, 1);
+    }
+
+    private void connectionRejected(String reason, int amount) {
+        connectionRejections.computeIfAbsent(reason, r -> Counter.builder(MetricNames.SMTP_CONNECTIONS_REJECTED)
+                .tag(MetricNames.TAG_REASON, r).description("SMTP connections refused at connect")
+                .register(registry)).increment(amount);
+    }
+
+    public void command(Verb verb) {
+        commands.get(verb).increment();
+    }
+
+    public void reply(int code) {
+        int klass = code / 100;
+        if (klass >= 2 && klass <= 5) {
+            replies[klass].increment();
+        }
+    }
+
+    public void messageAccepted(long bytes, long latencyNanos) {
+        accepted.increment();
+        acceptedBytes.increment(bytes);
+        acceptLatency.record(Duration.ofNanos(latencyNanos));
+    }
+
+    public void messageRejected(String reason) {
+        messageRejected(reason, 1);
+    }
+
+    private void messageRejected(String reason, int amount) {
+        rejections.computeIfAbsent(reason, r -> Counter.builder(MetricNames.MESSAGES_REJECTED)
+                .tag(MetricNames.TAG_REASON, r).description("messages or recipients refused, by reason")
+                .register(registry)).increment(amount);
+    }
+
+    public void auth(boolean success) {
+        String result = success ? "success" : "failure";
+        authResults.computeIfAbsent(result, r -> Counter.builder(MetricNames.AUTH_ATTEMPTS)
+                .tag(MetricNames.TAG_RESULT, r).description("AUTH attempts by result").register(registry))
+                .increment();
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.relay.engine.metrics;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.relay.engine;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.relay.engine.policy;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,43 @@
+package dev.relay.engine.server;
+
+import dev.relay.protocol.SmtpReply;
+
+/** Replies used in more than one place, with their RFC 3463 enhanced codes. */
+final class Replies {
+    static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
+    static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
+    static final SmtpReply NEED_HELO = SmtpReply.of(503, "5.5.1", "Send EHLO or HELO first");
+    static final SmtpReply NO_ARGUMENTS = SmtpReply.of(501, "5.5.4", "Syntax error: no arguments allowed");
+    static final SmtpReply UNRECOGNIZED = SmtpReply.of(500, "5.5.2", "Command unrecognized");
+    static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.6", "Line too long");
+    static final SmtpReply BAD_CHARACTERS = SmtpReply.of(500, "5.5.2", "Syntax error: invalid characters in command");
+    static final SmtpReply BARE_LINE_ENDING =
+            SmtpReply.of(500, "5.5.2", "Syntax error: command lines must end with <CR><LF>");
+    static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Too many errors, closing connection");
+    static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2", "Service shutting down, try again later");
+    static final SmtpReply TOO_MANY_CONNECTIONS =
+            SmtpReply.of(421, "4.3.2", "Too many connections, try again later");
+    static final SmtpReply TIMEOUT = SmtpReply.of(421, "4.4.2", "Timeout exceeded, closing connection");
+    static final SmtpReply SPOOL_UNAVAILABLE =
+            SmtpReply.of(451, "4.3.0", "Temporary failure storing the message, try again later");
+    static final SmtpReply SIZE_EXCEEDED =
+            SmtpReply.of(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    static final SmtpReply NUL_IN_CONTENT = SmtpReply.of(554, "5.6.0", "Message content contains NUL characters");
+    static final SmtpReply LINE_TOO_LONG_IN_CONTENT = SmtpReply.of(554, "5.6.0",
+            "Message has lines longer than 998 characters (RFC 5322 2.1.1); encode or wrap them");
+    static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
+    static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Too many recipients");
+    static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "No valid recipients");
+    static final SmtpReply AUTH_REQUIRES_TLS = SmtpReply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
+    static final SmtpReply AUTH_OK = SmtpReply.of(235, "2.7.0", "Authentication successful");
+    static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
+    static final SmtpReply AUTH_BAD_BASE64 = SmtpReply.of(501, "5.5.2", "Cannot decode AUTH response (base64)");
+    static final SmtpReply AUTH_TOO_MANY_FAILURES =
+            SmtpReply.of(421, "4.7.0", "Too many failed authentication attempts, closing connection");
+    static final SmtpReply AUTH_TEMPORARY_FAILURE =
+            SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
+
+    private Replies() {
+    }
+}

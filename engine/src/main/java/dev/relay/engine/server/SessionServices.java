@@ -1,0 +1,36 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.metrics.SmtpMetrics;
+import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.storage.Spool;
+import io.netty.handler.ssl.SslContext;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/** What every session of one listener shares. */
+record SessionServices(
+        SmtpSettings settings,
+        RelayPolicy relayPolicy,
+        Spool spool,
+        @Nullable Authenticator authenticator,
+        @Nullable SslContext sslContext,
+        ByteBudget budget,
+        SmtpMetrics metrics,
+        AtomicInteger openConnections,
+        AtomicBoolean draining) {
+
+    SessionServices {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(relayPolicy, "relayPolicy");
+        Objects.requireNonNull(spool, "spool");
+        Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    SessionCommands commands() {
+        return new SessionCommands(settings, relayPolicy, authenticator != null, sslContext != null);
+    }
+}

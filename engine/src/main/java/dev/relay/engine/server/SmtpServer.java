@@ -1,0 +1,157 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.metrics.SmtpMetrics;
+import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.protocol.SmtpReplyEncoder;
+import dev.relay.protocol.SmtpServerDecoder;
+import dev.relay.storage.Spool;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP listener: one Netty pipeline per connection (read gate, [TLS], command decoder, reply encoder,
+ * session), native epoll when available. {@link #drain} stops it the way a rolling restart needs: no new
+ * connections, idle sessions get 421, sessions in DATA may finish.
+ */
+public final class SmtpServer implements AutoCloseable {
+    /** User event telling every session that the server drains. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final InetSocketAddress listen;
+    private final SessionServices services;
+    private final SessionCommands commands;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Class<? extends ServerChannel> channelType;
+    private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private @Nullable Channel serverChannel;
+
+    public SmtpServer(InetSocketAddress listen, SmtpSettings settings, RelayPolicy relayPolicy, Spool spool,
+            @Nullable Authenticator authenticator, @Nullable SslContext sslContext, ByteBudget budget,
+            SmtpMetrics metrics, int workerThreads) {
+        this.listen = Objects.requireNonNull(listen, "listen");
+        this.services = new SessionServices(settings, relayPolicy, spool, authenticator, sslContext, budget, metrics,
+                new AtomicInteger(), draining);
+        this.commands = services.commands();
+        if (Epoll.isAvailable()) {
+            bossGroup = new EpollEventLoopGroup(1);
+            workerGroup = new EpollEventLoopGroup(workerThreads);
+            channelType = EpollServerSocketChannel.class;
+        } else {
+            bossGroup = new NioEventLoopGroup(1);
+            workerGroup = new NioEventLoopGroup(workerThreads);
+            channelType = NioServerSocketChannel.class;
+        }
+    }
+
+    /** Binds the listener; returns the bound address (the real port when configured with port 0). */
+    public InetSocketAddress start() {
+        SmtpReplyEncoder encoder = new SmtpReplyEncoder();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channels.add(channel);
+                        channel.pipeline()
+                                .addLast(PipelineNames.READ_GATE, new ReadGate())
+                                .addLast(PipelineNames.DECODER, new SmtpServerDecoder())
+                                .addLast(PipelineNames.ENCODER, encoder)
+                                .addLast(PipelineNames.SESSION, new SmtpSession(services, commands, sessionId()));
+                    }
+                });
+        Channel channel = bootstrap.bind(listen).syncUninterruptibly().channel();
+        serverChannel = channel;
+        InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+        log.info("SMTP listening on {}:{} ({})", bound.getHostString(), bound.getPort(),
+                Epoll.isAvailable() ? "epoll" : "nio");
+        return bound;
+    }
+
+    public boolean isListening() {
+        Channel channel = serverChannel;
+        return channel != null && channel.isActive() && !draining.get();
+    }
+
+    public int openConnections() {
+        return services.openConnections().get();
+    }
+
+    /**
+     * Stops accepting, tells idle sessions to go (421 4.3.2), and waits up to {@code grace} for the others to end
+     * before closing them. Blocking: call it from the shutdown path, never from an event loop.
+     */
+    public void drain(Duration grace) {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
+        Channel channel = serverChannel;
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        channels.forEach(c -> c.pipeline().fireUserEventTriggered(DRAIN));
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!channels.isEmpty() && System.nanoTime() < deadline) {
+            sleepQuietly(50);
+        }
+        if (!channels.isEmpty()) {
+            log.warn("closing {} SMTP sessions still open after {}", channels.size(), grace);
+            channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        drain(Duration.ZERO);
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static String sessionId() {
+        return Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

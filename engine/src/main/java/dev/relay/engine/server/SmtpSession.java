@@ -1,0 +1,479 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.auth.AuthResult;
+import dev.relay.protocol.AuthResponse;
+import dev.relay.protocol.ChunkEnd;
+import dev.relay.protocol.CommandLineError;
+import dev.relay.protocol.ContentStats;
+import dev.relay.protocol.DataContent;
+import dev.relay.protocol.DataEnd;
+import dev.relay.protocol.MailParameters;
+import dev.relay.protocol.SmtpCommand;
+import dev.relay.protocol.SmtpReply;
+import dev.relay.protocol.SmtpServerDecoder;
+import dev.relay.storage.IncomingMessage;
+import dev.relay.storage.MessageId;
+import dev.relay.storage.Priority;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP connection: feeds decoded input to {@link SessionCommands}, carries out the resulting {@link Step}s,
+ * collects message content under the global {@link ByteBudget} and hands complete messages to the spool.
+ *
+ * <p>Replies are written as commands are processed and flushed once per read (so pipelined commands get their
+ * replies in one segment). While an asynchronous step runs (a COMMIT, a password check) the session pauses its
+ * decoder and its reads, so pipelined commands wait in the socket and in order, never in an unbounded queue.
+ */
+final class SmtpSession extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    private static final int PAUSED_BY_STEP = 1;
+    private static final int PAUSED_BY_BUDGET = 2;
+
+    private final SessionServices services;
+    private final SessionCommands commands;
+    private final String id;
+    private @Nullable SessionState state;
+    private @Nullable ChannelHandlerContext ctx;
+    private @Nullable SmtpServerDecoder decoder;
+    private @Nullable ReadGate gate;
+
+    private @Nullable CompositeByteBuf content;
+    private long contentBytesCounted;
+    private boolean inData;
+    private boolean inChunk;
+    private boolean chunkKept;
+    private boolean chunkLast;
+    private int pausedBy;
+    private long lastActivityNanos;
+    private boolean counted;
+    private boolean closing;
+    private @Nullable ScheduledFuture<?> timeoutCheck;
+
+    SmtpSession(SessionServices services, SessionCommands commands, String id) {
+        this.services = services;
+        this.commands = commands;
+        this.id = id;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(SmtpServerDecoder.class);
+        this.gate = ctx.pipeline().get(ReadGate.class);
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.state = new SessionState(id, remote.getAddress());
+        counted = true;
+        services.metrics().connectionOpened();
+        if (services.openConnections().incrementAndGet() > services.settings().maxConnections()) {
+            services.metrics().connectionRejected("max_connections");
+            closeWith(Replies.TOO_MANY_CONNECTIONS);
+            return;
+        }
+        if (services.draining().get()) {
+            services.metrics().connectionRejected("draining");
+            closeWith(Replies.SHUTTING_DOWN);
+            return;
+        }
+        log.debug("{} connect from {}", id, remote);
+        write(commands.greeting());
+        ctx.flush();
+        lastActivityNanos = System.nanoTime();
+        scheduleTimeoutCheck(services.settings().commandTimeout().toNanos());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivityNanos = System.nanoTime();
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof DataContent data) {
+            onContent(data);
+        } else if (msg instanceof SmtpCommand command) {
+            onCommand(command);
+        } else if (msg instanceof DataEnd end) {
+            onContentEnd(end.stats(), true);
+        } else if (msg instanceof ChunkEnd end) {
+            onContentEnd(end.stats(), chunkLast);
+        } else if (msg instanceof AuthResponse response) {
+            carryOut(commands.authResponse(state(), response.line()));
+        } else if (msg instanceof CommandLineError error) {
+            onLineError(error);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (counted) {
+            counted = false;
+            services.openConnections().decrementAndGet();
+            services.metrics().connectionClosed();
+        }
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+        }
+        discardContent();
+        log.debug("{} disconnect", id);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{} connection error: {}", id, cause.toString());
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == SmtpServer.DRAIN && !inData && pausedBy == 0) {
+            closeWith(Replies.SHUTTING_DOWN);
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private void onCommand(SmtpCommand command) {
+        services.metrics().command(command.verb());
+        if (services.draining().get()) {
+            closeWith(Replies.SHUTTING_DOWN);
+            return;
+        }
+        carryOut(commands.handle(state(), command));
+    }
+
+    private void onLineError(CommandLineError error) {
+        SessionState state = state();
+        if (state.authStage != SessionState.AuthStage.NONE) {
+            state.authStage = SessionState.AuthStage.NONE;
+        }
+        reply(switch (error.kind()) {
+            case TOO_LONG -> Replies.LINE_TOO_LONG;
+            case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
+            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
+        });
+    }
+
+    private void carryOut(Step step) {
+        SmtpServerDecoder decoder = decoder();
+        if (step instanceof Step.Reply r) {
+            reply(r.reply());
+        } else if (step instanceof Step.Close c) {
+            closeWith(c.reply());
+        } else if (step instanceof Step.StartData s) {
+            reply(s.reply());
+            startContent();
+            inChunk = false;
+            decoder.expectData(services.settings().maxMessageSize());
+        } else if (step instanceof Step.StartChunk chunk) {
+            chunkKept = chunk.keep();
+            chunkLast = chunk.last();
+            if (chunk.keep() && chunk.first()) {
+                startContent();
+            }
+            inData = true;
+            inChunk = true;
+            decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first());
+        } else if (step instanceof Step.StartTls s) {
+            startTls(s.reply());
+        } else if (step instanceof Step.Challenge c) {
+            reply(c.reply());
+            decoder.expectAuthResponse();
+        } else if (step instanceof Step.VerifyPassword v) {
+            verifyPassword(v.user(), v.password());
+        }
+    }
+
+    // ---- message content -------------------------------------------------------------------------------------
+
+    private void startContent() {
+        discardContent();
+        content = ctx().alloc().compositeBuffer(Integer.MAX_VALUE);
+        inData = true;
+    }
+
+    private void onContent(DataContent data) {
+        CompositeByteBuf content = this.content;
+        if (content == null || (inChunk && !chunkKept)) {
+            data.release();
+            return;
+        }
+        ByteBuf bytes = data.content();
+        int length = bytes.readableBytes();
+        content.addComponent(true, bytes);
+        contentBytesCounted += length;
+        if (!services.budget().add(length)) {
+            pause(PAUSED_BY_BUDGET);
+            services.budget().awaitRoom(() -> ctx().executor().execute(() -> resume(PAUSED_BY_BUDGET)));
+        }
+    }
+
+    private void onContentEnd(ContentStats stats, boolean last) {
+        SessionState state = state();
+        inData = false;
+        if (inChunk && !chunkKept) {
+            reply(commands.refusedChunk(state));
+            if (last) {
+                state.resetTransaction();
+            }
+            return;
+        }
+        SmtpReply refusal = refusal(stats);
+        if (refusal != null) {
+            discardContent();
+            services.metrics().messageRejected(refusal == Replies.SIZE_EXCEEDED ? "size" : "content");
+            if (state.chunking && !last) {
+                state.chunkingFailed = true;
+            } else {
+                state.resetTransaction();
+            }
+            reply(refusal);
+            return;
+        }
+        if (!last) {
+            reply(SmtpReply.of(250, "2.0.0", stats.size() + " octets received"));
+            return;
+        }
+        accept(stats);
+    }
+
+    private static @Nullable SmtpReply refusal(ContentStats stats) {
+        if (stats.sizeExceeded()) {
+            return Replies.SIZE_EXCEEDED;
+        }
+        if (stats.nulByte()) {
+            return Replies.NUL_IN_CONTENT;
+        }
+        if (stats.lineTooLong()) {
+            return Replies.LINE_TOO_LONG_IN_CONTENT;
+        }
+        return null;
+    }
+
+    private void accept(ContentStats stats) {
+        SessionState state = state();
+        Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
+        CompositeByteBuf body = java.util.Objects.requireNonNull(content, "content");
+        content = null;
+        long budgeted = contentBytesCounted;
+        contentBytesCounted = 0;
+        state.resetTransaction();
+
+        MessageId messageId = MessageId.newId();
+        List<String> recipients = List.copyOf(transaction.recipients());
+        byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, services.settings().hostname(),
+                state.esmtp, state.tls, state.user != null, messageId.toString(), recipients, ZonedDateTime.now());
+        body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
+        long size = body.readableBytes();
+        MailParameters parameters = transaction.parameters();
+        IncomingMessage message = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
+                priorityOf(state), Instant.now(), stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
+                parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
+
+        long started = System.nanoTime();
+        pause(PAUSED_BY_STEP);
+        services.spool().store(message).subscribe(
+                null,
+                error -> ctx().executor().execute(() -> {
+                    services.budget().release(budgeted);
+                    services.metrics().messageRejected("spool_unavailable");
+                    log.warn("{} message {} not stored: {}", id, messageId, error.toString());
+                    reply(Replies.SPOOL_UNAVAILABLE);
+                    resume(PAUSED_BY_STEP);
+                }),
+                () -> ctx().executor().execute(() -> {
+                    services.budget().release(budgeted);
+                    services.metrics().messageAccepted(size, System.nanoTime() - started);
+                    log.info("{} queued {} from=<{}> recipients={} size={}", id, messageId,
+                            transaction.reversePath(), recipients.size(), size);
+                    reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId));
+                    resume(PAUSED_BY_STEP);
+                }));
+    }
+
+    private static Priority priorityOf(SessionState state) {
+        String priority = state.userPriority;
+        return priority == null ? Priority.TRANSACTIONAL : Priority.valueOf(priority.toUpperCase(Locale.ROOT));
+    }
+
+    private void discardContent() {
+        CompositeByteBuf content = this.content;
+        if (content != null) {
+            this.content = null;
+            content.release();
+        }
+        if (contentBytesCounted > 0) {
+            services.budget().release(contentBytesCounted);
+            contentBytesCounted = 0;
+        }
+    }
+
+    // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
+
+    private void startTls(SmtpReply ready) {
+        ChannelHandlerContext ctx = ctx();
+        // RFC 3207 4.2 / STARTTLS injection: whatever the client pipelined in the clear is dropped unread.
+        decoder().discardBufferedInput();
+        // startTls=true: the first write (our 220) leaves unencrypted, then the client's handshake begins.
+        SslHandler ssl = new SslHandler(java.util.Objects.requireNonNull(services.sslContext(), "sslContext")
+                .newEngine(ctx.alloc()), true);
+        ssl.setHandshakeTimeoutMillis(services.settings().commandTimeout().toMillis());
+        ctx.pipeline().addAfter(PipelineNames.READ_GATE, PipelineNames.TLS, ssl);
+        reply(ready);
+        ctx.flush();
+        state().resetForTls();
+        ssl.handshakeFuture().addListener(future -> {
+            if (!future.isSuccess()) {
+                log.debug("{} TLS handshake failed: {}", id, future.cause().toString());
+                ctx.close();
+            }
+        });
+    }
+
+    private void verifyPassword(String user, String password) {
+        var authenticator = java.util.Objects.requireNonNull(services.authenticator(), "authenticator");
+        pause(PAUSED_BY_STEP);
+        authenticator.authenticate(user, password.toCharArray()).subscribe(
+                result -> ctx().executor().execute(() -> {
+                    onAuthResult(user, result);
+                    resume(PAUSED_BY_STEP);
+                }),
+                error -> ctx().executor().execute(() -> {
+                    log.warn("{} AUTH check failed: {}", id, error.toString());
+                    reply(Replies.AUTH_TEMPORARY_FAILURE);
+                    resume(PAUSED_BY_STEP);
+                }));
+    }
+
+    private void onAuthResult(String user, AuthResult result) {
+        SessionState state = state();
+        if (result instanceof AuthResult.Success success) {
+            services.metrics().auth(true);
+            state.user = success.user();
+            state.userPriority = success.priority();
+            log.info("{} authenticated as {}", id, success.user());
+            reply(Replies.AUTH_OK);
+            return;
+        }
+        services.metrics().auth(false);
+        state.authFailures++;
+        log.info("{} authentication failed for {} from {}", id, user, state.client.getHostAddress());
+        if (state.authFailures >= services.settings().maxAuthFailures()) {
+            closeWith(Replies.AUTH_TOO_MANY_FAILURES);
+        } else {
+            reply(Replies.AUTH_FAILED);
+        }
+    }
+
+    // ---- flow control, timeouts, replies -----------------------------------------------------------------------
+
+    private void pause(int reason) {
+        boolean wasRunning = pausedBy == 0;
+        pausedBy |= reason;
+        if (wasRunning) {
+            decoder().pause();
+            gate().close(ctx());
+        }
+    }
+
+    private void resume(int reason) {
+        if ((pausedBy & reason) == 0) {
+            return;
+        }
+        pausedBy &= ~reason;
+        ChannelHandlerContext ctx = ctx();
+        if (pausedBy != 0 || closing || !ctx.channel().isActive()) {
+            ctx.flush();
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        gate().open(ctx);
+        // Input that arrived while paused is still in the decoder: let it decode what it holds.
+        decoder().resume(ctx.pipeline().context(PipelineNames.DECODER));
+        ctx.flush();
+    }
+
+    private void scheduleTimeoutCheck(long delayNanos) {
+        timeoutCheck = ctx().executor().schedule(this::checkTimeout, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkTimeout() {
+        if (closing || !ctx().channel().isActive()) {
+            return;
+        }
+        long timeout = (inData ? services.settings().dataTimeout() : services.settings().commandTimeout()).toNanos();
+        long idle = System.nanoTime() - lastActivityNanos;
+        if ((pausedBy & PAUSED_BY_STEP) != 0 || idle < timeout) {
+            scheduleTimeoutCheck(Math.max(timeout - idle, TimeUnit.MILLISECONDS.toNanos(100)));
+            return;
+        }
+        log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle));
+        closeWith(Replies.TIMEOUT);
+    }
+
+    private void reply(SmtpReply reply) {
+        write(reply);
+        if (reply.code() >= 500) {
+            SessionState state = state();
+            state.errors++;
+            if (state.errors >= services.settings().maxErrors()) {
+                closeWith(Replies.TOO_MANY_ERRORS);
+            }
+        }
+    }
+
+    private void write(SmtpReply reply) {
+        services.metrics().reply(reply.code());
+        ctx().write(reply, ctx().voidPromise());
+    }
+
+    private void closeWith(SmtpReply reply) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        services.metrics().reply(reply.code());
+        ChannelHandlerContext ctx = ctx();
+        decoder().pause();
+        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private SessionState state() {
+        return java.util.Objects.requireNonNull(state, "session not active");
+    }
+
+    private ChannelHandlerContext ctx() {
+        return java.util.Objects.requireNonNull(ctx, "session not active");
+    }
+
+    private SmtpServerDecoder decoder() {
+        return java.util.Objects.requireNonNull(decoder, "decoder");
+    }
+
+    private ReadGate gate() {
+        return java.util.Objects.requireNonNull(gate, "gate");
+    }
+}

@@ -1,0 +1,33 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.config.SmtpConfig;
+import java.time.Duration;
+import java.util.Objects;
+
+/** The limits one SMTP session enforces, taken from {@code smtp.*} in relay.yaml. */
+public record SmtpSettings(
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxConnections,
+        Duration commandTimeout,
+        Duration dataTimeout,
+        int maxAuthFailures,
+        int maxErrors,
+        boolean requireTlsForAuth) {
+
+    public SmtpSettings {
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(dataTimeout, "dataTimeout");
+        if (maxMessageSize < 1 || maxRecipients < 1 || maxConnections < 1 || maxAuthFailures < 1 || maxErrors < 1) {
+            throw new IllegalArgumentException("SMTP limits must be >= 1");
+        }
+    }
+
+    public static SmtpSettings from(SmtpConfig smtp) {
+        return new SmtpSettings(smtp.hostname(), smtp.maxMessageSize(), smtp.maxRecipients(), smtp.maxConnections(),
+                smtp.commandTimeout(), smtp.dataTimeout(), smtp.maxAuthFailures(), smtp.maxErrors(),
+                smtp.auth().requireTls());
+    }
+}

@@ -1,0 +1,37 @@
+package dev.relay.engine.server;
+
+import dev.relay.protocol.SmtpReply;
+
+/**
+ * What a command handler decided, as a value: the session (the only code that touches the channel) carries it out.
+ */
+sealed interface Step {
+
+    /** Write the reply and read the next command. */
+    record Reply(SmtpReply reply) implements Step {
+    }
+
+    /** Write the reply, flush, close the connection. */
+    record Close(SmtpReply reply) implements Step {
+    }
+
+    /** Write 354 and switch the decoder to message content. */
+    record StartData(SmtpReply reply) implements Step {
+    }
+
+    /** Switch the decoder to a BDAT chunk; {@code keep} is false when the chunk is read only to be discarded. */
+    record StartChunk(long size, boolean last, boolean keep, boolean first) implements Step {
+    }
+
+    /** Write 220 in the clear, then negotiate TLS, discarding any plaintext the client pipelined behind STARTTLS. */
+    record StartTls(SmtpReply reply) implements Step {
+    }
+
+    /** Write a 334 challenge and read the next line as an AUTH response. */
+    record Challenge(SmtpReply reply) implements Step {
+    }
+
+    /** Check a user's password (slow by design: off the event loop), then reply 235 or 535. */
+    record VerifyPassword(String user, String password) implements Step {
+    }
+}

@@ -1,0 +1,40 @@
+package dev.relay.engine.server;
+
+import dev.relay.protocol.Mailbox;
+import dev.relay.protocol.MailParameters;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** The envelope of the mail transaction in progress: from MAIL to the end of DATA/BDAT, RSET or a new EHLO. */
+final class Transaction {
+    private final @Nullable Mailbox reversePath;
+    private final MailParameters parameters;
+    private final List<String> recipients = new ArrayList<>();
+
+    Transaction(@Nullable Mailbox reversePath, MailParameters parameters) {
+        this.reversePath = reversePath;
+        this.parameters = parameters;
+    }
+
+    /** The reverse path as stored: empty for the null path {@code <>} of bounces. */
+    String reversePath() {
+        return reversePath == null ? "" : reversePath.toString();
+    }
+
+    MailParameters parameters() {
+        return parameters;
+    }
+
+    void addRecipient(Mailbox recipient) {
+        recipients.add(recipient.toString());
+    }
+
+    List<String> recipients() {
+        return recipients;
+    }
+
+    boolean hasRecipients() {
+        return !recipients.isEmpty();
+    }
+}

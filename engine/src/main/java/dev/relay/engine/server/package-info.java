@@ -1,0 +1,4 @@
+@NullMarked
+package dev.relay.engine.server;
+
+import org.jspecify.annotations.NullMarked;

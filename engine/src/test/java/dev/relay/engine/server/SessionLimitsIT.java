@@ -1,0 +1,105 @@
+package dev.relay.engine.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.engine.testing.SmtpTestClient;
+import dev.relay.engine.testing.SmtpTestClient.Reply;
+import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.SpoolReader;
+import dev.relay.storage.testing.TestDatabase;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Relay rights, idle timeout and the connection cap, on a relay whose relay_networks is empty. */
+class SessionLimitsIT {
+    private static TestDatabase database;
+    private static TestRelay relay;
+    private static SpoolReader spool;
+
+    @BeforeAll
+    static void start() {
+        database = TestDatabase.create("limits");
+        relay = TestRelay.start(database,
+                "  relay_networks: []\n  command_timeout: 1s\n  max_connections: 3\n");
+        spool = new SpoolReader(database.pool(2));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (relay != null) {
+            relay.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void relayingWithoutAuthIsDeniedAndNothingIsStored() throws IOException {
+        long before = spool.countMessages().block(Duration.ofSeconds(5));
+        try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
+            client.reply();
+            client.command("EHLO outsider.test");
+            assertThat(client.command("MAIL FROM:<spammer@outsider.test>").code()).isEqualTo(250);
+            Reply denied = client.command("RCPT TO:<victim@example.test>");
+            assertThat(denied.code()).isEqualTo(554);
+            assertThat(denied.text()).startsWith("5.7.1");
+            assertThat(client.command("DATA").code()).isEqualTo(554);
+        }
+        assertThat(spool.countMessages().block(Duration.ofSeconds(5))).isEqualTo(before);
+    }
+
+    @Test
+    void authenticatedClientsMayRelay() throws IOException {
+        try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
+            client.reply();
+            client.command("EHLO app.test");
+            client.command("STARTTLS");
+            client.upgradeToTls();
+            client.command("EHLO app.test");
+            assertThat(client.command("AUTH PLAIN " + FrontDoorIT.plain(TestRelay.USER, TestRelay.PASSWORD)).code())
+                    .isEqualTo(235);
+            client.command("MAIL FROM:<app@shop.test>");
+            assertThat(client.command("RCPT TO:<customer@example.test>").code()).isEqualTo(250);
+            client.command("DATA");
+            Reply queued = client.command("Subject: order\r\n\r\nthanks\r\n.");
+            assertThat(queued.code()).isEqualTo(250);
+        }
+    }
+
+    @Test
+    void idleSessionsTimeOutWith421() throws IOException {
+        try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
+            client.reply();
+            Reply timeout = client.reply();
+            assertThat(timeout.code()).isEqualTo(421);
+            assertThat(timeout.text()).startsWith("4.4.2");
+            assertThat(client.isClosedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheCapGet421() throws Exception {
+        Thread.sleep(300); // let connections of earlier tests finish closing on the server side
+        List<SmtpTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                SmtpTestClient client = SmtpTestClient.connect(relay.smtp());
+                assertThat(client.reply().code()).isEqualTo(220);
+                clients.add(client);
+            }
+            try (SmtpTestClient extra = SmtpTestClient.connect(relay.smtp())) {
+                Reply reply = extra.reply();
+                assertThat(reply.code()).isEqualTo(421);
+                assertThat(reply.text()).startsWith("4.3.2");
+            }
+        } finally {
+            clients.forEach(SmtpTestClient::close);
+        }
+    }
+}

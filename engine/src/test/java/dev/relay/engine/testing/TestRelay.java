@@ -1,0 +1,76 @@
+package dev.relay.engine.testing;
+
+import dev.relay.engine.RelayServer;
+import dev.relay.engine.auth.PasswordHash;
+import dev.relay.engine.config.RelayConfig;
+import dev.relay.storage.testing.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A real relay started in this JVM for a test: its own working directory under {@code target/it-relays}, a
+ * relay.yaml written from the given extra settings, ports chosen by the OS, and one AUTH user
+ * {@value #USER}/{@value #PASSWORD}.
+ */
+public final class TestRelay implements AutoCloseable {
+    public static final String USER = "shop";
+    public static final String PASSWORD = "s3cret-pass";
+
+    private final Path directory;
+    private final RelayServer server;
+
+    private TestRelay(Path directory, RelayServer server) {
+        this.directory = directory;
+        this.server = server;
+    }
+
+    /** @param smtpExtra YAML lines (indented by 2 spaces) appended to the {@code smtp:} section */
+    public static TestRelay start(TestDatabase database, String smtpExtra) {
+        return start(database.url(), smtpExtra);
+    }
+
+    /** @param databaseUrl the R2DBC URL the relay uses (a test may route it through a proxy it can cut) */
+    public static TestRelay start(String databaseUrl, String smtpExtra) {
+        Path directory = Path.of("target", "it-relays", UUID.randomUUID().toString()).toAbsolutePath();
+        try {
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve("users.yaml"), "users:\n  " + USER + ":\n    password: \""
+                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n    priority: transactional\n");
+            String yaml = "data_dir: " + directory.resolve("data") + "\n"
+                    + "smtp:\n"
+                    + "  listen: 127.0.0.1:0\n"
+                    + "  hostname: relay.test\n"
+                    + "  auth: { users_file: users.yaml, require_tls: true }\n"
+                    + smtpExtra
+                    + "http:\n  listen: 127.0.0.1:0\n"
+                    + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n";
+            Path config = directory.resolve("relay.yaml");
+            Files.writeString(config, yaml);
+            return new TestRelay(directory, RelayServer.start(RelayConfig.load(config, Map.of())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public InetSocketAddress smtp() {
+        return server.smtpAddress();
+    }
+
+    public InetSocketAddress http() {
+        return server.httpAddress();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
