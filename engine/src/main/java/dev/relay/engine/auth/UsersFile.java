@@ -68,8 +68,7 @@ public final class UsersFile {
         if (!list.isObject()) {
             throw new ConfigException(source, "users", null, "expected a mapping of user name to password and priority");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = list.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : list.properties()) {
             users.put(e.getKey(), user(source, e.getKey(), e.getValue()));
         }
         return Collections.unmodifiableMap(users);

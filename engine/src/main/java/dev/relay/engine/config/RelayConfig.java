@@ -34,6 +34,9 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(delivery, "delivery");
         Objects.requireNonNull(dataDirectory, "data_dir");
+        if (dataDirectory.toString().isEmpty()) {
+            throw new ConfigException("data_dir", "", "must not be empty");
+        }
     }
 
     /** Every default: loopback listeners, embedded database, self-signed certificate, no AUTH. */

@@ -174,8 +174,7 @@ final class Section {
             return out;
         }
         if (n.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
                 String k = key(name) + "." + e.getKey();
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                     throw new ConfigException(k, show(e.getValue()), "expected a single value");

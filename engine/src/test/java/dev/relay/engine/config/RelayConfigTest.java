@@ -183,6 +183,10 @@ class RelayConfigTest {
         assertThat(configError(() -> run("database:\n  url: postgres://x\n")).key()).isEqualTo("database.url");
         assertThat(configError(() -> run("database:\n  committers: 30\n")).key()).isEqualTo("database.committers");
         assertThat(configError(() -> run("smtp:\n  hostname: not a host\n")).key()).isEqualTo("smtp.hostname");
+        assertThat(configError(() -> run("data_dir: \"\"\n")).key()).isEqualTo("data_dir");
+        assertThat(configError(() -> run("smtp:\n  max_recipients: 1.5\n")).key()).isEqualTo("smtp.max_recipients");
+        assertThat(configError(() -> run("smtp:\n  max_connections: 99999999999\n")).key()).isEqualTo("smtp.max_connections");
+        assertThat(configError(() -> run("smtp:\n  tls: yes\n")).key()).isEqualTo("smtp.tls");
     }
 
     @Test
