@@ -1,0 +1,167 @@
+package dev.relay.engine.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The whole {@code relay.yaml}, immutable and validated. Every key, its default and its environment
+ * variable is documented in {@code relay.example.yaml} at the repository root. Relative paths of
+ * {@code smtp.tls.*} and {@code smtp.auth.users_file} resolve against the config file's directory;
+ * {@code data_dir} resolves against the working directory.
+ */
+public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                          Path dataDirectory) {
+
+    public static final Path DEFAULT_DATA_DIR = Path.of("data");
+
+    public RelayConfig {
+        Objects.requireNonNull(smtp, "smtp");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(dataDirectory, "data_dir");
+        if (dataDirectory.toString().isEmpty()) {
+            throw new ConfigException("data_dir", "", "must not be empty");
+        }
+    }
+
+    /** Every default: loopback listeners, embedded database, self-signed certificate, no AUTH. */
+    public static RelayConfig defaults() {
+        return new RelayConfig(SmtpConfig.defaults(), HttpConfig.defaults(), DatabaseConfig.defaults(),
+                DeliveryConfig.defaults(), DEFAULT_DATA_DIR);
+    }
+
+    /**
+     * Reads {@code file} (null: defaults only), applies {@code RELAY_*} overrides from {@code env} and validates.
+     *
+     * @throws ConfigException naming the file, or the key, value and reason
+     */
+    public static RelayConfig load(@Nullable Path file, Map<String, String> env) {
+        ObjectNode root = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
+        Map<String, String> origins = EnvOverrides.apply(root, env);
+        Path base = file == null ? null : file.toAbsolutePath().getParent();
+        try {
+            return fromTree(new Section("", root), base);
+        } catch (ConfigException e) {
+            for (Map.Entry<String, String> o : origins.entrySet()) {
+                if (related(e.key(), o.getKey())) {
+                    throw e.withNote("(from environment variable " + o.getValue() + ")");
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Whether an error on {@code key} may stem from an override of {@code envKey} (same key, parent or child). */
+    private static boolean related(String key, String envKey) {
+        return key.equals(envKey) || key.startsWith(envKey + ".") || key.startsWith(envKey + "[")
+                || envKey.startsWith(key + ".");
+    }
+
+    static ObjectNode readTree(Path file) {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        JsonNode tree;
+        try (InputStream in = Files.newInputStream(file)) {
+            tree = yaml.readTree(in);
+        } catch (NoSuchFileException e) {
+            throw ConfigException.file(file, "no such file", e);
+        } catch (AccessDeniedException e) {
+            throw ConfigException.file(file, "permission denied", e);
+        } catch (JsonProcessingException e) {
+            throw ConfigException.file(file, "invalid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr()), e);
+        } catch (IOException e) {
+            throw ConfigException.file(file, "cannot read: " + e, e);
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        if (!tree.isObject()) {
+            throw ConfigException.file(file, "the top level must be a mapping of keys", null);
+        }
+        return (ObjectNode) tree;
+    }
+
+    private static RelayConfig fromTree(Section root, @Nullable Path base) {
+        Path dataDir = root.parsed("data_dir", DEFAULT_DATA_DIR, "a path", Path::of);
+        SmtpConfig smtp = smtp(root.section("smtp"), base);
+        Section h = root.section("http");
+        HttpConfig http = new HttpConfig(h.parsed("listen", HttpConfig.DEFAULT_LISTEN, "host:port", HostPort::parse));
+        h.finish();
+        Section d = root.section("database");
+        DatabaseConfig dflt = DatabaseConfig.defaults();
+        DatabaseConfig database = new DatabaseConfig(d.optionalString("url"), d.integer("pool_size", dflt.poolSize()),
+                d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()));
+        d.finish();
+        Section dl = root.section("delivery");
+        DeliveryConfig delivery = new DeliveryConfig(dl.map("routes", HostPort::parse));
+        dl.finish();
+        root.finish();
+        return new RelayConfig(smtp, http, database, delivery, dataDir);
+    }
+
+    private static SmtpConfig smtp(Section s, @Nullable Path base) {
+        SmtpConfig d = SmtpConfig.defaults();
+        HostPort listen = s.parsed("listen", d.listen(), "host:port", HostPort::parse);
+        String hostname = s.string("hostname", d.hostname());
+        long maxMessageSize = s.size("max_message_size", d.maxMessageSize());
+        int maxRecipients = s.integer("max_recipients", d.maxRecipients());
+        int maxConnections = s.integer("max_connections", d.maxConnections());
+        var commandTimeout = s.duration("command_timeout", d.commandTimeout());
+        var dataTimeout = s.duration("data_timeout", d.dataTimeout());
+        int maxAuthFailures = s.integer("max_auth_failures", d.maxAuthFailures());
+        int maxErrors = s.integer("max_errors", d.maxErrors());
+        long maxBytesInFlight = s.size("max_bytes_in_flight", d.maxBytesInFlight());
+        var shutdownGrace = s.duration("shutdown_grace", d.shutdownGrace());
+        var relayNetworks = s.list("relay_networks", d.relayNetworks(), Cidr::parse);
+        TlsFiles tls = null;
+        if (s.present("tls")) {
+            Section t = s.section("tls");
+            tls = new TlsFiles(requiredPath(t, "certificate", base), requiredPath(t, "private_key", base));
+            t.finish();
+        }
+        Section a = s.section("auth");
+        AuthConfig auth = new AuthConfig(optionalPath(a, "users_file", base), a.bool("require_tls", true));
+        a.finish();
+        s.finish();
+        return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
+                dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, tls, auth);
+    }
+
+    private static Path requiredPath(Section s, String name, @Nullable Path base) {
+        Path p = optionalPath(s, name, base);
+        if (p == null) {
+            throw new ConfigException(s.key(name), null, "required when " + s.key("").replaceAll("\\.$", "")
+                    + " is given (a PEM file path)");
+        }
+        return p;
+    }
+
+    private static @Nullable Path optionalPath(Section s, String name, @Nullable Path base) {
+        String v = s.optionalString(name);
+        if (v == null) {
+            return null;
+        }
+        if (v.isBlank()) {
+            throw new ConfigException(s.key(name), v, "must not be empty");
+        }
+        Path p = Section.convert(s.key(name), v, Path::of);
+        return base == null ? p : base.resolve(p);
+    }
+}

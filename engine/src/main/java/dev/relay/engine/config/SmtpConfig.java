@@ -1,0 +1,63 @@
+package dev.relay.engine.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/** The {@code smtp} section; see {@code relay.example.yaml} for every key and its default. */
+public record SmtpConfig(
+        HostPort listen,
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxConnections,
+        Duration commandTimeout,
+        Duration dataTimeout,
+        int maxAuthFailures,
+        int maxErrors,
+        long maxBytesInFlight,
+        Duration shutdownGrace,
+        List<Cidr> relayNetworks,
+        @Nullable TlsFiles tls,
+        AuthConfig auth) {
+
+    public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 2525);
+    public static final String DEFAULT_HOSTNAME = "relay.local";
+    public static final long DEFAULT_MAX_MESSAGE_SIZE = 30L << 20;
+    public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 256L << 20;
+    public static final List<Cidr> DEFAULT_RELAY_NETWORKS =
+            List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+
+    public SmtpConfig {
+        Objects.requireNonNull(listen, "smtp.listen");
+        Objects.requireNonNull(hostname, "smtp.hostname");
+        if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\\.?")) {
+            throw new ConfigException("smtp.hostname", hostname, "must be a host name such as mail.example.com");
+        }
+        Limits.check("smtp.max_message_size", maxMessageSize, 1, 1L << 40);
+        Limits.check("smtp.max_recipients", maxRecipients, 1, 10_000);
+        Limits.check("smtp.max_connections", maxConnections, 1, 1_000_000);
+        Limits.positive("smtp.command_timeout", commandTimeout);
+        Limits.positive("smtp.data_timeout", dataTimeout);
+        Limits.check("smtp.max_auth_failures", maxAuthFailures, 1, 1000);
+        Limits.check("smtp.max_errors", maxErrors, 1, 10_000);
+        Limits.check("smtp.max_bytes_in_flight", maxBytesInFlight, 1, 1L << 40);
+        if (maxBytesInFlight < maxMessageSize) {
+            throw new ConfigException("smtp.max_bytes_in_flight", String.valueOf(maxBytesInFlight),
+                    "must be at least smtp.max_message_size (" + maxMessageSize + ")");
+        }
+        Objects.requireNonNull(shutdownGrace, "smtp.shutdown_grace");
+        if (shutdownGrace.isNegative()) {
+            throw new ConfigException("smtp.shutdown_grace", shutdownGrace.toString(), "must not be negative");
+        }
+        relayNetworks = List.copyOf(relayNetworks);
+        Objects.requireNonNull(auth, "smtp.auth");
+    }
+
+    public static SmtpConfig defaults() {
+        return new SmtpConfig(DEFAULT_LISTEN, DEFAULT_HOSTNAME, DEFAULT_MAX_MESSAGE_SIZE, 100, 1000,
+                Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, DEFAULT_MAX_BYTES_IN_FLIGHT,
+                Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, null, AuthConfig.defaults());
+    }
+}

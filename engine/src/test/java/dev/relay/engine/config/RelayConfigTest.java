@@ -1,0 +1,262 @@
+package dev.relay.engine.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RelayConfigTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path f = dir.resolve("relay.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private RelayConfig load(String yaml) throws IOException {
+        return RelayConfig.load(write(yaml), Map.of());
+    }
+
+    private static ConfigException configError(Runnable r) {
+        try {
+            r.run();
+        } catch (ConfigException e) {
+            return e;
+        }
+        throw new AssertionError("no ConfigException");
+    }
+
+    @Test
+    void defaultsWithoutFile() {
+        RelayConfig c = RelayConfig.load(null, Map.of());
+        assertThat(c).isEqualTo(RelayConfig.defaults());
+        assertThat(c.smtp().listen()).isEqualTo(new HostPort("127.0.0.1", 2525));
+        assertThat(c.smtp().hostname()).isEqualTo("relay.local");
+        assertThat(c.smtp().maxMessageSize()).isEqualTo(31457280L);
+        assertThat(c.smtp().maxRecipients()).isEqualTo(100);
+        assertThat(c.smtp().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.smtp().dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.smtp().maxBytesInFlight()).isEqualTo(256L << 20);
+        assertThat(c.smtp().relayNetworks()).extracting(Cidr::toString).containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128");
+        assertThat(c.smtp().tls()).isNull();
+        assertThat(c.smtp().auth()).isEqualTo(new AuthConfig(null, true));
+        assertThat(c.http().listen()).isEqualTo(new HostPort("127.0.0.1", 8025));
+        assertThat(c.database()).isEqualTo(new DatabaseConfig(null, 20, 2, 100));
+        assertThat(c.delivery().routes()).isEmpty();
+        assertThat(c.dataDirectory()).isEqualTo(Path.of("data"));
+    }
+
+    @Test
+    void exampleFileLoadsAndEqualsDefaults() {
+        Path example = Path.of("..", "relay.example.yaml");
+        if (!Files.exists(example)) {
+            example = Path.of("relay.example.yaml");
+        }
+        RelayConfig c = RelayConfig.load(example, Map.of());
+        assertThat(c.smtp()).isEqualTo(SmtpConfig.defaults());
+        assertThat(c.http()).isEqualTo(HttpConfig.defaults());
+        assertThat(c.database()).isEqualTo(DatabaseConfig.defaults());
+        assertThat(c.delivery()).isEqualTo(DeliveryConfig.defaults());
+        assertThat(c.dataDirectory()).isEqualTo(Path.of("./data"));
+    }
+
+    @Test
+    void fullFileIsRead() throws IOException {
+        RelayConfig c = load("""
+                data_dir: /var/lib/relay
+                smtp:
+                  listen: "[::1]:25"
+                  hostname: mx.example.com
+                  max_message_size: 10KB
+                  max_recipients: 5
+                  max_connections: 7
+                  command_timeout: PT1M
+                  data_timeout: 500ms
+                  max_auth_failures: 1
+                  max_errors: 2
+                  max_bytes_in_flight: 1GiB
+                  shutdown_grace: 0s
+                  relay_networks: [10.0.0.0/8, "2001:db8::/32"]
+                  tls: { certificate: certs/cert.pem, private_key: /abs/key.pem }
+                  auth: { users_file: users.yaml, require_tls: false }
+                http:
+                  listen: 0.0.0.0:0
+                database:
+                  url: r2dbc:postgresql://db/relay
+                  pool_size: 4
+                  committers: 4
+                  max_batch: 10
+                delivery:
+                  routes: { example.test: "127.0.0.1:2526", "*": "smarthost:25" }
+                """);
+        SmtpConfig s = c.smtp();
+        assertThat(s.listen()).isEqualTo(new HostPort("::1", 25));
+        assertThat(s.maxMessageSize()).isEqualTo(10240);
+        assertThat(s.maxBytesInFlight()).isEqualTo(1L << 30);
+        assertThat(s.commandTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(s.dataTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.shutdownGrace()).isZero();
+        assertThat(s.tls()).isEqualTo(new TlsFiles(dir.resolve("certs/cert.pem"), Path.of("/abs/key.pem")));
+        assertThat(s.auth()).isEqualTo(new AuthConfig(dir.resolve("users.yaml"), false));
+        assertThat(c.http().listen().port()).isZero();
+        assertThat(c.database()).isEqualTo(new DatabaseConfig("r2dbc:postgresql://db/relay", 4, 4, 10));
+        assertThat(c.delivery().routes()).containsExactly(
+                Map.entry("example.test", new HostPort("127.0.0.1", 2526)), Map.entry("*", new HostPort("smarthost", 25)));
+        assertThat(c.dataDirectory()).isEqualTo(Path.of("/var/lib/relay"));
+    }
+
+    @Test
+    void emptyFileMeansDefaults() throws IOException {
+        assertThat(load("")).isEqualTo(RelayConfig.defaults());
+        assertThat(load("# only a comment\n")).isEqualTo(RelayConfig.defaults());
+    }
+
+    @Test
+    void unknownKeyIsNamedWithValidKeys() {
+        ConfigException e = configError(() -> run("smtp:\n  max_mesage_size: 10MB\n"));
+        assertThat(e.key()).isEqualTo("smtp.max_mesage_size");
+        assertThat(e.value()).isEqualTo("10MB");
+        assertThat(e.reason()).contains("unknown key").contains("max_message_size");
+        assertThat(e.getMessage()).startsWith("relay.yaml: smtp.max_mesage_size = 10MB: unknown key");
+        assertThat(configError(() -> run("smpt: {}\n")).key()).isEqualTo("smpt");
+        assertThat(configError(() -> run("smtp:\n  tls: {certificate: a, private_key: b, pass: c}\n")).key())
+                .isEqualTo("smtp.tls.pass");
+    }
+
+    @Test
+    void badSize() {
+        ConfigException e = configError(() -> run("smtp:\n  max_message_size: 30 megs\n"));
+        assertThat(e.key()).isEqualTo("smtp.max_message_size");
+        assertThat(e.value()).isEqualTo("30 megs");
+        assertThat(configError(() -> run("smtp:\n  max_message_size: -1\n")).key()).isEqualTo("smtp.max_message_size");
+        assertThat(configError(() -> run("smtp:\n  max_message_size: 0\n")).reason()).contains("between");
+        assertThat(configError(() -> run("smtp:\n  max_message_size: 1GB\n  max_bytes_in_flight: 1MB\n")).key())
+                .isEqualTo("smtp.max_bytes_in_flight");
+    }
+
+    @Test
+    void badDuration() {
+        ConfigException e = configError(() -> run("smtp:\n  command_timeout: 5 minutes\n"));
+        assertThat(e.key()).isEqualTo("smtp.command_timeout");
+        assertThat(e.reason()).contains("duration");
+        assertThat(configError(() -> run("smtp:\n  data_timeout: 0s\n")).key()).isEqualTo("smtp.data_timeout");
+        assertThat(configError(() -> run("smtp:\n  data_timeout: 30\n")).key()).isEqualTo("smtp.data_timeout");
+    }
+
+    @Test
+    void badCidr() {
+        ConfigException e = configError(() -> run("smtp:\n  relay_networks: [10.0.0.0/8, 10.0.0.0/33]\n"));
+        assertThat(e.key()).isEqualTo("smtp.relay_networks[1]");
+        assertThat(e.value()).isEqualTo("10.0.0.0/33");
+        assertThat(configError(() -> run("smtp:\n  relay_networks: [example.com/24]\n")).reason())
+                .contains("not an IP address");
+    }
+
+    @Test
+    void badPortAndHostPort() {
+        ConfigException e = configError(() -> run("smtp:\n  listen: 127.0.0.1:70000\n"));
+        assertThat(e.key()).isEqualTo("smtp.listen");
+        assertThat(e.reason()).contains("65535");
+        assertThat(configError(() -> run("http:\n  listen: localhost\n")).key()).isEqualTo("http.listen");
+        assertThat(configError(() -> run("delivery:\n  routes: {a.test: \"x:y\"}\n")).key())
+                .isEqualTo("delivery.routes.a.test");
+    }
+
+    @Test
+    void wrongTypes() {
+        ConfigException e = configError(() -> run("smtp:\n  max_recipients: lots\n"));
+        assertThat(e.key()).isEqualTo("smtp.max_recipients");
+        assertThat(e.reason()).contains("integer");
+        assertThat(configError(() -> run("smtp:\n  max_recipients: [1]\n")).reason()).contains("list");
+        assertThat(configError(() -> run("smtp: 3\n")).reason()).contains("mapping");
+        assertThat(configError(() -> run("smtp:\n  auth: {require_tls: maybe}\n")).key()).isEqualTo("smtp.auth.require_tls");
+        assertThat(configError(() -> run("smtp:\n  max_recipients: 0\n")).reason()).contains("between 1 and 10000");
+        assertThat(configError(() -> run("smtp:\n  tls: {certificate: a.pem}\n")).key()).isEqualTo("smtp.tls.private_key");
+        assertThat(configError(() -> run("database:\n  url: postgres://x\n")).key()).isEqualTo("database.url");
+        assertThat(configError(() -> run("database:\n  committers: 30\n")).key()).isEqualTo("database.committers");
+        assertThat(configError(() -> run("smtp:\n  hostname: not a host\n")).key()).isEqualTo("smtp.hostname");
+        assertThat(configError(() -> run("data_dir: \"\"\n")).key()).isEqualTo("data_dir");
+        assertThat(configError(() -> run("smtp:\n  max_recipients: 1.5\n")).key()).isEqualTo("smtp.max_recipients");
+        assertThat(configError(() -> run("smtp:\n  max_connections: 99999999999\n")).key()).isEqualTo("smtp.max_connections");
+        assertThat(configError(() -> run("smtp:\n  tls: yes\n")).key()).isEqualTo("smtp.tls");
+    }
+
+    @Test
+    void unreadableFile() {
+        Path missing = dir.resolve("nope.yaml");
+        ConfigException e = configError(() -> RelayConfig.load(missing, Map.of()));
+        assertThat(e.getMessage()).contains(missing.toString()).contains("no such file");
+        ConfigException d = configError(() -> RelayConfig.load(dir, Map.of()));
+        assertThat(d.getMessage()).contains(dir.toString());
+    }
+
+    @Test
+    void invalidYaml() {
+        ConfigException e = configError(() -> run("smtp:\n  listen: [unclosed\n"));
+        assertThat(e.getMessage()).contains("relay.yaml").contains("invalid YAML");
+        assertThat(configError(() -> run("smtp: {}\nsmtp: {}\n")).getMessage()).contains("invalid YAML");
+        assertThat(configError(() -> run("- a\n- b\n")).reason()).contains("top level");
+    }
+
+    @Test
+    void environmentOverrides() throws IOException {
+        Path f = write("smtp:\n  max_message_size: 1MB\n");
+        RelayConfig c = RelayConfig.load(f, Map.of(
+                "RELAY_SMTP__MAX_MESSAGE_SIZE", "10MB",
+                "RELAY_DATABASE__URL", "r2dbc:postgresql://h/db",
+                "RELAY_DATA_DIR", "/x",
+                "RELAY_SMTP__TLS__CERTIFICATE", "c.pem",
+                "RELAY_SMTP__TLS__PRIVATE_KEY", "/k.pem",
+                "RELAY_SMTP__RELAY_NETWORKS", "10.0.0.0/8, ::1",
+                "RELAY_DELIVERY__ROUTES", "a.test=h:25,*=[::1]:2526",
+                "RELAY_SMTP__AUTH__REQUIRE_TLS", "false",
+                "RELAY_HOME", "/ignored", "RELAY_TEST_DB_URL", "whatever"));
+        assertThat(c.smtp().maxMessageSize()).isEqualTo(10L << 20);
+        assertThat(c.database().url()).isEqualTo("r2dbc:postgresql://h/db");
+        assertThat(c.dataDirectory()).isEqualTo(Path.of("/x"));
+        assertThat(c.smtp().tls()).isEqualTo(new TlsFiles(dir.resolve("c.pem"), Path.of("/k.pem")));
+        assertThat(c.smtp().relayNetworks()).extracting(Cidr::prefix).containsExactly(8, 128);
+        assertThat(c.delivery().routes()).containsEntry("*", new HostPort("::1", 2526));
+        assertThat(c.smtp().auth().requireTls()).isFalse();
+        assertThat(RelayConfig.load(null, Map.of("RELAY_SMTP__MAX_RECIPIENTS", "7")).smtp().maxRecipients()).isEqualTo(7);
+    }
+
+    @Test
+    void environmentErrorsNameKeyAndVariable() {
+        ConfigException e = configError(() -> RelayConfig.load(null, Map.of("RELAY_SMTP__MAX_MESSAGE_SIZE", "big")));
+        assertThat(e.key()).isEqualTo("smtp.max_message_size");
+        assertThat(e.reason()).contains("RELAY_SMTP__MAX_MESSAGE_SIZE");
+        ConfigException u = configError(() -> RelayConfig.load(null, Map.of("RELAY_SMTP__MAX_MESAGE_SIZE", "1")));
+        assertThat(u.key()).isEqualTo("smtp.max_mesage_size");
+        assertThat(u.reason()).contains("unknown key").contains("RELAY_SMTP__MAX_MESAGE_SIZE");
+        ConfigException n = configError(() -> RelayConfig.load(null, Map.of("RELAY_SMTP__RELAY_NETWORKS", "10/8")));
+        assertThat(n.key()).isEqualTo("smtp.relay_networks[0]");
+        assertThat(n.reason()).contains("RELAY_SMTP__RELAY_NETWORKS");
+        assertThat(configError(() -> RelayConfig.load(null, Map.of("RELAY_DATA_DIR__X", "1"))).reason())
+                .contains("RELAY_DATA_DIR__X");
+        assertThat(configError(() -> RelayConfig.load(null, Map.of("RELAY_NOPE__X", "1"))).key()).isEqualTo("nope");
+    }
+
+    @Test
+    void recordsAreImmutable() {
+        RelayConfig c = RelayConfig.defaults();
+        assertThatThrownBy(() -> c.smtp().relayNetworks().clear()).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> c.delivery().routes().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    private void run(String yaml) {
+        try {
+            load(yaml);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
