@@ -1,0 +1,231 @@
+package dev.relay.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
+
+/**
+ * The DATA framing state machine and the content statistics shared by DATA and BDAT. Holds no
+ * buffers between calls: all state is a few scalars, so nothing can leak when the channel dies
+ * mid-message and no tail bytes need to be retained to find {@code CRLF.CRLF} across reads.
+ *
+ * <p>Only a real CRLF, then {@code .}, then a real CRLF ends DATA (RFC 5321 4.1.1.4); the start of
+ * the content counts as following a CRLF. Bare CR and bare LF are written as CRLF and counted, so
+ * downstream hops can never see a line ending this hop did not (SMTP smuggling defence). A dot at
+ * the start of a line that follows a real CRLF is removed (RFC 5321 4.5.2).
+ */
+final class ContentScanner {
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+
+    // DATA states
+    private static final int LINE_START = 0; // after a real CRLF (or at the start of the content)
+    private static final int MID_LINE = 1;
+    private static final int SAW_CR = 2;    // a CR whose partner may still arrive
+    private static final int SAW_DOT = 3;   // a dot at LINE_START, dropped unless it is the end marker
+    private static final int SAW_DOT_CR = 4;
+
+    private final int maxTextLineLength;
+    private final RunScanner runScanner = new RunScanner();
+    private final RawScanner rawScanner = new RawScanner();
+
+    private int state = LINE_START;
+    private long maxSize;
+    private long size;
+    private boolean sizeExceeded;
+    private boolean lineTooLong;
+    private long lineLength; // octets since the last line ending, excluding it
+    private long bareLineEndings;
+    private boolean rawCrPending;
+
+    ContentScanner(int maxTextLineLength) {
+        this.maxTextLineLength = maxTextLineLength;
+    }
+
+    /** Starts a new message: all statistics and framing state are reset. */
+    void reset(long maxMessageSize) {
+        state = LINE_START;
+        maxSize = maxMessageSize;
+        size = 0;
+        sizeExceeded = false;
+        lineTooLong = false;
+        lineLength = 0;
+        bareLineEndings = 0;
+        rawCrPending = false;
+        runScanner.nul = false;
+        runScanner.eightBit = false;
+    }
+
+    /** Later BDAT chunks of one message keep the statistics but may carry a new limit. */
+    void limit(long maxMessageSize) {
+        maxSize = maxMessageSize;
+    }
+
+    ContentStats stats() {
+        return new ContentStats(size, sizeExceeded, lineTooLong, runScanner.nul, runScanner.eightBit,
+                bareLineEndings);
+    }
+
+    /**
+     * Consumes DATA content from {@code in}, writing unstuffed, normalised content to {@code out}
+     * (until the size limit is passed). Returns true, with {@code in}'s reader index just past the
+     * end marker, once {@code CRLF.CRLF} was read; otherwise consumes everything.
+     */
+    boolean scanData(ByteBuf in, ByteBuf out) {
+        int i = in.readerIndex();
+        final int end = in.writerIndex();
+        while (i < end) {
+            switch (state) {
+                case LINE_START -> {
+                    if (in.getByte(i) == '.') {
+                        i++;
+                        state = SAW_DOT;
+                    } else {
+                        state = MID_LINE;
+                    }
+                }
+                case MID_LINE -> {
+                    int stop = in.forEachByte(i, end - i, runScanner);
+                    int runEnd = stop < 0 ? end : stop;
+                    if (runEnd > i) {
+                        write(in, i, runEnd - i, out);
+                        i = runEnd;
+                    }
+                    if (stop >= 0) {
+                        i++;
+                        if (in.getByte(stop) == CR) {
+                            state = SAW_CR;
+                        } else {
+                            bareLineEnding(out); // bare LF: the next line is not after a real CRLF
+                        }
+                    }
+                }
+                case SAW_CR -> {
+                    byte b = in.getByte(i);
+                    if (b == LF) {
+                        i++;
+                        lineEnding(out);
+                        state = LINE_START;
+                    } else if (b == CR) {
+                        i++;
+                        bareLineEnding(out); // the first CR was bare; the second may still pair
+                    } else {
+                        bareLineEnding(out);
+                        state = MID_LINE;
+                    }
+                }
+                case SAW_DOT -> {
+                    if (in.getByte(i) == CR) {
+                        i++;
+                        state = SAW_DOT_CR;
+                    } else {
+                        state = MID_LINE; // the dot was stuffing and stays dropped
+                    }
+                }
+                case SAW_DOT_CR -> {
+                    if (in.getByte(i) == LF) {
+                        in.readerIndex(i + 1);
+                        state = LINE_START;
+                        return true;
+                    }
+                    state = SAW_CR; // ".<CR>x": dropped dot, then a bare CR handled as usual
+                }
+                default -> throw new IllegalStateException("state " + state);
+            }
+        }
+        in.readerIndex(end);
+        return false;
+    }
+
+    /** Accounts for raw BDAT content without changing it; returns false once past the size limit. */
+    boolean scanRaw(ByteBuf in, int index, int length) {
+        in.forEachByte(index, length, rawScanner);
+        size += length;
+        if (size > maxSize) {
+            sizeExceeded = true;
+        }
+        return !sizeExceeded;
+    }
+
+    private void write(ByteBuf in, int index, int length, ByteBuf out) {
+        lineLength += length;
+        if (lineLength + 2 > maxTextLineLength) {
+            lineTooLong = true;
+        }
+        if (count(length)) {
+            out.writeBytes(in, index, length);
+        }
+    }
+
+    private void bareLineEnding(ByteBuf out) {
+        bareLineEndings++;
+        lineEnding(out);
+    }
+
+    private void lineEnding(ByteBuf out) {
+        lineLength = 0;
+        if (count(2)) {
+            out.writeShort(0x0d0a);
+        }
+    }
+
+    private boolean count(int length) {
+        size += length;
+        if (size > maxSize) {
+            sizeExceeded = true;
+        }
+        return !sizeExceeded;
+    }
+
+    /** Finds the next CR or LF, noting NUL and 8-bit octets on the way. */
+    private static final class RunScanner implements ByteProcessor {
+        boolean nul;
+        boolean eightBit;
+
+        @Override
+        public boolean process(byte value) {
+            if (value == CR || value == LF) {
+                return false;
+            }
+            if (value == 0) {
+                nul = true;
+            } else if (value < 0) {
+                eightBit = true;
+            }
+            return true;
+        }
+    }
+
+    /** Per-octet statistics for BDAT, where content is not rewritten. */
+    private final class RawScanner implements ByteProcessor {
+        @Override
+        public boolean process(byte value) {
+            if (value == LF) {
+                if (rawCrPending) {
+                    rawCrPending = false;
+                } else {
+                    bareLineEndings++;
+                }
+                lineLength = 0;
+                return true;
+            }
+            if (rawCrPending) {
+                bareLineEndings++; // a CR not followed by LF
+                lineLength = 0;
+            }
+            if (value == CR) {
+                rawCrPending = true;
+                return true;
+            }
+            rawCrPending = false;
+            if (++lineLength + 2 > maxTextLineLength) {
+                lineTooLong = true;
+            }
+            if (value == 0) {
+                runScanner.nul = true;
+            } else if (value < 0) {
+                runScanner.eightBit = true;
+            }
+            return true;
+        }
+    }
+}
