@@ -136,14 +136,10 @@ final class ContentScanner {
         return false;
     }
 
-    /** Accounts for raw BDAT content without changing it; returns false once past the size limit. */
-    boolean scanRaw(ByteBuf in, int index, int length) {
+    /** Accounts for raw BDAT content without changing it; returns how many octets fit the size limit. */
+    int scanRaw(ByteBuf in, int index, int length) {
         in.forEachByte(index, length, rawScanner);
-        size += length;
-        if (size > maxSize) {
-            sizeExceeded = true;
-        }
-        return !sizeExceeded;
+        return fit(length);
     }
 
     private void write(ByteBuf in, int index, int length, ByteBuf out) {
@@ -151,8 +147,9 @@ final class ContentScanner {
         if (lineLength + 2 > maxTextLineLength) {
             lineTooLong = true;
         }
-        if (count(length)) {
-            out.writeBytes(in, index, length);
+        int fit = fit(length);
+        if (fit > 0) {
+            out.writeBytes(in, index, fit);
         }
     }
 
@@ -163,17 +160,26 @@ final class ContentScanner {
 
     private void lineEnding(ByteBuf out) {
         lineLength = 0;
-        if (count(2)) {
+        if (fit(2) == 2) { // a line ending is never split, so output is the same however input is chunked
             out.writeShort(0x0d0a);
         }
     }
 
-    private boolean count(int length) {
+    /**
+     * Counts {@code length} octets and returns how many of them are still within the limit: content
+     * is cut at exactly the limit, so the output does not depend on how the input was chunked.
+     */
+    private int fit(int length) {
+        long before = size;
         size += length;
+        if (sizeExceeded) {
+            return 0;
+        }
         if (size > maxSize) {
             sizeExceeded = true;
+            return (int) Math.max(0, maxSize - before);
         }
-        return !sizeExceeded;
+        return length;
     }
 
     /** Finds the next CR or LF, noting NUL and 8-bit octets on the way. */

@@ -115,8 +115,16 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         return content.stats();
     }
 
+    /** For tests: bytes received but not yet decoded. */
+    int bufferedBytes() {
+        return internalBuffer().readableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!in.isReadable()) {
+            return; // after discardBufferedInput() callDecode() still calls us once
+        }
         switch (mode) {
             case COMMAND -> decodeLine(in, out, maxCommandLength);
             case AUTH_RESPONSE -> decodeLine(in, out, MAX_AUTH_RESPONSE_LENGTH);
@@ -152,7 +160,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             if (readable >= maxLength) {
                 // Consume what we have; the error is emitted once the line's end arrives, in order.
                 discardingLongLine = true;
-                in.skipBytes(readable);
+                in.skipBytes(maxLength); // the line's end, if already here, is found by the next call
             }
             return;
         }
@@ -215,11 +223,11 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     private void decodeChunk(ByteBuf in, List<Object> out) {
         int length = (int) Math.min(in.readableBytes(), chunkRemaining);
-        if (content.scanRaw(in, in.readerIndex(), length)) {
-            out.add(new DataContent(in.readRetainedSlice(length)));
-        } else {
-            in.skipBytes(length);
+        int emit = content.scanRaw(in, in.readerIndex(), length);
+        if (emit > 0) {
+            out.add(new DataContent(in.readRetainedSlice(emit)));
         }
+        in.skipBytes(length - emit);
         chunkRemaining -= length;
         if (chunkRemaining == 0) {
             mode = Mode.COMMAND;
