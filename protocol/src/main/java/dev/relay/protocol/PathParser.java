@@ -97,7 +97,8 @@ public final class PathParser {
     /** Separates {@code <path>} (returned without brackets) from the parameters, or null if malformed. */
     private static @Nullable Split split(String argument, String prefix) {
         String text = argument.strip();
-        if (!text.regionMatches(true, 0, prefix, 0, prefix.length())) {
+        if (text.length() < prefix.length()
+                || !Verb.asciiEqualsIgnoreCase(prefix, text.substring(0, prefix.length()))) {
             return null;
         }
         int start = prefix.length();
@@ -303,7 +304,7 @@ public final class PathParser {
         Set<String> seen = new HashSet<>();
         for (String parameter : parameters) {
             int eq = parameter.indexOf('=');
-            String key = (eq < 0 ? parameter : parameter.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String key = key(parameter, eq);
             String value = eq < 0 ? null : parameter.substring(eq + 1);
             if (!isKnownMailParameter(key)) {
                 return UNSUPPORTED;
@@ -356,6 +357,15 @@ public final class PathParser {
         return new MailParameters(size, body, smtputf8, auth);
     }
 
+    /**
+     * The upper-cased keyword; non-ASCII keywords are kept as they are, so they stay unknown rather
+     * than being folded into a known one (U+017F upper-cases to "S").
+     */
+    private static String key(String parameter, int eq) {
+        String key = eq < 0 ? parameter : parameter.substring(0, eq);
+        return isAscii(key) ? key.toUpperCase(Locale.ROOT) : key;
+    }
+
     private static boolean isKnownMailParameter(String key) {
         return switch (key) {
             case "SIZE", "BODY", "SMTPUTF8", "AUTH", "RET", "ENVID" -> true;
@@ -364,7 +374,7 @@ public final class PathParser {
     }
 
     private static MailParameters.@Nullable Body body(@Nullable String value) {
-        if (value == null) {
+        if (value == null || !isAscii(value)) {
             return null;
         }
         return switch (value.toUpperCase(Locale.ROOT)) {
@@ -379,7 +389,7 @@ public final class PathParser {
         Set<String> seen = new HashSet<>();
         for (String parameter : parameters) {
             int eq = parameter.indexOf('=');
-            String key = (eq < 0 ? parameter : parameter.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String key = key(parameter, eq);
             String value = eq < 0 ? null : parameter.substring(eq + 1);
             if (!key.equals("NOTIFY") && !key.equals("ORCPT")) {
                 return UNSUPPORTED;

@@ -53,6 +53,8 @@ class PathParserTest {
         "FROM:<a@b.c> RET=ALL              | 501 5.5.4",
         "FROM:<a@b.c> FOO=bar              | 555 5.5.4",
         "FROM:<a@b.c> NOTIFY=NEVER         | 555 5.5.4",
+        "FROM:<a@b.c> \u017fIZE=10          | 555 5.5.4",
+        "FROM:<a@b.c> BODY=8B\u0131TMIME     | 501 5.5.4",
         "FROM:<a@>                         | 501 5.1.7",
         "FROM:<@b.c>                       | 501 5.1.7",
         "FROM:<a>                          | 501 5.1.7",

@@ -27,6 +27,13 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void verbsMatchOnlyAsciiCaseInsensitively() {
+        String dotlessI = new String("QU\u0131T\r\nquit\r\n".getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        assertThat(harness.decodeAllWays(dotlessI)).containsExactly("CMD UNKNOWN []", "CMD QUIT []");
+    }
+
+    @Test
     void commandKeepsWholeLine() {
         EmbeddedChannel channel = new EmbeddedChannel(new SmtpServerDecoder());
         channel.writeInbound(ascii("Mail From:<x@y>\r\n"));
