@@ -25,7 +25,6 @@ final class ContentScanner {
     private static final int SAW_DOT_CR = 4;
 
     private final int maxTextLineLength;
-    private final RunScanner runScanner = new RunScanner();
     private final RawScanner rawScanner = new RawScanner();
 
     private int state = LINE_START;
@@ -36,6 +35,8 @@ final class ContentScanner {
     private long lineLength; // octets since the last line ending, excluding it
     private long bareLineEndings;
     private boolean rawCrPending;
+    private boolean nulByte;
+    private boolean eightBit;
 
     ContentScanner(int maxTextLineLength) {
         this.maxTextLineLength = maxTextLineLength;
@@ -51,8 +52,8 @@ final class ContentScanner {
         lineLength = 0;
         bareLineEndings = 0;
         rawCrPending = false;
-        runScanner.nul = false;
-        runScanner.eightBit = false;
+        nulByte = false;
+        eightBit = false;
     }
 
     /** Later BDAT chunks of one message keep the statistics but may carry a new limit. */
@@ -61,7 +62,7 @@ final class ContentScanner {
     }
 
     ContentStats stats() {
-        return new ContentStats(size, sizeExceeded, lineTooLong, runScanner.nul, runScanner.eightBit,
+        return new ContentStats(size, sizeExceeded, lineTooLong, nulByte, eightBit,
                 bareLineEndings);
     }
 
@@ -84,9 +85,13 @@ final class ContentScanner {
                     }
                 }
                 case MID_LINE -> {
-                    int stop = in.forEachByte(i, end - i, runScanner);
+                    // indexOf searches a word at a time; this loop runs once per line, not per octet.
+                    int lf = in.indexOf(i, end, LF);
+                    int cr = in.indexOf(i, lf < 0 ? end : lf, CR);
+                    int stop = cr >= 0 ? cr : lf;
                     int runEnd = stop < 0 ? end : stop;
                     if (runEnd > i) {
+                        noteOctets(in, i, runEnd);
                         write(in, i, runEnd - i, out);
                         i = runEnd;
                     }
@@ -182,22 +187,28 @@ final class ContentScanner {
         return length;
     }
 
-    /** Finds the next CR or LF, noting NUL and 8-bit octets on the way. */
-    private static final class RunScanner implements ByteProcessor {
-        boolean nul;
-        boolean eightBit;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long LOW_BITS = 0x0101010101010101L;
 
-        @Override
-        public boolean process(byte value) {
-            if (value == CR || value == LF) {
-                return false;
+    /** Notes NUL and 8-bit octets in {@code [from, to)}, eight at a time, until both were seen. */
+    private void noteOctets(ByteBuf in, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to && !(nulByte && eightBit); i += 8) {
+            long word = in.getLong(i);
+            if ((word & HIGH_BITS) != 0) {
+                eightBit = true;
             }
+            if (((word - LOW_BITS) & ~word & HIGH_BITS) != 0) { // exact "some octet is zero" test
+                nulByte = true;
+            }
+        }
+        for (; i < to && !(nulByte && eightBit); i++) {
+            byte value = in.getByte(i);
             if (value == 0) {
-                nul = true;
+                nulByte = true;
             } else if (value < 0) {
                 eightBit = true;
             }
-            return true;
         }
     }
 
@@ -227,9 +238,9 @@ final class ContentScanner {
                 lineTooLong = true;
             }
             if (value == 0) {
-                runScanner.nul = true;
+                nulByte = true;
             } else if (value < 0) {
-                runScanner.eightBit = true;
+                eightBit = true;
             }
             return true;
         }

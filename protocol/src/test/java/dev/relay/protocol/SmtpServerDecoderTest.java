@@ -127,6 +127,21 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void nulAndEightBitAreFoundAtEveryPositionOfALine() {
+        for (int position = 0; position < 40; position++) {
+            for (char octet : new char[] {'\0', '\u0080', '\u00ff', '\u0001', '\u007f'}) {
+                char[] line = "x".repeat(40).toCharArray();
+                line[position] = octet;
+                List<String> events = harness.decode(
+                        ("DATA\r\n" + new String(line) + "\r\n.\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                        new int[] {6 + position, 45 - position});
+                assertThat(events.get(2)).as("0x%x at %d", (int) octet, position)
+                        .isEqualTo("END " + stats(42, false, false, octet == 0, octet >= 0x80, 0));
+            }
+        }
+    }
+
+    @Test
     void textLineOfExactlyTheLimitIsFine() {
         String input = "DATA\r\n" + "y".repeat(998) + "\r\n.\r\n";
         assertThat(harness.decodeAllWays(input).get(2)).isEqualTo("END " + stats(1000, false, false, false, false, 0));
