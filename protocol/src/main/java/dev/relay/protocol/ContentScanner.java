@@ -17,6 +17,9 @@ final class ContentScanner {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
 
+    private static final byte[] CRLF = {CR, LF};
+    private static final byte[] LF_ONLY = {LF};
+
     // DATA states
     private static final int LINE_START = 0; // after a real CRLF (or at the start of the content)
     private static final int MID_LINE = 1;
@@ -70,15 +73,21 @@ final class ContentScanner {
      * Consumes DATA content from {@code in}, writing unstuffed, normalised content to {@code out}
      * (until the size limit is passed). Returns true, with {@code in}'s reader index just past the
      * end marker, once {@code CRLF.CRLF} was read; otherwise consumes everything.
+     *
+     * <p>Input that passes through unchanged (nearly all of it) accumulates as a span
+     * {@code [span, i)} copied in one go; only a stuffed dot, a bare line ending or the end of the
+     * input cuts the span. A CR is copied before its LF is seen; if it turns out bare, an LF is added.
      */
     boolean scanData(ByteBuf in, ByteBuf out) {
         int i = in.readerIndex();
+        int span = i;
         final int end = in.writerIndex();
         while (i < end) {
             switch (state) {
                 case LINE_START -> {
                     if (in.getByte(i) == '.') {
-                        i++;
+                        copy(in, span, i, out);
+                        span = ++i; // the dot is dropped: stuffing, or the end marker's
                         state = SAW_DOT;
                     } else {
                         state = MID_LINE;
@@ -92,15 +101,17 @@ final class ContentScanner {
                     int runEnd = stop < 0 ? end : stop;
                     if (runEnd > i) {
                         noteOctets(in, i, runEnd);
-                        write(in, i, runEnd - i, out);
+                        noteLineLength(runEnd - i);
                         i = runEnd;
                     }
                     if (stop >= 0) {
-                        i++;
                         if (in.getByte(stop) == CR) {
+                            i++;
                             state = SAW_CR;
                         } else {
-                            bareLineEnding(out); // bare LF: the next line is not after a real CRLF
+                            copy(in, span, i, out);
+                            bareLineEnding(CRLF, out); // the next line is not after a real CRLF
+                            span = ++i;
                         }
                     }
                 }
@@ -108,22 +119,25 @@ final class ContentScanner {
                     byte b = in.getByte(i);
                     if (b == LF) {
                         i++;
-                        lineEnding(out);
+                        lineLength = 0;
                         state = LINE_START;
-                    } else if (b == CR) {
-                        i++;
-                        bareLineEnding(out); // the first CR was bare; the second may still pair
                     } else {
-                        bareLineEnding(out);
-                        state = MID_LINE;
+                        copy(in, span, i, out);
+                        bareLineEnding(LF_ONLY, out); // completes the CR already copied
+                        span = i;
+                        if (b == CR) {
+                            i++; // this CR may still pair with an LF
+                        } else {
+                            state = MID_LINE;
+                        }
                     }
                 }
                 case SAW_DOT -> {
                     if (in.getByte(i) == CR) {
-                        i++;
+                        span = ++i; // held back: it is part of the end marker if an LF follows
                         state = SAW_DOT_CR;
                     } else {
-                        state = MID_LINE; // the dot was stuffing and stays dropped
+                        state = MID_LINE;
                     }
                 }
                 case SAW_DOT_CR -> {
@@ -132,11 +146,14 @@ final class ContentScanner {
                         state = LINE_START;
                         return true;
                     }
-                    state = SAW_CR; // ".<CR>x": dropped dot, then a bare CR handled as usual
+                    bareLineEnding(CRLF, out); // ".<CR>x": the held-back CR was bare
+                    span = i;
+                    state = MID_LINE;
                 }
                 default -> throw new IllegalStateException("state " + state);
             }
         }
+        copy(in, span, end, out);
         in.readerIndex(end);
         return false;
     }
@@ -147,32 +164,33 @@ final class ContentScanner {
         return fit(length);
     }
 
-    private void write(ByteBuf in, int index, int length, ByteBuf out) {
+    private void noteLineLength(int length) {
         lineLength += length;
         if (lineLength + 2 > maxTextLineLength) {
             lineTooLong = true;
         }
-        int fit = fit(length);
+    }
+
+    private void copy(ByteBuf in, int from, int to, ByteBuf out) {
+        int fit = fit(to - from);
         if (fit > 0) {
-            out.writeBytes(in, index, fit);
+            out.writeBytes(in, from, fit);
         }
     }
 
-    private void bareLineEnding(ByteBuf out) {
+    private void bareLineEnding(byte[] ending, ByteBuf out) {
         bareLineEndings++;
-        lineEnding(out);
-    }
-
-    private void lineEnding(ByteBuf out) {
         lineLength = 0;
-        if (fit(2) == 2) { // a line ending is never split, so output is the same however input is chunked
-            out.writeShort(0x0d0a);
+        int fit = fit(ending.length);
+        if (fit > 0) {
+            out.writeBytes(ending, 0, fit);
         }
     }
 
     /**
      * Counts {@code length} octets and returns how many of them are still within the limit: content
-     * is cut at exactly the limit, so the output does not depend on how the input was chunked.
+     * is cut at exactly the limit (even inside a CRLF), so the output is the same prefix however
+     * the input was chunked.
      */
     private int fit(int length) {
         long before = size;

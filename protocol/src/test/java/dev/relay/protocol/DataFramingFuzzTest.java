@@ -42,6 +42,15 @@ class DataFramingFuzzTest {
                     expected.indexOf('\u00e9') >= 0, bare[0]);
             assertThat(events.subList(0, expectedEvents.size())).as("seed %d", seed).isEqualTo(expectedEvents);
             assertThat(events.get(expectedEvents.size())).as("seed %d", seed).isEqualTo(endEvent);
+
+            // Over a random limit: the same content cut at exactly the limit, then the end.
+            int limit = random.nextInt(expected.length() + 2);
+            String cut = expected.substring(0, Math.min(limit, expected.length()));
+            List<String> limited = new DecoderHarness(limit, 512, 1000).decodeAllWays("DATA\r\n" + wire);
+            assertThat(limited.get(1)).as("seed %d", seed).isEqualTo(cut.isEmpty() ? endEvent.replace(
+                    "sizeExceeded=false", "sizeExceeded=" + (expected.length() > limit)) : "DATA " + cut);
+            assertThat(limited.get(cut.isEmpty() ? 1 : 2)).as("seed %d", seed)
+                    .isEqualTo(endEvent.replace("sizeExceeded=false", "sizeExceeded=" + (expected.length() > limit)));
         }
     }
 
