@@ -41,37 +41,50 @@ public class SmtpDecoderBenchmark {
     private static final int READ_SIZE = 16 * 1024;
     private static final int COMMAND_PAIRS = 100;
 
-    @Param({"2048", "20480", "1048576"})
-    public int messageSize;
-
-    private byte[] dataWire;
     private byte[] commandWire;
-    private SmtpServerDecoder dataDecoder;
-    private Sink dataSink;
-    private EmbeddedChannel dataChannel;
     private Sink commandSink;
     private EmbeddedChannel commandChannel;
 
     @Setup(Level.Trial)
     public void setUp() {
-        dataWire = stuffedMessage(messageSize).getBytes(StandardCharsets.US_ASCII);
         StringBuilder commands = new StringBuilder();
         for (int i = 0; i < COMMAND_PAIRS; i++) {
             commands.append("MAIL FROM:<bounces+").append(i).append("@lists.example.org> SIZE=48213 BODY=8BITMIME\r\n")
                     .append("RCPT TO:<recipient.").append(i).append("@mail.example.com>\r\n");
         }
         commandWire = commands.toString().getBytes(StandardCharsets.US_ASCII);
-        dataDecoder = new SmtpServerDecoder();
-        dataSink = new Sink();
-        dataChannel = new EmbeddedChannel(dataDecoder, dataSink);
         commandSink = new Sink();
         commandChannel = new EmbeddedChannel(new SmtpServerDecoder(), commandSink);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        dataChannel.finishAndReleaseAll();
         commandChannel.finishAndReleaseAll();
+    }
+
+    /** The message under test; only the DATA benchmarks depend on its size. */
+    @State(Scope.Thread)
+    public static class Message {
+        @Param({"2048", "20480", "1048576"})
+        public int messageSize;
+
+        byte[] wire;
+        SmtpServerDecoder decoder;
+        Sink sink;
+        EmbeddedChannel channel;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            wire = stuffedMessage(messageSize).getBytes(StandardCharsets.US_ASCII);
+            decoder = new SmtpServerDecoder();
+            sink = new Sink();
+            channel = new EmbeddedChannel(decoder, sink);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            channel.finishAndReleaseAll();
+        }
     }
 
     /** 76-column lines, every 7th starting with a dot (stuffed on the wire), then the end marker. */
@@ -92,14 +105,15 @@ public class SmtpDecoderBenchmark {
     }
 
     @Benchmark
-    public long dataFraming() {
-        dataDecoder.expectData(Long.MAX_VALUE);
-        feed(dataChannel, dataWire);
-        return dataSink.bytes;
+    public long dataFraming(Message message) {
+        message.decoder.expectData(Long.MAX_VALUE);
+        feed(message.channel, message.wire);
+        return message.sink.bytes;
     }
 
     @Benchmark
-    public long dataFramingNaive() {
+    public long dataFramingNaive(Message message) {
+        byte[] dataWire = message.wire;
         // What a first attempt looks like: whole message as a String, split, unstuff, re-join.
         String text = new String(dataWire, StandardCharsets.US_ASCII);
         String body = text.substring(0, text.indexOf("\r\n.\r\n") + 2);
