@@ -78,7 +78,10 @@ public final class PathParser {
         return new PathResult.Ok(mailbox, MailParameters.NONE);
     }
 
-    /** EHLO/HELO argument: a domain of LDH labels or an address literal (RFC 5321 4.1.1.1). */
+    /**
+     * EHLO/HELO argument: a domain of LDH labels (U-labels allowed, RFC 6531 3.3) or an IPv4/IPv6
+     * address literal (RFC 5321 4.1.1.1). Whether to refuse an invalid one is the session's call.
+     */
     public static boolean isValidHeloArgument(String argument) {
         String value = argument.strip();
         return value.startsWith("[") ? isAddressLiteral(value) : isDomain(value);

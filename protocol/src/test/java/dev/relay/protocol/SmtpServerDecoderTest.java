@@ -249,6 +249,21 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void removingTheDecoderMidLineHandsOnTheRawBytes() {
+        SmtpServerDecoder decoder = new SmtpServerDecoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        ByteBuf buf = ascii("NOOP\r\nQUI");
+        channel.writeInbound(buf);
+        assertThat(((SmtpCommand) channel.readInbound()).verb()).isEqualTo(Verb.NOOP);
+        channel.pipeline().remove(decoder);
+        ByteBuf rest = channel.readInbound();
+        assertThat(rest.toString(StandardCharsets.US_ASCII)).isEqualTo("QUI");
+        rest.release();
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+        assertThat(buf.refCnt()).isZero();
+    }
+
+    @Test
     void closeWithUnterminatedCommandDoesNotExecuteIt() {
         EmbeddedChannel channel = new EmbeddedChannel(new SmtpServerDecoder());
         ByteBuf buf = ascii("QUIT");
