@@ -1,6 +1,7 @@
 package dev.relay.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
@@ -45,6 +46,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     private Mode mode = Mode.COMMAND;
+    private boolean paused;
     private boolean discardingLongLine;
     private long chunkSize;
     private long chunkRemaining;
@@ -110,6 +112,27 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * Stops decoding: bytes that arrive stay buffered, undecoded, until {@link #resume}. The session pauses while
+     * it waits for something asynchronous (a COMMIT, a password check) so that pipelined input keeps its order
+     * and is read in the mode the pending reply will set (a BDAT chunk, say, must never be parsed as commands).
+     */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Resumes decoding and decodes at once whatever was buffered meanwhile. {@code ctx} is this decoder's. */
+    public void resume(ChannelHandlerContext ctx) {
+        paused = false;
+        if (internalBuffer().isReadable()) {
+            try {
+                channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            } catch (Exception e) {
+                ctx.fireExceptionCaught(e);
+            }
+        }
+    }
+
     /** Statistics of the current (or last) message's content. */
     public ContentStats contentStats() {
         return content.stats();
@@ -122,7 +145,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (!in.isReadable()) {
+        if (paused || !in.isReadable()) {
             return; // after discardBufferedInput() callDecode() still calls us once
         }
         switch (mode) {

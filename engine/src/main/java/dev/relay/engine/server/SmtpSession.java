@@ -196,7 +196,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             }
             inData = true;
             inChunk = true;
-            decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first());
+            if (chunk.size() == 0) {
+                // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
+                onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats(), chunk.last());
+            } else {
+                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first());
+            }
         } else if (step instanceof Step.StartTls s) {
             startTls(s.reply());
         } else if (step instanceof Step.Challenge c) {
