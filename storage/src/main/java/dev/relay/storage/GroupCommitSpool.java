@@ -1,0 +1,200 @@
+package dev.relay.storage;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link Spool} with natural group commit: stores go into a bounded queue; up to
+ * {@code committers} workers each take everything queued (up to {@code maxBatch}) and write it in
+ * one transaction, then complete every member. Arrivals during a commit form the next batch; there
+ * is no timer. A full queue fails at once; a failed batch fails all its members and the next batch
+ * tries again on a fresh connection. Everything runs on R2DBC's reactive calls; completions are
+ * signalled on the driver's I/O thread. Cancelling a queued store drops it; cancelling one already
+ * in a batch does not stop the commit.
+ */
+public final class GroupCommitSpool implements Spool, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitSpool.class);
+    /** Upper bound on one batch, so a hung connection cannot hold stores forever. */
+    private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
+    private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
+            + " received_at, size, body_8bit, smtputf8, client_address, helo, content)"
+            + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
+            + " next_attempt_at) VALUES ($1, $2, $3, $4, $5)";
+
+    private final ConnectionFactory pool;
+    private final GroupCommitSettings settings;
+    private final SpoolObserver observer;
+    private final ArrayBlockingQueue<PendingStore> queue;
+    private final AtomicInteger activeCommitters = new AtomicInteger();
+    private volatile boolean closed;
+
+    public GroupCommitSpool(ConnectionFactory pool, GroupCommitSettings settings, SpoolObserver observer) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+    }
+
+    @Override
+    public Mono<Void> store(IncomingMessage message) {
+        Objects.requireNonNull(message, "message");
+        AtomicBoolean subscribed = new AtomicBoolean();
+        return Mono.create(sink -> {
+            if (subscribed.getAndSet(true)) {
+                sink.error(new IllegalStateException("store(" + message.id() + ") subscribed twice"));
+                return;
+            }
+            PendingStore pending = new PendingStore(message, sink);
+            if (closed) {
+                pending.fail(new SpoolUnavailableException("spool closed"));
+                return;
+            }
+            if (!queue.offer(pending)) {
+                log.warn("{} spool queue full ({}), rejecting", message.id(), settings.queueCapacity());
+                pending.fail(new SpoolUnavailableException("spool queue full"));
+                return;
+            }
+            sink.onCancel(pending::cancel);
+            drain();
+        });
+    }
+
+    /** Starts committers while there is work and a free committer slot. */
+    private void drain() {
+        while (!queue.isEmpty()) {
+            int active = activeCommitters.get();
+            if (active >= settings.committers()) {
+                return;
+            }
+            if (!activeCommitters.compareAndSet(active, active + 1)) {
+                continue;
+            }
+            List<PendingStore> batch = takeBatch();
+            if (batch.isEmpty()) {
+                activeCommitters.decrementAndGet();
+                continue;
+            }
+            commit(batch);
+        }
+    }
+
+    private List<PendingStore> takeBatch() {
+        List<PendingStore> taken = new ArrayList<>(Math.min(settings.maxBatch(), queue.size()));
+        queue.drainTo(taken, settings.maxBatch());
+        List<PendingStore> live = new ArrayList<>(taken.size());
+        for (PendingStore p : taken) {
+            if (p.isCancelled()) {
+                p.release();
+            } else {
+                live.add(p);
+            }
+        }
+        return live;
+    }
+
+    private void commit(List<PendingStore> batch) {
+        long start = System.nanoTime();
+        Database.withConnection(pool, c -> Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
+                .timeout(BATCH_TIMEOUT)
+                .subscribe(
+                        n -> succeeded(batch, System.nanoTime() - start),
+                        err -> failed(batch, err));
+    }
+
+    private void succeeded(List<PendingStore> batch, long nanos) {
+        for (PendingStore p : batch) {
+            p.succeed();
+        }
+        log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
+        observer.batchCommitted(batch.size(), nanos);
+        finished();
+    }
+
+    private void failed(List<PendingStore> batch, Throwable err) {
+        log.warn("spool batch of {} failed, first {}: {}", batch.size(), batch.get(0).message().id(), err.toString());
+        for (PendingStore p : batch) {
+            p.fail(new SpoolUnavailableException("spool write failed: " + err.getMessage(), err));
+        }
+        observer.batchFailed(batch.size(), err);
+        finished();
+    }
+
+    private void finished() {
+        activeCommitters.decrementAndGet();
+        if (!closed) {
+            drain();
+        } else {
+            failQueued();
+        }
+    }
+
+    private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
+        Statement messages = c.createStatement(INSERT_MESSAGE);
+        Statement recipients = c.createStatement(INSERT_RECIPIENT);
+        boolean firstMessage = true;
+        boolean firstRecipient = true;
+        for (PendingStore p : batch) {
+            IncomingMessage m = p.message();
+            if (!firstMessage) {
+                messages.add();
+            }
+            firstMessage = false;
+            bindMessage(messages, m);
+            List<String> rcpts = m.recipients();
+            for (int i = 0; i < rcpts.size(); i++) {
+                if (!firstRecipient) {
+                    recipients.add();
+                }
+                firstRecipient = false;
+                recipients.bind(0, m.id().uuid()).bind(1, (short) i).bind(2, rcpts.get(i))
+                        .bind(3, IncomingMessage.domainOf(rcpts.get(i))).bind(4, m.receivedAt());
+            }
+        }
+        return rowsUpdated(messages).then(rowsUpdated(recipients));
+    }
+
+    private static void bindMessage(Statement s, IncomingMessage m) {
+        s.bind(0, m.id().uuid()).bind(1, m.reversePath());
+        if (m.account() == null) {
+            s.bindNull(2, String.class);
+        } else {
+            s.bind(2, m.account());
+        }
+        s.bind(3, m.priority().code()).bind(4, m.receivedAt()).bind(5, m.size())
+                .bind(6, m.body8bit()).bind(7, m.smtputf8())
+                .bind(8, m.clientAddress()).bind(9, m.helo())
+                .bind(10, m.content().nioBuffer());
+    }
+
+    private static Mono<Void> rowsUpdated(Statement s) {
+        return Flux.from(s.execute()).flatMap(Result::getRowsUpdated).then();
+    }
+
+    private void failQueued() {
+        PendingStore p;
+        while ((p = queue.poll()) != null) {
+            p.fail(new SpoolUnavailableException("spool closed"));
+        }
+    }
+
+    /** Rejects new stores and fails the queued ones; batches already committing finish. */
+    @Override
+    public void close() {
+        closed = true;
+        failQueued();
+    }
+}
