@@ -107,10 +107,8 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     public Mono<Void> migrate() {
-        return Mono.defer(() -> {
-            ConnectionPool pool = Database.pool(url(), 1);
-            return Migrations.apply(pool).then().doFinally(s -> pool.dispose());
-        });
+        return Mono.usingWhen(Mono.fromSupplier(() -> Database.pool(url(), 1)),
+                pool -> Migrations.apply(pool).then(), ConnectionPool::disposeLater);
     }
 
     /** Drops the schema and disposes the pools made here. */
