@@ -30,10 +30,13 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     /** Upper bound on one batch, so a hung connection cannot hold stores forever. */
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
     private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
-            + " received_at, size, body_8bit, smtputf8, client_address, helo, content)"
-            + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+            + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
+    private static final int MESSAGE_COLUMNS = 11;
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
-            + " next_attempt_at) VALUES ($1, $2, $3, $4, $5)";
+            + " next_attempt_at)";
+    private static final int RECIPIENT_COLUMNS = 5;
+    /** PostgreSQL allows 65535 parameters per statement. */
+    private static final int MAX_RECIPIENT_ROWS = 10_000;
 
     private final ConnectionFactory pool;
     private final GroupCommitSettings settings;
@@ -142,42 +145,62 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         }
     }
 
+    /** Two multi-row INSERTs per batch (recipients chunked under PostgreSQL's parameter limit). */
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
-        Statement messages = c.createStatement(INSERT_MESSAGE);
-        Statement recipients = c.createStatement(INSERT_RECIPIENT);
-        boolean firstMessage = true;
-        boolean firstRecipient = true;
-        for (PendingStore p : batch) {
-            IncomingMessage m = p.message();
-            if (!firstMessage) {
-                messages.add();
-            }
-            firstMessage = false;
-            bindMessage(messages, m);
+        Statement messages = c.createStatement(valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()));
+        int p = 0;
+        for (PendingStore pending : batch) {
+            p = bindMessage(messages, p, pending.message());
+        }
+        Mono<Void> work = rowsUpdated(messages);
+        List<Object[]> rows = new ArrayList<>();
+        for (PendingStore pending : batch) {
+            IncomingMessage m = pending.message();
             List<String> rcpts = m.recipients();
             for (int i = 0; i < rcpts.size(); i++) {
-                if (!firstRecipient) {
-                    recipients.add();
-                }
-                firstRecipient = false;
-                recipients.bind(0, m.id().uuid()).bind(1, (short) i).bind(2, rcpts.get(i))
-                        .bind(3, IncomingMessage.domainOf(rcpts.get(i))).bind(4, m.receivedAt());
+                rows.add(new Object[] {m.id().uuid(), (short) i, rcpts.get(i),
+                        IncomingMessage.domainOf(rcpts.get(i)), m.receivedAt()});
             }
         }
-        return rowsUpdated(messages).then(rowsUpdated(recipients));
+        for (int from = 0; from < rows.size(); from += MAX_RECIPIENT_ROWS) {
+            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + MAX_RECIPIENT_ROWS));
+            Statement s = c.createStatement(valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, chunk.size()));
+            int q = 0;
+            for (Object[] row : chunk) {
+                for (Object v : row) {
+                    s.bind(q++, v);
+                }
+            }
+            work = work.then(rowsUpdated(s));
+        }
+        return work;
     }
 
-    private static void bindMessage(Statement s, IncomingMessage m) {
-        s.bind(0, m.id().uuid()).bind(1, m.reversePath());
-        if (m.account() == null) {
-            s.bindNull(2, String.class);
-        } else {
-            s.bind(2, m.account());
+    static String valuesSql(String insert, int columns, int rows) {
+        StringBuilder sql = new StringBuilder(insert.length() + rows * columns * 5).append(insert).append(" VALUES ");
+        int n = 1;
+        for (int r = 0; r < rows; r++) {
+            sql.append(r == 0 ? "(" : ", (");
+            for (int col = 0; col < columns; col++) {
+                sql.append(col == 0 ? "$" : ", $").append(n++);
+            }
+            sql.append(')');
         }
-        s.bind(3, m.priority().code()).bind(4, m.receivedAt()).bind(5, m.size())
-                .bind(6, m.body8bit()).bind(7, m.smtputf8())
-                .bind(8, m.clientAddress()).bind(9, m.helo())
-                .bind(10, m.content().nioBuffer());
+        return sql.toString();
+    }
+
+    private static int bindMessage(Statement s, int p, IncomingMessage m) {
+        s.bind(p, m.id().uuid()).bind(p + 1, m.reversePath());
+        if (m.account() == null) {
+            s.bindNull(p + 2, String.class);
+        } else {
+            s.bind(p + 2, m.account());
+        }
+        s.bind(p + 3, m.priority().code()).bind(p + 4, m.receivedAt()).bind(p + 5, m.size())
+                .bind(p + 6, m.body8bit()).bind(p + 7, m.smtputf8())
+                .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
+                .bind(p + 10, m.content().nioBuffer());
+        return p + MESSAGE_COLUMNS;
     }
 
     private static Mono<Void> rowsUpdated(Statement s) {

@@ -86,7 +86,7 @@ class GroupCommitSpoolIT {
     @Test
     void storesConcurrentMessagesInGroupCommits() {
         Batches observer = new Batches();
-        int n = 2000;
+        int n = Integer.getInteger("spool.it.messages", 2000);
         Map<MessageId, byte[]> expected = new ConcurrentHashMap<>();
         List<ByteBuf> buffers = Collections.synchronizedList(new ArrayList<>());
         try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, observer)) {
