@@ -214,6 +214,42 @@ class GroupCommitSpoolIT {
     }
 
     @Test
+    void cancelledWhileQueuedIsDroppedAndReleased() {
+        ConnectionPool lockPool = db.pool(1);
+        io.r2dbc.spi.Connection locker = reactor.core.publisher.Mono.from(lockPool.create()).block(Duration.ofSeconds(10));
+        ByteBuf first = Unpooled.buffer(1).writeByte(1);
+        ByteBuf cancelled = Unpooled.buffer(1).writeByte(2);
+        IncomingMessage dropped = message(cancelled, "r@x");
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(1, 10, 10), SpoolObserver.NONE)) {
+            reactor.core.publisher.Mono.from(locker.beginTransaction())
+                    .then(Database.execute(locker, "LOCK TABLE message IN EXCLUSIVE MODE")).block(Duration.ofSeconds(10));
+            reactor.core.publisher.Mono<Void> committing = spool.store(message(first, "r@x")).cache();
+            committing.subscribe(v -> { }, e -> { });
+            reactor.core.Disposable queued = spool.store(dropped).subscribe();
+            queued.dispose();
+            reactor.core.publisher.Mono.from(locker.commitTransaction()).block(Duration.ofSeconds(10));
+            StepVerifier.create(committing).expectComplete().verify(Duration.ofSeconds(20));
+            // the next batch drains the cancelled entry
+            StepVerifier.create(spool.store(message(Unpooled.buffer(1).writeByte(3), "r@x"))).verifyComplete();
+        } finally {
+            reactor.core.publisher.Mono.from(locker.close()).block(Duration.ofSeconds(10));
+        }
+        assertThat(first.refCnt()).isZero();
+        assertThat(cancelled.refCnt()).isZero();
+        StepVerifier.create(reader.find(dropped.id())).verifyComplete();
+        StepVerifier.create(reader.countMessages()).expectNext(2L).verifyComplete();
+    }
+
+    @Test
+    void closedSpoolRejectsAndReleases() {
+        GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE);
+        spool.close();
+        ByteBuf b = Unpooled.buffer(1).writeByte(1);
+        StepVerifier.create(spool.store(message(b, "r@x"))).verifyError(SpoolUnavailableException.class);
+        assertThat(b.refCnt()).isZero();
+    }
+
+    @Test
     void failsDuringOutageAndRecoversWithoutRestart() throws Exception {
         String url = db.url();
         String hostPort = url.substring(url.lastIndexOf('@') + 1, url.indexOf('/', url.lastIndexOf('@')));
