@@ -61,6 +61,10 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 sink.error(new IllegalStateException("store(" + message.id() + ") subscribed twice"));
                 return;
             }
+            if (message.content().refCnt() == 0) {
+                sink.error(new IllegalStateException(message.id() + " content already released"));
+                return;
+            }
             PendingStore pending = new PendingStore(message, sink);
             if (closed) {
                 pending.fail(new SpoolUnavailableException("spool closed"));
@@ -74,6 +78,11 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
             sink.onCancel(pending::cancel);
             drain();
         });
+    }
+
+    /** Stores waiting for a committer (not counting batches being committed). */
+    public int queueDepth() {
+        return queue.size();
     }
 
     /** Starts committers while there is work and a free committer slot. */

@@ -23,6 +23,12 @@ public record IncomingMessage(MessageId id, String reversePath, List<String> rec
         Objects.requireNonNull(clientAddress, "clientAddress");
         Objects.requireNonNull(helo, "helo");
         Objects.requireNonNull(content, "content");
+        noNul(reversePath, "reversePath");
+        noNul(clientAddress, "clientAddress");
+        noNul(helo, "helo");
+        if (account != null) {
+            noNul(account, "account");
+        }
         recipients = List.copyOf(recipients);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("a message needs at least one recipient");
@@ -31,9 +37,17 @@ public record IncomingMessage(MessageId id, String reversePath, List<String> rec
             throw new IllegalArgumentException("too many recipients: " + recipients.size());
         }
         for (String r : recipients) {
+            noNul(r, "recipient");
             if (r.lastIndexOf('@') < 0) {
                 throw new IllegalArgumentException("recipient without a domain: " + r);
             }
+        }
+    }
+
+    /** PostgreSQL text cannot hold NUL; one such value would fail a whole batch, so refuse it here. */
+    private static void noNul(String value, String field) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(field + " contains a NUL character");
         }
     }
 

@@ -34,10 +34,20 @@ class EmbeddedPostgresIT {
             first.stop();
         }
 
-        try (EmbeddedPostgres third = EmbeddedPostgres.start(dir)) {
-            assertThat(third.startedHere()).isTrue();
-            assertThat(third.port()).isEqualTo(first.port());
-            assertThat(count(third.r2dbcUrl())).isEqualTo(1);
+        // two concurrent starts: the lock lets exactly one of them start the server
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Callable<EmbeddedPostgres> start = () -> EmbeddedPostgres.start(dir);
+            java.util.List<java.util.concurrent.Future<EmbeddedPostgres>> started = pool.invokeAll(java.util.List.of(start, start));
+            EmbeddedPostgres a = started.get(0).get();
+            EmbeddedPostgres b = started.get(1).get();
+            assertThat(a.startedHere() ^ b.startedHere()).isTrue();
+            assertThat(a.port()).isEqualTo(first.port()).isEqualTo(b.port());
+            assertThat(count(a.r2dbcUrl())).isEqualTo(1);
+            a.close();
+            b.close();
+        } finally {
+            pool.shutdownNow();
         }
     }
 

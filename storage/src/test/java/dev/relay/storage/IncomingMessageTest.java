@@ -27,8 +27,17 @@ class IncomingMessageTest {
     }
 
     @Test
+    void refusesNulInText() {
+        ByteBuf content = Unpooled.wrappedBuffer(new byte[] {1});
+        assertThatThrownBy(() -> new IncomingMessage(MessageId.newId(), "", List.of("a@b"), null, Priority.BULK,
+                Instant.now(), false, false, "127.0.0.1", "he\0lo", content)).hasMessageContaining("helo");
+        content.release();
+    }
+
+    @Test
     void settingsValidated() {
         assertThatThrownBy(() -> new GroupCommitSettings(0, 100, 10)).hasMessageContaining("committers");
+        assertThatThrownBy(() -> new GroupCommitSettings(1, 5001, 10)).hasMessageContaining("maxBatch");
         assertThat(GroupCommitSettings.DEFAULT).isEqualTo(new GroupCommitSettings(2, 100, 10_000));
     }
 
