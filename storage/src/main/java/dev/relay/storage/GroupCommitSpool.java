@@ -128,21 +128,31 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     }
 
     private void succeeded(List<PendingStore> batch, long nanos) {
-        for (PendingStore p : batch) {
-            p.succeed();
+        try {
+            for (PendingStore p : batch) {
+                p.succeed();
+            }
+            log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
+            observer.batchCommitted(batch.size(), nanos);
+        } catch (RuntimeException e) {
+            log.error("spool observer or subscriber failed after commit", e);
+        } finally {
+            finished();
         }
-        log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
-        observer.batchCommitted(batch.size(), nanos);
-        finished();
     }
 
     private void failed(List<PendingStore> batch, Throwable err) {
-        log.warn("spool batch of {} failed, first {}: {}", batch.size(), batch.get(0).message().id(), err.toString());
-        for (PendingStore p : batch) {
-            p.fail(new SpoolUnavailableException("spool write failed: " + err.getMessage(), err));
+        try {
+            log.warn("spool batch of {} failed, first {}: {}", batch.size(), batch.get(0).message().id(), err.toString());
+            for (PendingStore p : batch) {
+                p.fail(new SpoolUnavailableException("spool write failed: " + err.getMessage(), err));
+            }
+            observer.batchFailed(batch.size(), err);
+        } catch (RuntimeException e) {
+            log.error("spool observer or subscriber failed after a failed batch", e);
+        } finally {
+            finished();
         }
-        observer.batchFailed(batch.size(), err);
-        finished();
     }
 
     private void finished() {
