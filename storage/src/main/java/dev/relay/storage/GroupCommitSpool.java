@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -41,7 +41,9 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private final ConnectionFactory pool;
     private final GroupCommitSettings settings;
     private final SpoolObserver observer;
-    private final ArrayBlockingQueue<PendingStore> queue;
+    /** Lock-free, so producers on event loops never park; bounded by {@link #queued}. */
+    private final ConcurrentLinkedQueue<PendingStore> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger activeCommitters = new AtomicInteger();
     private volatile boolean closed;
 
@@ -49,7 +51,6 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.observer = Objects.requireNonNull(observer, "observer");
-        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     }
 
     @Override
@@ -70,11 +71,13 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 pending.fail(new SpoolUnavailableException("spool closed"));
                 return;
             }
-            if (!queue.offer(pending)) {
+            if (queued.incrementAndGet() > settings.queueCapacity()) {
+                queued.decrementAndGet();
                 log.warn("{} spool queue full ({}), rejecting", message.id(), settings.queueCapacity());
                 pending.fail(new SpoolUnavailableException("spool queue full"));
                 return;
             }
+            queue.offer(pending);
             sink.onCancel(pending::cancel);
             drain();
         });
@@ -82,7 +85,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
 
     /** Stores waiting for a committer (not counting batches being committed). */
     public int queueDepth() {
-        return queue.size();
+        return queued.get();
     }
 
     /** Starts committers while there is work and a free committer slot. */
@@ -105,10 +108,10 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     }
 
     private List<PendingStore> takeBatch() {
-        List<PendingStore> taken = new ArrayList<>(Math.min(settings.maxBatch(), queue.size()));
-        queue.drainTo(taken, settings.maxBatch());
-        List<PendingStore> live = new ArrayList<>(taken.size());
-        for (PendingStore p : taken) {
+        List<PendingStore> live = new ArrayList<>();
+        PendingStore p;
+        while (live.size() < settings.maxBatch() && (p = queue.poll()) != null) {
+            queued.decrementAndGet();
             if (p.isCancelled()) {
                 p.release();
             } else {
@@ -229,6 +232,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private void failQueued() {
         PendingStore p;
         while ((p = queue.poll()) != null) {
+            queued.decrementAndGet();
             p.fail(new SpoolUnavailableException("spool closed"));
         }
     }

@@ -1,8 +1,7 @@
 package dev.relay.storage;
 
-import java.security.SecureRandom;
 import java.util.Objects;
-import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.UUID;
 
 /**
@@ -11,7 +10,6 @@ import java.util.UUID;
  * shown in {@code 250 2.0.0 Ok: queued as <id>}); its lexical order is the id's order.
  */
 public record MessageId(UUID uuid) implements Comparable<MessageId> {
-    private static final Random RNG = new SecureRandom();
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     private static final int LENGTH = 26;
 
@@ -24,8 +22,11 @@ public record MessageId(UUID uuid) implements Comparable<MessageId> {
     }
 
     static MessageId at(long unixMillis) {
-        long randA = RNG.nextLong();
-        long randB = RNG.nextLong();
+        // ThreadLocalRandom: never blocks (SecureRandom may read /dev/urandom on an event loop);
+        // the id is an identifier, not a secret
+        ThreadLocalRandom rng = ThreadLocalRandom.current();
+        long randA = rng.nextLong();
+        long randB = rng.nextLong();
         long msb = (unixMillis << 16) | 0x7000L | (randA & 0x0FFFL);
         long lsb = (randB & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         return new MessageId(new UUID(msb, lsb));
