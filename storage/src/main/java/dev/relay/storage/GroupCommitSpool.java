@@ -79,6 +79,10 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
             }
             queue.offer(pending);
             sink.onCancel(pending::cancel);
+            if (closed) {
+                failQueued(); // close() may have drained the queue before our offer
+                return;
+            }
             drain();
         });
     }
@@ -123,11 +127,25 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
 
     private void commit(List<PendingStore> batch) {
         long start = System.nanoTime();
+        AtomicBoolean done = new AtomicBoolean(); // exactly one outcome per batch, whatever the signals
         Database.withConnection(pool, c -> Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
                 .timeout(BATCH_TIMEOUT)
                 .subscribe(
-                        n -> succeeded(batch, System.nanoTime() - start),
-                        err -> failed(batch, err));
+                        n -> {
+                            if (done.compareAndSet(false, true)) {
+                                succeeded(batch, System.nanoTime() - start);
+                            }
+                        },
+                        err -> {
+                            if (done.compareAndSet(false, true)) {
+                                failed(batch, err);
+                            }
+                        },
+                        () -> {
+                            if (done.compareAndSet(false, true)) {
+                                failed(batch, new IllegalStateException("batch completed without a result"));
+                            }
+                        });
     }
 
     private void succeeded(List<PendingStore> batch, long nanos) {
