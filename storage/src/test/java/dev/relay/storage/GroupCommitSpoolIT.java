@@ -251,12 +251,8 @@ class GroupCommitSpoolIT {
 
     @Test
     void failsDuringOutageAndRecoversWithoutRestart() throws Exception {
-        String url = db.url();
-        String hostPort = url.substring(url.lastIndexOf('@') + 1, url.indexOf('/', url.lastIndexOf('@')));
-        String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
-        int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
-        try (CuttableProxy proxy = new CuttableProxy(host, port)) {
-            ConnectionPool viaProxy = Database.pool(proxy.rewrite(url), 3);
+        try (CuttableProxy proxy = CuttableProxy.inFrontOf(db.url())) {
+            ConnectionPool viaProxy = Database.pool(proxy.rewrite(db.url()), 3);
             Batches observer = new Batches();
             try (GroupCommitSpool spool = new GroupCommitSpool(viaProxy, GroupCommitSettings.DEFAULT, observer)) {
                 StepVerifier.create(spool.store(message(Unpooled.buffer(1).writeByte(1), "r@x"))).verifyComplete();

@@ -29,6 +29,14 @@ public final class CuttableProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /** A proxy in front of the host:port of an R2DBC URL ({@code r2dbc:postgresql://user:pw@host:port/db...}). */
+    public static CuttableProxy inFrontOf(String r2dbcUrl) throws IOException {
+        int at = r2dbcUrl.lastIndexOf('@');
+        String hostPort = r2dbcUrl.substring(at + 1, r2dbcUrl.indexOf('/', at));
+        int colon = hostPort.lastIndexOf(':');
+        return new CuttableProxy(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
     /** Rewrites {@code host:port} in an R2DBC URL to this proxy. */
     public String rewrite(String r2dbcUrl) {
         int at = r2dbcUrl.lastIndexOf('@');
