@@ -1,0 +1,264 @@
+package dev.relay.storage;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link Spool} with natural group commit: stores go into a bounded queue; up to
+ * {@code committers} workers each take everything queued (up to {@code maxBatch}) and write it in
+ * one transaction, then complete every member. Arrivals during a commit form the next batch; there
+ * is no timer. A full queue fails at once; a failed batch fails all its members and the next batch
+ * tries again on a fresh connection. Everything runs on R2DBC's reactive calls; completions are
+ * signalled on the driver's I/O thread. Cancelling a queued store drops it; cancelling one already
+ * in a batch does not stop the commit.
+ */
+public final class GroupCommitSpool implements Spool, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitSpool.class);
+    /** Upper bound on one batch, so a hung connection cannot hold stores forever. */
+    private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
+    private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
+            + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
+    private static final int MESSAGE_COLUMNS = 11;
+    private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
+            + " next_attempt_at)";
+    private static final int RECIPIENT_COLUMNS = 5;
+    /** PostgreSQL allows 65535 parameters per statement. */
+    private static final int MAX_RECIPIENT_ROWS = 10_000;
+
+    private final ConnectionFactory pool;
+    private final GroupCommitSettings settings;
+    private final SpoolObserver observer;
+    /** Lock-free, so producers on event loops never park; bounded by {@link #queued}. */
+    private final ConcurrentLinkedQueue<PendingStore> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger activeCommitters = new AtomicInteger();
+    private volatile boolean closed;
+
+    public GroupCommitSpool(ConnectionFactory pool, GroupCommitSettings settings, SpoolObserver observer) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    @Override
+    public Mono<Void> store(IncomingMessage message) {
+        Objects.requireNonNull(message, "message");
+        AtomicBoolean subscribed = new AtomicBoolean();
+        return Mono.create(sink -> {
+            if (subscribed.getAndSet(true)) {
+                sink.error(new IllegalStateException("store(" + message.id() + ") subscribed twice"));
+                return;
+            }
+            if (message.content().refCnt() == 0) {
+                sink.error(new IllegalStateException(message.id() + " content already released"));
+                return;
+            }
+            PendingStore pending = new PendingStore(message, sink);
+            if (closed) {
+                pending.fail(new SpoolUnavailableException("spool closed"));
+                return;
+            }
+            if (queued.incrementAndGet() > settings.queueCapacity()) {
+                queued.decrementAndGet();
+                log.warn("{} spool queue full ({}), rejecting", message.id(), settings.queueCapacity());
+                pending.fail(new SpoolUnavailableException("spool queue full"));
+                return;
+            }
+            queue.offer(pending);
+            sink.onCancel(pending::cancel);
+            if (closed) {
+                failQueued(); // close() may have drained the queue before our offer
+                return;
+            }
+            drain();
+        });
+    }
+
+    /** Stores waiting for a committer (not counting batches being committed). */
+    public int queueDepth() {
+        return queued.get();
+    }
+
+    /** Starts committers while there is work and a free committer slot. */
+    private void drain() {
+        while (!queue.isEmpty()) {
+            int active = activeCommitters.get();
+            if (active >= settings.committers()) {
+                return;
+            }
+            if (!activeCommitters.compareAndSet(active, active + 1)) {
+                continue;
+            }
+            List<PendingStore> batch = takeBatch();
+            if (batch.isEmpty()) {
+                activeCommitters.decrementAndGet();
+                continue;
+            }
+            commit(batch);
+        }
+    }
+
+    private List<PendingStore> takeBatch() {
+        List<PendingStore> live = new ArrayList<>();
+        PendingStore p;
+        while (live.size() < settings.maxBatch() && (p = queue.poll()) != null) {
+            queued.decrementAndGet();
+            if (p.isCancelled()) {
+                p.release();
+            } else {
+                live.add(p);
+            }
+        }
+        return live;
+    }
+
+    private void commit(List<PendingStore> batch) {
+        long start = System.nanoTime();
+        AtomicBoolean done = new AtomicBoolean(); // exactly one outcome per batch, whatever the signals
+        Database.withConnection(pool, c -> Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
+                .timeout(BATCH_TIMEOUT)
+                .subscribe(
+                        n -> {
+                            if (done.compareAndSet(false, true)) {
+                                succeeded(batch, System.nanoTime() - start);
+                            }
+                        },
+                        err -> {
+                            if (done.compareAndSet(false, true)) {
+                                failed(batch, err);
+                            }
+                        },
+                        () -> {
+                            if (done.compareAndSet(false, true)) {
+                                failed(batch, new IllegalStateException("batch completed without a result"));
+                            }
+                        });
+    }
+
+    private void succeeded(List<PendingStore> batch, long nanos) {
+        try {
+            for (PendingStore p : batch) {
+                p.succeed();
+            }
+            log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
+            observer.batchCommitted(batch.size(), nanos);
+        } catch (RuntimeException e) {
+            log.error("spool observer or subscriber failed after commit", e);
+        } finally {
+            finished();
+        }
+    }
+
+    private void failed(List<PendingStore> batch, Throwable err) {
+        try {
+            log.warn("spool batch of {} failed, first {}: {}", batch.size(), batch.get(0).message().id(), err.toString());
+            for (PendingStore p : batch) {
+                p.fail(new SpoolUnavailableException("spool write failed: " + err.getMessage(), err));
+            }
+            observer.batchFailed(batch.size(), err);
+        } catch (RuntimeException e) {
+            log.error("spool observer or subscriber failed after a failed batch", e);
+        } finally {
+            finished();
+        }
+    }
+
+    private void finished() {
+        activeCommitters.decrementAndGet();
+        if (!closed) {
+            drain();
+        } else {
+            failQueued();
+        }
+    }
+
+    /** Two multi-row INSERTs per batch (recipients chunked under PostgreSQL's parameter limit). */
+    private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
+        Statement messages = c.createStatement(valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()));
+        int p = 0;
+        for (PendingStore pending : batch) {
+            p = bindMessage(messages, p, pending.message());
+        }
+        Mono<Void> work = rowsUpdated(messages);
+        List<Object[]> rows = new ArrayList<>();
+        for (PendingStore pending : batch) {
+            IncomingMessage m = pending.message();
+            List<String> rcpts = m.recipients();
+            for (int i = 0; i < rcpts.size(); i++) {
+                rows.add(new Object[] {m.id().uuid(), (short) i, rcpts.get(i),
+                        IncomingMessage.domainOf(rcpts.get(i)), m.receivedAt()});
+            }
+        }
+        for (int from = 0; from < rows.size(); from += MAX_RECIPIENT_ROWS) {
+            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + MAX_RECIPIENT_ROWS));
+            Statement s = c.createStatement(valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, chunk.size()));
+            int q = 0;
+            for (Object[] row : chunk) {
+                for (Object v : row) {
+                    s.bind(q++, v);
+                }
+            }
+            work = work.then(rowsUpdated(s));
+        }
+        return work;
+    }
+
+    static String valuesSql(String insert, int columns, int rows) {
+        StringBuilder sql = new StringBuilder(insert.length() + rows * columns * 5).append(insert).append(" VALUES ");
+        int n = 1;
+        for (int r = 0; r < rows; r++) {
+            sql.append(r == 0 ? "(" : ", (");
+            for (int col = 0; col < columns; col++) {
+                sql.append(col == 0 ? "$" : ", $").append(n++);
+            }
+            sql.append(')');
+        }
+        return sql.toString();
+    }
+
+    private static int bindMessage(Statement s, int p, IncomingMessage m) {
+        s.bind(p, m.id().uuid()).bind(p + 1, m.reversePath());
+        if (m.account() == null) {
+            s.bindNull(p + 2, String.class);
+        } else {
+            s.bind(p + 2, m.account());
+        }
+        s.bind(p + 3, m.priority().code()).bind(p + 4, m.receivedAt()).bind(p + 5, m.size())
+                .bind(p + 6, m.body8bit()).bind(p + 7, m.smtputf8())
+                .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
+                .bind(p + 10, m.content().nioBuffer());
+        return p + MESSAGE_COLUMNS;
+    }
+
+    private static Mono<Void> rowsUpdated(Statement s) {
+        return Flux.from(s.execute()).flatMap(Result::getRowsUpdated).then();
+    }
+
+    private void failQueued() {
+        PendingStore p;
+        while ((p = queue.poll()) != null) {
+            queued.decrementAndGet();
+            p.fail(new SpoolUnavailableException("spool closed"));
+        }
+    }
+
+    /** Rejects new stores and fails the queued ones; batches already committing finish. */
+    @Override
+    public void close() {
+        closed = true;
+        failQueued();
+    }
+}
