@@ -29,9 +29,8 @@ class DatabaseOutageIT {
     @Test
     void noAcknowledgementWithoutCommitAndRecoveryWithoutRestart() throws Exception {
         try (TestDatabase database = TestDatabase.create("outage");
-                CuttableProxy proxy = CuttableProxy.start(database.host(), database.port())) {
-            String proxiedUrl = database.url().replace(database.host() + ":" + database.port(),
-                    "127.0.0.1:" + proxy.port());
+                CuttableProxy proxy = CuttableProxy.inFrontOf(database.url())) {
+            String proxiedUrl = proxy.rewrite(database.url());
             Set<String> acknowledged;
             try (TestRelay relay = TestRelay.start(proxiedUrl, "")) {
                 MessageLoad load = new MessageLoad(relay.smtp(), "outage");
