@@ -1,0 +1,17 @@
+package dev.relay.storage.testing;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * BlockHound allowances for the whole relay's tests, found by {@code ServiceLoader} both when a test installs
+ * BlockHound itself and when {@code blockhound-junit-platform} installs it automatically: the SCRAM client of
+ * r2dbc-postgresql draws its nonce from {@code SecureRandom} (a read of /dev/urandom, which does not block in
+ * practice) on the connection's event loop when a pool opens a connection.
+ */
+public final class RelayBlockHoundIntegration implements BlockHoundIntegration {
+    @Override
+    public void applyTo(BlockHound.Builder builder) {
+        builder.allowBlockingCallsInside("com.ongres.scram.common.util.CryptoUtil", "nonce");
+    }
+}
