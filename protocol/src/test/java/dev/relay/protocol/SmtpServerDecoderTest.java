@@ -216,6 +216,34 @@ class SmtpServerDecoderTest {
     }
 
     @Test
+    void pausedDecoderKeepsPipelinedInputUntilResumedInTheModeTheSessionSet() {
+        SmtpServerDecoder decoder = new SmtpServerDecoder();
+        List<Object> seen = new java.util.ArrayList<>();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder, new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                seen.add(msg);
+                if (msg instanceof SmtpCommand command && command.verb() == Verb.MAIL) {
+                    decoder.pause(); // the session awaits something asynchronous
+                } else if (msg instanceof SmtpCommand command && command.verb() == Verb.BDAT) {
+                    decoder.expectChunk(5, 1000, true);
+                }
+            }
+        });
+        channel.writeInbound(ascii("MAIL FROM:<a@b>\r\nBDAT 5 LAST\r\nhelloQUIT\r\n"));
+        assertThat(seen).hasSize(1);
+        decoder.resume(channel.pipeline().context(decoder));
+        assertThat(seen).hasSize(5);
+        assertThat(((SmtpCommand) seen.get(1)).verb()).isEqualTo(Verb.BDAT);
+        DataContent chunk = (DataContent) seen.get(2);
+        assertThat(chunk.content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        chunk.release();
+        assertThat(seen.get(3)).isInstanceOf(ChunkEnd.class);
+        assertThat(((SmtpCommand) seen.get(4)).verb()).isEqualTo(Verb.QUIT);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void discardDropsOnlyWhatIsBuffered() {
         SmtpServerDecoder decoder = new SmtpServerDecoder();
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
