@@ -3,17 +3,24 @@ package dev.relay.engine.server;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The global budget of message bytes held in memory between the socket and the spool's COMMIT.
  *
  * <p>Sessions account for the bytes they have already received; when the total passes the limit they stop reading
  * (TCP flow control then pushes back on the clients) and are woken when committed or discarded messages give bytes
- * back. The overshoot is bounded by one socket read per connection.
+ * back.
+ *
+ * <p>If every session holding bytes were paused mid-message, none could finish and give bytes back: a deadlock. So
+ * one session at a time may hold the <em>overdraft</em> and keep reading past the limit until its message is
+ * committed or discarded. Memory therefore stays below {@code limit + max_message_size} plus one socket read per
+ * connection, and there is always a message making progress.
  */
 public final class ByteBudget {
     private final long limit;
     private final AtomicLong used = new AtomicLong();
+    private final AtomicReference<Object> overdraft = new AtomicReference<>();
     private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
     public ByteBudget(long limit) {
@@ -23,26 +30,30 @@ public final class ByteBudget {
         this.limit = limit;
     }
 
-    /** Accounts for {@code bytes}; returns false when the budget is now exhausted and the caller should pause. */
-    public boolean add(long bytes) {
-        return used.addAndGet(bytes) <= limit;
+    /**
+     * Accounts for {@code bytes} received by {@code holder}; returns false when the budget is exhausted and the
+     * holder should pause until {@link #awaitRoom}.
+     */
+    public boolean add(long bytes, Object holder) {
+        if (used.addAndGet(bytes) <= limit) {
+            return true;
+        }
+        return overdraft.get() == holder || overdraft.compareAndSet(null, holder);
     }
 
     /** Runs {@code wakeUp} once the budget has room again (immediately if it already has). */
     public void awaitRoom(Runnable wakeUp) {
         waiters.add(wakeUp);
-        if (used.get() <= limit) {
+        if (used.get() <= limit || overdraft.get() == null) {
             wakeWaiters();
         }
     }
 
-    public void release(long bytes) {
-        if (bytes == 0) {
-            return;
-        }
-        if (used.addAndGet(-bytes) <= limit) {
-            wakeWaiters();
-        }
+    /** Gives back the bytes of a message that was committed or discarded by {@code holder}. */
+    public void release(long bytes, Object holder) {
+        used.addAndGet(-bytes);
+        overdraft.compareAndSet(holder, null);
+        wakeWaiters();
     }
 
     public long used() {
@@ -55,7 +66,7 @@ public final class ByteBudget {
 
     private void wakeWaiters() {
         Runnable waiter;
-        while (used.get() <= limit && (waiter = waiters.poll()) != null) {
+        while ((used.get() <= limit || overdraft.get() == null) && (waiter = waiters.poll()) != null) {
             waiter.run();
         }
     }

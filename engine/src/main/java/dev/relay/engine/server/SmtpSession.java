@@ -230,7 +230,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         int length = bytes.readableBytes();
         content.addComponent(true, bytes);
         contentBytesCounted += length;
-        if (!services.budget().add(length)) {
+        if (!services.budget().add(length, this)) {
             pause(PAUSED_BY_BUDGET);
             services.budget().awaitRoom(() -> ctx().executor().execute(() -> resume(PAUSED_BY_BUDGET)));
         }
@@ -303,14 +303,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         services.spool().store(message).subscribe(
                 null,
                 error -> ctx().executor().execute(() -> {
-                    services.budget().release(budgeted);
+                    services.budget().release(budgeted, this);
                     services.metrics().messageRejected("spool_unavailable");
                     log.warn("{} message {} not stored: {}", id, messageId, error.toString());
                     reply(Replies.SPOOL_UNAVAILABLE);
                     resume(PAUSED_BY_STEP);
                 }),
                 () -> ctx().executor().execute(() -> {
-                    services.budget().release(budgeted);
+                    services.budget().release(budgeted, this);
                     services.metrics().messageAccepted(size, System.nanoTime() - started);
                     log.info("{} queued {} from=<{}> recipients={} size={}", id, messageId,
                             transaction.reversePath(), recipients.size(), size);
@@ -331,7 +331,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             content.release();
         }
         if (contentBytesCounted > 0) {
-            services.budget().release(contentBytesCounted);
+            services.budget().release(contentBytesCounted, this);
             contentBytesCounted = 0;
         }
     }
