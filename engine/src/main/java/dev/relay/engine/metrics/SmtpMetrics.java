@@ -35,6 +35,7 @@ public final class SmtpMetrics {
                 .description("SMTP connections open now").register(registry);
         Gauge.builder(MetricNames.BYTES_IN_FLIGHT, bytesInFlight, s -> s.getAsLong())
                 .description("message bytes received and not yet committed or discarded").baseUnit("bytes")
+                .strongReference(true) // Micrometer holds gauge state weakly; a method reference would be collected
                 .register(registry);
         for (Verb verb : Verb.values()) {
             commands.put(verb, Counter.builder(MetricNames.SMTP_COMMANDS).tag(MetricNames.TAG_VERB, verb.name())
