@@ -293,7 +293,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         s.bind(p + 3, m.priority().code()).bind(p + 4, m.receivedAt()).bind(p + 5, m.size())
                 .bind(p + 6, m.body8bit()).bind(p + 7, m.smtputf8())
                 .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
-                .bind(p + 10, m.content().nioBuffer());
+                .bind(p + 10, new BinaryContent(m.content()));
         return p + MESSAGE_COLUMNS;
     }
 

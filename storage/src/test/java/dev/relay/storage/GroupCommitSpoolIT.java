@@ -1,5 +1,7 @@
 package dev.relay.storage;
 
+import dev.relay.storage.testing.Released;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.storage.testing.CuttableProxy;
@@ -115,7 +117,8 @@ class GroupCommitSpoolIT {
                     observer.nanos.get() / 1_000_000 / Math.max(1, observer.committed.size()));
         }
 
-        assertThat(buffers).hasSize(n).allSatisfy(b -> assertThat(b.refCnt()).isZero());
+        assertThat(buffers).hasSize(n);
+        Released.await(buffers);
         assertThat(observer.committed.stream().mapToInt(Integer::intValue).sum()).isEqualTo(n);
         assertThat(observer.committed).anySatisfy(size -> assertThat(size).isGreaterThan(1));
         assertThat(observer.committed).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(100));
@@ -144,7 +147,7 @@ class GroupCommitSpoolIT {
         try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
             StepVerifier.create(spool.store(m)).verifyComplete();
         }
-        assertThat(content.refCnt()).isZero();
+        Released.await(content);
         StepVerifier.create(reader.find(m.id())).assertNext(s -> {
             assertThat(s.reversePath()).isEmpty();
             assertThat(s.recipients()).containsExactly("z@B.example", "y@a.example");
@@ -175,8 +178,8 @@ class GroupCommitSpoolIT {
             // the spool keeps working after a failed batch
             StepVerifier.create(spool.store(message(Unpooled.buffer(1).writeByte(1), "r@x"))).verifyComplete();
         }
-        assertThat(a.refCnt()).isZero();
-        assertThat(b.refCnt()).isZero();
+        Released.await(a);
+        Released.await(b);
         StepVerifier.create(reader.countMessages()).expectNext(2L).verifyComplete();
     }
 
@@ -208,7 +211,7 @@ class GroupCommitSpoolIT {
             reactor.core.publisher.Mono.from(locker.close()).block(Duration.ofSeconds(10));
         }
         for (ByteBuf b : bufs) {
-            assertThat(b.refCnt()).isZero();
+            Released.await(b);
         }
         StepVerifier.create(reader.countMessages()).expectNext(2L).verifyComplete();
     }
@@ -234,8 +237,8 @@ class GroupCommitSpoolIT {
         } finally {
             reactor.core.publisher.Mono.from(locker.close()).block(Duration.ofSeconds(10));
         }
-        assertThat(first.refCnt()).isZero();
-        assertThat(cancelled.refCnt()).isZero();
+        Released.await(first);
+        Released.await(cancelled);
         StepVerifier.create(reader.find(dropped.id())).verifyComplete();
         StepVerifier.create(reader.countMessages()).expectNext(2L).verifyComplete();
     }
@@ -246,7 +249,7 @@ class GroupCommitSpoolIT {
         spool.close();
         ByteBuf b = Unpooled.buffer(1).writeByte(1);
         StepVerifier.create(spool.store(message(b, "r@x"))).verifyError(SpoolUnavailableException.class);
-        assertThat(b.refCnt()).isZero();
+        Released.await(b);
     }
 
     @Test
@@ -268,7 +271,7 @@ class GroupCommitSpoolIT {
                     StepVerifier.create(spool.store(m)).expectError(SpoolUnavailableException.class)
                             .verify(Duration.ofSeconds(20));
                 }
-                assertThat(lost).allSatisfy(b -> assertThat(b.refCnt()).isZero());
+                Released.await(lost);
                 assertThat(observer.failed.get()).isEqualTo(5);
                 for (MessageId id : lostIds) {
                     StepVerifier.create(reader.find(id)).verifyComplete();
