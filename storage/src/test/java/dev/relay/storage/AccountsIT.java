@@ -1,5 +1,7 @@
 package dev.relay.storage;
 
+import dev.relay.storage.testing.ScratchDirectories;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -16,7 +18,7 @@ class AccountsIT {
     @Test
     void refusesAParentItDoesNotOwnAndNamesTheFix() throws Exception {
         assumeTrue(EmbeddedPostgres.isRoot(), "needs root");
-        Path closed = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "closed-");
+        Path closed = Files.createTempDirectory(ScratchDirectories.directory("accounts-it"), "closed-");
         Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
         Path data = Files.createDirectories(closed.resolve("data"));
         assertThatThrownBy(() -> Accounts.checkTraversable(data, data.resolve("postgres"), NOBODY))
@@ -29,7 +31,7 @@ class AccountsIT {
     @Test
     void opensItsOwnDataDirectory() throws Exception {
         assumeTrue(EmbeddedPostgres.isRoot(), "needs root");
-        Path data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "data-");
+        Path data = Files.createTempDirectory(ScratchDirectories.directory("accounts-it"), "data-");
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(data.resolve("postgres"));
         Accounts.checkTraversable(data, data.resolve("postgres"), NOBODY);

@@ -1,5 +1,7 @@
 package dev.relay.storage;
 
+import dev.relay.storage.testing.ScratchDirectories;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.r2dbc.pool.ConnectionPool;
@@ -12,7 +14,7 @@ class EmbeddedPostgresIT {
 
     @Test
     void startsReusesAndRestartsKeepingData() throws Exception {
-        Path dir = Path.of("target", "embedded-postgres-it").toAbsolutePath();
+        Path dir = ScratchDirectories.directory("embedded-postgres-it");
         PgBinaries.deleteTree(dir.resolve("postgres").resolve("pgdata"));
 
         EmbeddedPostgres first = EmbeddedPostgres.start(dir);

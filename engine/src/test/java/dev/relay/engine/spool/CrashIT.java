@@ -7,6 +7,7 @@ import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.storage.Database;
 import dev.relay.storage.EmbeddedPostgres;
 import dev.relay.storage.SpoolReader;
+import dev.relay.storage.testing.ScratchDirectories;
 import io.r2dbc.pool.ConnectionPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,7 +36,7 @@ class CrashIT {
 
     @Test
     void everyAcknowledgedMessageSurvivesSigkill() throws Exception {
-        Path directory = Path.of("target", "it-relays", "crash-" + UUID.randomUUID()).toAbsolutePath();
+        Path directory = ScratchDirectories.directory("crash-" + UUID.randomUUID());
         Files.createDirectories(directory);
         int smtpPort = freePort();
         Path config = directory.resolve("relay.yaml");

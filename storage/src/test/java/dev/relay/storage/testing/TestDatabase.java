@@ -58,7 +58,7 @@ public final class TestDatabase implements AutoCloseable {
             sharedUrl = env;
             return env;
         }
-        EmbeddedPostgres pg = EmbeddedPostgres.start(projectRoot().resolve("target").resolve("test-postgres"));
+        EmbeddedPostgres pg = EmbeddedPostgres.start(ScratchDirectories.directory("test-postgres"));
         if (pg.startedHere()) {
             Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "test-postgres-stop"));
         }
