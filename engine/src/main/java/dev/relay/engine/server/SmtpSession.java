@@ -294,9 +294,21 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         long size = body.readableBytes();
         MailParameters parameters = transaction.parameters();
-        IncomingMessage message = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
-                priorityOf(state), Instant.now(), stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
-                parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
+        IncomingMessage message;
+        try {
+            message = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
+                    priorityOf(state), Instant.now(),
+                    stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
+                    parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
+        } catch (RuntimeException e) {
+            // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
+            body.release();
+            services.budget().release(budgeted, this);
+            log.warn("{} message {} refused by the spool: {}", id, messageId, e.toString());
+            services.metrics().messageRejected("content");
+            reply(SmtpReply.of(554, "5.6.0", "Message refused: " + e.getMessage()));
+            return;
+        }
 
         long started = System.nanoTime();
         pause(PAUSED_BY_STEP);
