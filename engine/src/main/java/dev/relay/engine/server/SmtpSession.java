@@ -54,8 +54,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private @Nullable SmtpServerDecoder decoder;
     private @Nullable ReadGate gate;
 
-    private @Nullable CompositeByteBuf content;
-    private long contentBytesCounted;
+    private final MessageAssembly message;
     private boolean inData;
     private boolean inChunk;
     private boolean chunkKept;
@@ -70,6 +69,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.services = services;
         this.commands = commands;
         this.id = id;
+        this.message = new MessageAssembly(services.budget());
     }
 
     @Override
@@ -137,7 +137,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (timeoutCheck != null) {
             timeoutCheck.cancel(false);
         }
-        discardContent();
+        message.discard();
         log.debug("{} disconnect", id);
         ctx.fireChannelInactive();
     }
@@ -215,24 +215,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     // ---- message content -------------------------------------------------------------------------------------
 
     private void startContent() {
-        discardContent();
-        content = ctx().alloc().compositeBuffer(Integer.MAX_VALUE);
+        message.start(ctx().alloc());
         inData = true;
     }
 
     private void onContent(DataContent data) {
-        CompositeByteBuf content = this.content;
-        if (content == null || (inChunk && !chunkKept)) {
+        if (inChunk && !chunkKept) {
             data.release();
             return;
         }
-        ByteBuf bytes = data.content();
-        int length = bytes.readableBytes();
-        content.addComponent(true, bytes);
-        contentBytesCounted += length;
-        if (!services.budget().add(length, this)) {
+        if (!message.add(data.content())) {
             pause(PAUSED_BY_BUDGET);
-            services.budget().awaitRoom(() -> ctx().executor().execute(() -> resume(PAUSED_BY_BUDGET)));
+            message.awaitRoom(() -> ctx().executor().execute(() -> resume(PAUSED_BY_BUDGET)));
         }
     }
 
@@ -248,7 +242,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         SmtpReply refusal = refusal(stats);
         if (refusal != null) {
-            discardContent();
+            message.discard();
             services.metrics().messageRejected(refusal == Replies.SIZE_EXCEEDED ? "size" : "content");
             if (state.chunking && !last) {
                 state.chunkingFailed = true;
@@ -281,10 +275,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void accept(ContentStats stats) {
         SessionState state = state();
         Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
-        CompositeByteBuf body = java.util.Objects.requireNonNull(content, "content");
-        content = null;
-        long budgeted = contentBytesCounted;
-        contentBytesCounted = 0;
+        MessageAssembly.Finished finished = message.finish();
+        CompositeByteBuf body = finished.content();
         state.resetTransaction();
 
         MessageId messageId = MessageId.newId();
@@ -294,16 +286,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         long size = body.readableBytes();
         MailParameters parameters = transaction.parameters();
-        IncomingMessage message;
+        IncomingMessage incoming;
         try {
-            message = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
+            incoming = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
                     priorityOf(state), Instant.now(),
                     stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
                     parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
         } catch (RuntimeException e) {
             // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
             body.release();
-            services.budget().release(budgeted, this);
+            message.release(finished);
             log.warn("{} message {} refused by the spool: {}", id, messageId, e.toString());
             services.metrics().messageRejected("content");
             reply(SmtpReply.of(554, "5.6.0", "Message refused: " + e.getMessage()));
@@ -312,17 +304,17 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
         long started = System.nanoTime();
         pause(PAUSED_BY_STEP);
-        services.spool().store(message).subscribe(
+        services.spool().store(incoming).subscribe(
                 null,
                 error -> ctx().executor().execute(() -> {
-                    services.budget().release(budgeted, this);
+                    message.release(finished);
                     services.metrics().messageRejected("spool_unavailable");
                     log.warn("{} message {} not stored: {}", id, messageId, error.toString());
                     reply(Replies.SPOOL_UNAVAILABLE);
                     resume(PAUSED_BY_STEP);
                 }),
                 () -> ctx().executor().execute(() -> {
-                    services.budget().release(budgeted, this);
+                    message.release(finished);
                     services.metrics().messageAccepted(size, System.nanoTime() - started);
                     log.info("{} queued {} from=<{}> recipients={} size={}", id, messageId,
                             transaction.reversePath(), recipients.size(), size);
@@ -334,18 +326,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private static Priority priorityOf(SessionState state) {
         String priority = state.userPriority;
         return priority == null ? Priority.TRANSACTIONAL : Priority.valueOf(priority.toUpperCase(Locale.ROOT));
-    }
-
-    private void discardContent() {
-        CompositeByteBuf content = this.content;
-        if (content != null) {
-            this.content = null;
-            content.release();
-        }
-        if (contentBytesCounted > 0) {
-            services.budget().release(contentBytesCounted, this);
-            contentBytesCounted = 0;
-        }
     }
 
     // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
