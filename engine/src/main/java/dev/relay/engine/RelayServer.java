@@ -111,7 +111,8 @@ public final class RelayServer implements AutoCloseable {
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
         SmtpServer smtpServer = new SmtpServer(
                 new InetSocketAddress(smtpConfig.listen().host(), smtpConfig.listen().port()),
-                SmtpSettings.from(smtpConfig), new RelayPolicy(smtpConfig.relayNetworks()), spool, authenticator, tls,
+                SmtpSettings.from(smtpConfig), new RelayPolicy(smtpConfig.relayNetworks()),
+                smtpConfig.proxyProtocolFrom(), spool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors());
         resources.push(smtpServer);
         smtp = smtpServer;

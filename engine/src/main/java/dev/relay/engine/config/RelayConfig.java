@@ -130,6 +130,7 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         long maxBytesInFlight = s.size("max_bytes_in_flight", d.maxBytesInFlight());
         var shutdownGrace = s.duration("shutdown_grace", d.shutdownGrace());
         var relayNetworks = s.list("relay_networks", d.relayNetworks(), Cidr::parse);
+        var proxyProtocolFrom = s.list("proxy_protocol_from", d.proxyProtocolFrom(), Cidr::parse);
         TlsFiles tls = null;
         if (s.present("tls")) {
             Section t = s.section("tls");
@@ -141,7 +142,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         a.finish();
         s.finish();
         return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
-                dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, tls, auth);
+                dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom,
+                tls, auth);
     }
 
     private static Path requiredPath(Section s, String name, @Nullable Path base) {

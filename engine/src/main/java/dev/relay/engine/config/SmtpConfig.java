@@ -19,6 +19,7 @@ public record SmtpConfig(
         long maxBytesInFlight,
         Duration shutdownGrace,
         List<Cidr> relayNetworks,
+        List<Cidr> proxyProtocolFrom,
         @Nullable TlsFiles tls,
         AuthConfig auth) {
 
@@ -52,12 +53,13 @@ public record SmtpConfig(
             throw new ConfigException("smtp.shutdown_grace", shutdownGrace.toString(), "must not be negative");
         }
         relayNetworks = List.copyOf(relayNetworks);
+        proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         Objects.requireNonNull(auth, "smtp.auth");
     }
 
     public static SmtpConfig defaults() {
         return new SmtpConfig(DEFAULT_LISTEN, DEFAULT_HOSTNAME, DEFAULT_MAX_MESSAGE_SIZE, 100, 1000,
                 Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, DEFAULT_MAX_BYTES_IN_FLIGHT,
-                Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, null, AuthConfig.defaults());
+                Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, List.of(), null, AuthConfig.defaults());
     }
 }

@@ -1,6 +1,7 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.config.Cidr;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.SmtpReplyEncoder;
@@ -20,10 +21,12 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -56,11 +59,14 @@ public final class SmtpServer implements AutoCloseable {
     private final Class<? extends ServerChannel> channelType;
     private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final List<Cidr> proxyProtocolFrom;
     private @Nullable Channel serverChannel;
 
-    public SmtpServer(InetSocketAddress listen, SmtpSettings settings, RelayPolicy relayPolicy, Spool spool,
-            @Nullable Authenticator authenticator, @Nullable SslContext sslContext, ByteBudget budget,
-            SmtpMetrics metrics, int workerThreads) {
+    /** @param proxyProtocolFrom load balancers whose connections start with a PROXY protocol header */
+    public SmtpServer(InetSocketAddress listen, SmtpSettings settings, RelayPolicy relayPolicy,
+            List<Cidr> proxyProtocolFrom, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads) {
+        this.proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         this.listen = Objects.requireNonNull(listen, "listen");
         this.services = new SessionServices(settings, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining);
@@ -89,11 +95,18 @@ public final class SmtpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channels.add(channel);
+                        boolean proxied = fromLoadBalancer(channel.remoteAddress());
+                        channel.pipeline().addLast(PipelineNames.READ_GATE, new ReadGate());
+                        if (proxied) {
+                            channel.pipeline()
+                                    .addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder())
+                                    .addLast(PipelineNames.PROXY_HEADER, new ProxyHeaderHandler());
+                        }
                         channel.pipeline()
-                                .addLast(PipelineNames.READ_GATE, new ReadGate())
                                 .addLast(PipelineNames.DECODER, new SmtpServerDecoder())
                                 .addLast(PipelineNames.ENCODER, encoder)
-                                .addLast(PipelineNames.SESSION, new SmtpSession(services, commands, sessionId()));
+                                .addLast(PipelineNames.SESSION,
+                                        new SmtpSession(services, commands, sessionId(), proxied));
                     }
                 });
         Channel channel = bootstrap.bind(listen).syncUninterruptibly().channel();
@@ -102,6 +115,15 @@ public final class SmtpServer implements AutoCloseable {
         log.info("SMTP listening on {}:{} ({})", bound.getHostString(), bound.getPort(),
                 Epoll.isAvailable() ? "epoll" : "nio");
         return bound;
+    }
+
+    private boolean fromLoadBalancer(InetSocketAddress peer) {
+        for (Cidr network : proxyProtocolFrom) {
+            if (network.contains(peer.getAddress())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isListening() {

@@ -55,6 +55,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private @Nullable ReadGate gate;
 
     private final MessageAssembly message;
+    private final boolean awaitProxyHeader;
     private boolean inData;
     private boolean inChunk;
     private boolean chunkKept;
@@ -65,7 +66,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private @Nullable ScheduledFuture<?> timeoutCheck;
 
-    SmtpSession(SessionServices services, SessionCommands commands, String id) {
+    /** @param awaitProxyHeader the peer is a load balancer: greet only once its PROXY header named the client */
+    SmtpSession(SessionServices services, SessionCommands commands, String id, boolean awaitProxyHeader) {
+        this.awaitProxyHeader = awaitProxyHeader;
         this.services = services;
         this.commands = commands;
         this.id = id;
@@ -78,7 +81,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.decoder = ctx.pipeline().get(SmtpServerDecoder.class);
         this.gate = ctx.pipeline().get(ReadGate.class);
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        this.state = new SessionState(id, remote.getAddress());
         counted = true;
         services.metrics().connectionOpened();
         if (services.openConnections().incrementAndGet() > services.settings().maxConnections()) {
@@ -91,11 +93,19 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             closeWith(Replies.SHUTTING_DOWN);
             return;
         }
-        log.debug("{} connect from {}", id, remote);
-        write(commands.greeting());
-        ctx.flush();
         lastActivityNanos = System.nanoTime();
         scheduleTimeoutCheck(services.settings().commandTimeout().toNanos());
+        if (!awaitProxyHeader) {
+            begin(remote);
+        }
+    }
+
+    /** The client is known (the peer itself, or the one a load balancer's PROXY header named): greet it. */
+    private void begin(InetSocketAddress client) {
+        this.state = new SessionState(id, client.getAddress());
+        log.debug("{} connect from {}", id, client);
+        write(commands.greeting());
+        ctx().flush();
     }
 
     @Override
@@ -150,6 +160,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ProxyHeaderHandler.ProxiedClient proxied && state == null && !closing) {
+            begin(proxied.address());
+            return;
+        }
         if (event == SmtpServer.DRAIN && !inData && pausedBy == 0) {
             closeWith(Replies.SHUTTING_DOWN);
         }

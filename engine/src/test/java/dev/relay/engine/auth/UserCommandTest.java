@@ -33,7 +33,8 @@ class UserCommandTest {
         SmtpConfig s = d.smtp();
         SmtpConfig smtp = new SmtpConfig(s.listen(), s.hostname(), s.maxMessageSize(), s.maxRecipients(),
                 s.maxConnections(), s.commandTimeout(), s.dataTimeout(), s.maxAuthFailures(), s.maxErrors(),
-                s.maxBytesInFlight(), s.shutdownGrace(), s.relayNetworks(), s.tls(), new AuthConfig(file, true));
+                s.maxBytesInFlight(), s.shutdownGrace(), s.relayNetworks(), s.proxyProtocolFrom(), s.tls(),
+                new AuthConfig(file, true));
         return new RelayConfig(smtp, d.http(), d.database(), d.delivery(), d.dataDirectory());
     }
 

@@ -256,6 +256,8 @@ class FrontDoorIT {
             client.reply();
             assertThat(client.command("MAIL FROM:<a@shop.test>").code()).isEqualTo(503);
             assertThat(client.command("FROBNICATE").code()).isEqualTo(500);
+            // Not from a configured load balancer: a PROXY header is just an unknown command.
+            assertThat(client.command("PROXY TCP4 198.51.100.9 127.0.0.1 40000 2525").code()).isEqualTo(500);
             assertThat(client.command("EHLO").code()).isEqualTo(501);
             assertThat(client.command("HELO client.test").code()).isEqualTo(250);
             assertThat(client.command("RCPT TO:<b@example.test>").code()).isEqualTo(503);
