@@ -36,7 +36,15 @@ public final class SmtpTestClient implements AutoCloseable {
     private OutputStream out;
 
     public SmtpTestClient(InetSocketAddress address) throws IOException {
+        this(address, null);
+    }
+
+    /** @param local the local address to connect from (any 127.x.y.z works on Linux loopback), or null */
+    public SmtpTestClient(InetSocketAddress address, java.net.InetAddress local) throws IOException {
         socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(address, 5000);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();

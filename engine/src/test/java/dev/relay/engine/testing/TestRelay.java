@@ -44,7 +44,7 @@ public final class TestRelay implements AutoCloseable {
             String yaml = "data_dir: " + directory.resolve("data") + "\n"
                     + "smtp:\n"
                     + "  listen: 127.0.0.1:0\n"
-                    + "  hostname: relay.test\n"
+                    + (smtpExtra.contains("hostname:") ? "" : "  hostname: relay.test\n")
                     + "  auth: { users_file: users.yaml, require_tls: true }\n"
                     + smtpExtra
                     + "http:\n  listen: 127.0.0.1:0\n"
