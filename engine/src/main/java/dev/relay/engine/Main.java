@@ -67,16 +67,25 @@ public final class Main {
             System.err.println("relay: failed to start: " + e);
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            stopped.countDown();
-        }, "relay-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM (rolling restarts, systemd) and SIGINT (Ctrl-C) drain and then exit 0; a JVM shutdown hook alone
+        // would exit with 143/130. The hook stays for every other way the JVM may end.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                // signal not available (or ignored by the parent shell): the shutdown hook covers it
+            }
+        }
+        Thread hook = new Thread(relay::close, "relay-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        relay.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
         return 0;
     }
 
