@@ -59,6 +59,9 @@ public final class SmtpMetrics {
             messageRejected(reason, 0);
         }
         connectionRejected("max_connections", 0);
+        connectionRejected("draining", 0);
+        authResult("success", 0);
+        authResult("failure", 0);
     }
 
     public void connectionOpened() {
@@ -108,9 +111,12 @@ public final class SmtpMetrics {
     }
 
     public void auth(boolean success) {
-        String result = success ? "success" : "failure";
+        authResult(success ? "success" : "failure", 1);
+    }
+
+    private void authResult(String result, int amount) {
         authResults.computeIfAbsent(result, r -> Counter.builder(MetricNames.AUTH_ATTEMPTS)
                 .tag(MetricNames.TAG_RESULT, r).description("AUTH attempts by result").register(registry))
-                .increment();
+                .increment(amount);
     }
 }
