@@ -2,7 +2,6 @@ package dev.relay.engine.metrics;
 
 import dev.relay.protocol.Verb;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -78,9 +77,8 @@ public final class SmtpMetrics {
     }
 
     private void connectionRejected(String reason, int amount) {
-        connectionRejections.computeIfAbsent(reason, r -> Counter.builder(MetricNames.SMTP_CONNECTIONS_REJECTED)
-                .tag(MetricNames.TAG_REASON, r).description("SMTP connections refused at connect")
-                .register(registry)).increment(amount);
+        tagged(connectionRejections, MetricNames.SMTP_CONNECTIONS_REJECTED, MetricNames.TAG_REASON, reason,
+                "SMTP connections refused at connect").increment(amount);
     }
 
     public void command(Verb verb) {
@@ -105,9 +103,8 @@ public final class SmtpMetrics {
     }
 
     private void messageRejected(String reason, int amount) {
-        rejections.computeIfAbsent(reason, r -> Counter.builder(MetricNames.MESSAGES_REJECTED)
-                .tag(MetricNames.TAG_REASON, r).description("messages or recipients refused, by reason")
-                .register(registry)).increment(amount);
+        tagged(rejections, MetricNames.MESSAGES_REJECTED, MetricNames.TAG_REASON, reason,
+                "messages or recipients refused, by reason").increment(amount);
     }
 
     public void auth(boolean success) {
@@ -115,8 +112,13 @@ public final class SmtpMetrics {
     }
 
     private void authResult(String result, int amount) {
-        authResults.computeIfAbsent(result, r -> Counter.builder(MetricNames.AUTH_ATTEMPTS)
-                .tag(MetricNames.TAG_RESULT, r).description("AUTH attempts by result").register(registry))
+        tagged(authResults, MetricNames.AUTH_ATTEMPTS, MetricNames.TAG_RESULT, result, "AUTH attempts by result")
                 .increment(amount);
+    }
+
+    /** The counter {@code name{tag=value}}, registered on first use and kept in {@code byValue}. */
+    private Counter tagged(Map<String, Counter> byValue, String name, String tag, String value, String description) {
+        return byValue.computeIfAbsent(value,
+                v -> Counter.builder(name).tag(tag, v).description(description).register(registry));
     }
 }

@@ -13,13 +13,11 @@ import io.netty.channel.ChannelHandlerContext;
  */
 final class ReadGate extends ChannelDuplexHandler {
     private boolean closed;
-    private boolean readHeldBack;
 
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (closed) {
-            readHeldBack = true;
-            return;
+            return; // opening the gate turns autoRead back on, which issues a fresh read
         }
         ctx.read();
     }
@@ -34,12 +32,7 @@ final class ReadGate extends ChannelDuplexHandler {
             return;
         }
         closed = false;
-        readHeldBack = false;
         // setAutoRead(true) issues a read of its own.
         ctx.channel().config().setAutoRead(true);
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 }
