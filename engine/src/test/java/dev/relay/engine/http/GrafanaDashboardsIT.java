@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
-import dev.relay.storage.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,8 +36,7 @@ class GrafanaDashboardsIT {
 
     @Test
     void everyMetricInEveryDashboardIsScraped() throws Exception {
-        try (TestDatabase database = TestDatabase.create("grafana");
-                TestRelay relay = TestRelay.start(database, "")) {
+        try (TestRelay relay = TestRelay.startWithDatabase("grafana", "")) {
             try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
                 client.reply();
                 client.command("EHLO metrics.test");

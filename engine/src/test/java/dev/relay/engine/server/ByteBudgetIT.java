@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
-import dev.relay.storage.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,9 +26,8 @@ class ByteBudgetIT {
 
     @Test
     void tightBudgetSlowsSessionsButNeverDeadlocks() throws Exception {
-        try (TestDatabase database = TestDatabase.create("budget");
-                TestRelay relay = TestRelay.start(database,
-                        "  max_message_size: 64KB\n  max_bytes_in_flight: 64KB\n")) {
+        try (TestRelay relay = TestRelay.startWithDatabase("budget",
+                "  max_message_size: 64KB\n  max_bytes_in_flight: 64KB\n")) {
             String body = ("z".repeat(76) + "\r\n").repeat(700); // ~54 KiB
             ExecutorService clients = Executors.newFixedThreadPool(8);
             List<Future<Integer>> accepted = new ArrayList<>();

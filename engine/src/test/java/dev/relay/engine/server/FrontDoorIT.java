@@ -6,9 +6,7 @@ import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.SmtpTestClient.Reply;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.MessageId;
-import dev.relay.storage.SpoolReader;
 import dev.relay.storage.StoredMessage;
-import dev.relay.storage.testing.TestDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,24 +19,17 @@ import org.junit.jupiter.api.Test;
  * (hostile ones included) is exactly what the test says. Clients on 127.0.0.1 are in relay_networks here.
  */
 class FrontDoorIT {
-    private static TestDatabase database;
     private static TestRelay relay;
-    private static SpoolReader spool;
 
     @BeforeAll
     static void start() {
-        database = TestDatabase.create("frontdoor");
-        relay = TestRelay.start(database, "  max_message_size: 64KB\n  max_recipients: 3\n");
-        spool = new SpoolReader(database.pool(2));
+        relay = TestRelay.startWithDatabase("frontdoor", "  max_message_size: 64KB\n  max_recipients: 3\n");
     }
 
     @AfterAll
     static void stop() {
         if (relay != null) {
             relay.close();
-        }
-        if (database != null) {
-            database.close();
         }
     }
 
@@ -50,14 +41,14 @@ class FrontDoorIT {
     }
 
     private static long messages() {
-        return spool.countMessages().block(Duration.ofSeconds(10));
+        return relay.spool().countMessages().block(Duration.ofSeconds(10));
     }
 
     private static StoredMessage stored(Reply queued) {
         assertThat(queued.code()).as(queued.text()).isEqualTo(250);
         assertThat(queued.text()).startsWith("2.0.0 Ok: queued as ");
         String id = queued.text().substring("2.0.0 Ok: queued as ".length()).trim();
-        return spool.find(MessageId.parse(id)).block(Duration.ofSeconds(10));
+        return relay.spool().find(MessageId.parse(id)).block(Duration.ofSeconds(10));
     }
 
     private static String body(StoredMessage message) {

@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.relay.engine.testing.RelayProcess;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.SpoolReader;
@@ -11,7 +12,6 @@ import dev.relay.storage.testing.TestDatabase;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ class LoadBalancerIT {
         try (TestDatabase database = TestDatabase.create("lb");
                 TestRelay first = TestRelay.start(database, node("node1.test"));
                 TestRelay second = TestRelay.start(database, node("node2.test"))) {
-            int port = freePort();
+            int port = RelayProcess.freePort();
             Path config = first.directory().resolve("haproxy-" + UUID.randomUUID() + ".cfg");
             Files.writeString(config, String.join("\n",
                     "global",
@@ -106,11 +106,5 @@ class LoadBalancerIT {
             }
         }
         throw new AssertionError("haproxy did not listen on " + address);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -6,9 +6,7 @@ import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.SmtpTestClient.Reply;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.MessageId;
-import dev.relay.storage.SpoolReader;
 import dev.relay.storage.StoredMessage;
-import dev.relay.storage.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,25 +21,17 @@ import org.junit.jupiter.api.Test;
  * PROXY v1 or v2 header, and the client it names is the one relay rights, the spool and the Received header see.
  */
 class ProxyProtocolIT {
-    private static TestDatabase database;
     private static TestRelay relay;
-    private static SpoolReader spool;
 
     @BeforeAll
     static void start() {
-        database = TestDatabase.create("proxy");
-        relay = TestRelay.start(database,
-                "  proxy_protocol_from: [127.0.0.0/8]\n  relay_networks: [198.51.100.0/24]\n");
-        spool = new SpoolReader(database.pool(2));
+        relay = TestRelay.startWithDatabase("proxy", "  proxy_protocol_from: [127.0.0.0/8]\n  relay_networks: [198.51.100.0/24]\n");
     }
 
     @AfterAll
     static void stop() {
         if (relay != null) {
             relay.close();
-        }
-        if (database != null) {
-            database.close();
         }
     }
 
@@ -98,7 +88,7 @@ class ProxyProtocolIT {
         Reply queued = client.command("Subject: proxied\r\n\r\nhi\r\n.");
         assertThat(queued.code()).as(queued.text()).isEqualTo(250);
         String id = queued.text().substring("2.0.0 Ok: queued as ".length()).trim();
-        return spool.find(MessageId.parse(id)).block(Duration.ofSeconds(10));
+        return relay.spool().find(MessageId.parse(id)).block(Duration.ofSeconds(10));
     }
 
     /** PROXY protocol v2, TCP over IPv4 (haproxy's proxy-protocol.txt, section 2.2). */

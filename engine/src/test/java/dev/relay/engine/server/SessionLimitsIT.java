@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.SmtpTestClient.Reply;
 import dev.relay.engine.testing.TestRelay;
-import dev.relay.storage.SpoolReader;
-import dev.relay.storage.testing.TestDatabase;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,16 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /** Relay rights, idle timeout and the connection cap, on a relay whose relay_networks is empty. */
 class SessionLimitsIT {
-    private static TestDatabase database;
     private static TestRelay relay;
-    private static SpoolReader spool;
 
     @BeforeAll
     static void start() {
-        database = TestDatabase.create("limits");
-        relay = TestRelay.start(database,
-                "  relay_networks: []\n  command_timeout: 1s\n  max_connections: 3\n");
-        spool = new SpoolReader(database.pool(2));
+        relay = TestRelay.startWithDatabase("limits", "  relay_networks: []\n  command_timeout: 1s\n  max_connections: 3\n");
     }
 
     @AfterAll
@@ -34,14 +27,11 @@ class SessionLimitsIT {
         if (relay != null) {
             relay.close();
         }
-        if (database != null) {
-            database.close();
-        }
     }
 
     @Test
     void relayingWithoutAuthIsDeniedAndNothingIsStored() throws IOException {
-        long before = spool.countMessages().block(Duration.ofSeconds(5));
+        long before = relay.spool().countMessages().block(Duration.ofSeconds(5));
         try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
             client.reply();
             client.command("EHLO outsider.test");
@@ -51,7 +41,7 @@ class SessionLimitsIT {
             assertThat(denied.text()).startsWith("5.7.1");
             assertThat(client.command("DATA").code()).isEqualTo(554);
         }
-        assertThat(spool.countMessages().block(Duration.ofSeconds(5))).isEqualTo(before);
+        assertThat(relay.spool().countMessages().block(Duration.ofSeconds(5))).isEqualTo(before);
     }
 
     @Test

@@ -3,9 +3,7 @@ package dev.relay.engine.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.TestRelay;
-import dev.relay.storage.SpoolReader;
 import dev.relay.storage.StoredMessage;
-import dev.relay.storage.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.mail.LoginOption;
@@ -32,14 +30,12 @@ import org.junit.jupiter.api.Test;
  * in the spool with its headers and body.
  */
 class VertxSubmissionIT {
-    private static TestDatabase database;
     private static TestRelay relay;
     private static Vertx vertx;
 
     @BeforeAll
     static void start() {
-        database = TestDatabase.create("vertx");
-        relay = TestRelay.start(database, "  relay_networks: []\n");
+        relay = TestRelay.startWithDatabase("vertx", "  relay_networks: []\n");
         vertx = Vertx.vertx();
     }
 
@@ -50,9 +46,6 @@ class VertxSubmissionIT {
         }
         if (relay != null) {
             relay.close();
-        }
-        if (database != null) {
-            database.close();
         }
     }
 
@@ -97,7 +90,7 @@ class VertxSubmissionIT {
         }
         client.close();
 
-        Map<String, StoredMessage> bySubject = new SpoolReader(database.pool(2)).all()
+        Map<String, StoredMessage> bySubject = relay.spool().all()
                 .collectList().block(Duration.ofSeconds(20)).stream()
                 .filter(m -> text(m).contains("Subject: " + tag + " order "))
                 .collect(Collectors.toMap(m -> subject(text(m)), Function.identity()));

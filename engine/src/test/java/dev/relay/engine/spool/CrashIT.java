@@ -3,27 +3,21 @@ package dev.relay.engine.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.MessageLoad;
-import dev.relay.engine.testing.SmtpTestClient;
+import dev.relay.engine.testing.RelayProcess;
 import dev.relay.storage.Database;
 import dev.relay.storage.EmbeddedPostgres;
 import dev.relay.storage.SpoolReader;
 import dev.relay.storage.testing.ScratchDirectories;
 import io.r2dbc.pool.ConnectionPool;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,25 +26,22 @@ import org.junit.jupiter.api.Test;
  * that got a 250 must be in the spool afterwards.
  */
 class CrashIT {
-    private static final Pattern MESSAGE_ID = Pattern.compile("Message-ID: (<[^>]+>)");
-
     @Test
     void everyAcknowledgedMessageSurvivesSigkill() throws Exception {
         Path directory = ScratchDirectories.directory("crash-" + UUID.randomUUID());
         Files.createDirectories(directory);
-        int smtpPort = freePort();
+        int smtpPort = RelayProcess.freePort();
         Path config = directory.resolve("relay.yaml");
         Files.writeString(config, "data_dir: " + directory.resolve("data") + "\n"
                 + "smtp:\n  listen: 127.0.0.1:" + smtpPort + "\n  hostname: crash.test\n"
-                + "http:\n  listen: 127.0.0.1:" + freePort() + "\n");
+                + "http:\n  listen: 127.0.0.1:" + RelayProcess.freePort() + "\n");
         InetSocketAddress smtp = new InetSocketAddress("127.0.0.1", smtpPort);
         Random random = new Random(42);
         Set<String> acknowledged = new HashSet<>();
         try {
             for (int round = 0; round < 3; round++) {
-                Process relay = startRelay(config, directory.resolve("relay-" + round + ".log"));
+                Process relay = RelayProcess.start(config, directory.resolve("relay-" + round + ".log"), smtp, 90);
                 try {
-                    awaitGreeting(smtp, relay);
                     MessageLoad load = new MessageLoad(smtp, "crash" + round);
                     Thread[] threads = load.start(8, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
                     Thread.sleep(700 + random.nextInt(1500));
@@ -69,7 +60,7 @@ class CrashIT {
                 ConnectionPool pool = Database.pool(postgres.r2dbcUrl(), 2);
                 try {
                     Set<String> stored = new HashSet<>(new SpoolReader(pool).all()
-                            .map(m -> messageId(new String(m.content(), StandardCharsets.US_ASCII)))
+                            .map(m -> MessageLoad.messageIdIn(m.content()))
                             .collectList().block(Duration.ofSeconds(60)));
                     assertThat(stored).containsAll(acknowledged);
                 } finally {
@@ -82,46 +73,11 @@ class CrashIT {
         }
     }
 
-    private static Process startRelay(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.relay.engine.Main", "run", "--config", config.toString()))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    private static void awaitGreeting(InetSocketAddress smtp, Process relay) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            assertThat(relay.isAlive()).as("relay process alive").isTrue();
-            try (SmtpTestClient client = SmtpTestClient.connect(smtp)) {
-                if (client.reply().code() == 220) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
-        }
-        throw new AssertionError("relay did not start within 90 s");
-    }
-
     private static void stopEmbeddedQuietly(Path dataDir) {
         try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir)) {
             postgres.stop();
         } catch (RuntimeException ignored) {
             // nothing running
-        }
-    }
-
-    private static String messageId(String content) {
-        Matcher matcher = MESSAGE_ID.matcher(content);
-        return matcher.find() ? matcher.group(1) : "";
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -6,15 +6,11 @@ import dev.relay.engine.testing.MessageLoad;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.SpoolReader;
-import dev.relay.storage.StoredMessage;
 import dev.relay.storage.testing.CuttableProxy;
 import dev.relay.storage.testing.TestDatabase;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +20,6 @@ import org.junit.jupiter.api.Test;
  * itself when the database is back.
  */
 class DatabaseOutageIT {
-    private static final Pattern MESSAGE_ID = Pattern.compile("Message-ID: (<[^>]+>)");
-
     @Test
     void noAcknowledgementWithoutCommitAndRecoveryWithoutRestart() throws Exception {
         try (TestDatabase database = TestDatabase.create("outage");
@@ -68,17 +62,12 @@ class DatabaseOutageIT {
                 acknowledged = Set.copyOf(load.acknowledged());
             }
             Set<String> stored = new SpoolReader(database.pool(2)).all()
-                    .map(DatabaseOutageIT::messageId)
+                    .map(m -> MessageLoad.messageIdIn(m.content()))
                     .collect(Collectors.toSet())
                     .block(Duration.ofSeconds(30));
             // Every 250 is backed by a committed row (no loss). Rows without a 250 may exist (commit done, reply
             // lost): the client retries them, which is the at-least-once duplicate RFC 5321 6.1 allows.
             assertThat(stored).containsAll(acknowledged);
         }
-    }
-
-    private static String messageId(StoredMessage message) {
-        Matcher matcher = MESSAGE_ID.matcher(new String(message.content(), StandardCharsets.US_ASCII));
-        return matcher.find() ? matcher.group(1) : "";
     }
 }

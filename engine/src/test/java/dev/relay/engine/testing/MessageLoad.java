@@ -2,6 +2,7 @@ package dev.relay.engine.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * until stopped, recording which numbers got a 250 and which got another reply or none.
  */
 public final class MessageLoad {
+    private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("Message-ID: (<[^>]+>)");
     private final InetSocketAddress target;
     private final String runId;
     private final AtomicLong next = new AtomicLong();
@@ -59,6 +61,12 @@ public final class MessageLoad {
 
     public static String messageId(String runId, long n) {
         return "<" + n + "." + runId + "@load.test>";
+    }
+
+    /** The Message-ID a load message carries, read back from stored content ("" when there is none). */
+    public static String messageIdIn(byte[] content) {
+        java.util.regex.Matcher matcher = MESSAGE_ID.matcher(new String(content, StandardCharsets.US_ASCII));
+        return matcher.find() ? matcher.group(1) : "";
     }
 
     private void session(long deadlineNanos) {

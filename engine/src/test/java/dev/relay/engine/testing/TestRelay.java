@@ -3,6 +3,7 @@ package dev.relay.engine.testing;
 import dev.relay.engine.RelayServer;
 import dev.relay.engine.auth.PasswordHash;
 import dev.relay.engine.config.RelayConfig;
+import dev.relay.storage.SpoolReader;
 import dev.relay.storage.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,10 +24,37 @@ public final class TestRelay implements AutoCloseable {
 
     private final Path directory;
     private final RelayServer server;
+    private TestDatabase database;
+    private SpoolReader spool;
 
     private TestRelay(Path directory, RelayServer server) {
         this.directory = directory;
         this.server = server;
+    }
+
+    /**
+     * A relay on a database schema of its own (named after {@code label}), both closed by {@link #close()}; its
+     * spool is readable through {@link #spool()}.
+     */
+    public static TestRelay startWithDatabase(String label, String smtpExtra) {
+        TestDatabase database = TestDatabase.create(label);
+        try {
+            TestRelay relay = start(database, smtpExtra);
+            relay.database = database;
+            return relay;
+        } catch (RuntimeException | Error e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** What the relay stored (only for {@link #startWithDatabase}). */
+    public synchronized SpoolReader spool() {
+        if (spool == null) {
+            spool = new SpoolReader(java.util.Objects.requireNonNull(database, "started without its own database")
+                    .pool(2));
+        }
+        return spool;
     }
 
     /** @param smtpExtra YAML lines (indented by 2 spaces) appended to the {@code smtp:} section */
@@ -72,5 +100,8 @@ public final class TestRelay implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (database != null) {
+            database.close();
+        }
     }
 }

@@ -1,0 +1,56 @@
+package dev.relay.engine.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The relay as a child process (for kill and drain tests), started from this JVM's classpath. */
+public final class RelayProcess {
+    private RelayProcess() {
+    }
+
+    /** Starts {@code relay run --config config}, output to {@code log}; returns once it greets on {@code smtp}. */
+    public static Process start(Path config, Path log, InetSocketAddress smtp, int startSeconds) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process relay = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "dev.relay.engine.Main", "run", "--config", config.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            awaitGreeting(smtp, relay, startSeconds);
+        } catch (Exception | Error e) {
+            relay.destroyForcibly();
+            throw e;
+        }
+        return relay;
+    }
+
+    private static void awaitGreeting(InetSocketAddress smtp, Process relay, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            assertThat(relay.isAlive()).as("relay process alive").isTrue();
+            try (SmtpTestClient client = SmtpTestClient.connect(smtp)) {
+                if (client.reply().code() == 220) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("relay did not start within " + seconds + " s");
+    }
+
+    /** A loopback port free right now, for configs that must name their port before the relay starts. */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
