@@ -43,6 +43,13 @@ public record HostPort(String host, int port) {
         return new HostPort(host, Integer.parseInt(port));
     }
 
+    /** A nameserver: {@code host}, {@code host:port} or {@code [v6]:port}; the port defaults to 53. */
+    public static HostPort parseDns(String text) {
+        String s = text.strip();
+        boolean hasPort = s.startsWith("[") || (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':'));
+        return hasPort ? parse(s) : new HostPort(s, 53);
+    }
+
     @Override
     public String toString() {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

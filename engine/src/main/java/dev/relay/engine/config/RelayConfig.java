@@ -109,11 +109,54 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         DatabaseConfig database = new DatabaseConfig(d.optionalString("url"), d.integer("pool_size", dflt.poolSize()),
                 d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()));
         d.finish();
-        Section dl = root.section("delivery");
-        DeliveryConfig delivery = new DeliveryConfig(dl.map("routes", HostPort::parse));
-        dl.finish();
+        DeliveryConfig delivery = delivery(root.section("delivery"));
         root.finish();
         return new RelayConfig(smtp, http, database, delivery, dataDir);
+    }
+
+    private static DeliveryConfig delivery(Section dl) {
+        DeliveryConfig d = DeliveryConfig.defaults();
+        boolean enabled = dl.bool("enabled", d.enabled());
+        String nodeName = dl.string("node_name", d.nodeName());
+        var routes = dl.map("routes", RouteTarget::parse);
+        Section dn = dl.section("dns");
+        DnsConfig dd = d.dns();
+        DnsConfig dns = new DnsConfig(dn.list("servers", dd.servers(), HostPort::parseDns),
+                dn.duration("timeout", dd.timeout()), dn.integer("cache_size", dd.cacheSize()),
+                dn.duration("min_ttl", dd.minTtl()), dn.duration("max_ttl", dd.maxTtl()),
+                dn.duration("negative_ttl", dd.negativeTtl()));
+        dn.finish();
+        var sites = dl.list("sites", d.siteSuffixes(), s -> s);
+        Section r = dl.section("retry");
+        RetryConfig rd = d.retry();
+        var schedule = r.list("schedule", rd.schedule(), Durations::parse);
+        double jitter = r.parsed("jitter", rd.jitter(), "a fraction between 0 and 1", Double::parseDouble);
+        r.finish();
+        RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()));
+        int window = dl.integer("window", d.window());
+        var poll = dl.duration("poll_interval", d.pollInterval());
+        String helo = dl.optionalString("helo_name");
+        Section l = dl.section("defaults");
+        SiteLimits ld = d.siteDefaults();
+        SiteLimits limits = siteLimits(l, ld);
+        l.finish();
+        dl.finish();
+        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, limits);
+    }
+
+    private static SiteLimits siteLimits(Section l, SiteLimits d) {
+        try {
+            return new SiteLimits(l.integer("connection_limit", d.connectionLimit()),
+                    l.integer("max_deliveries_per_connection", d.maxDeliveriesPerConnection()),
+                    l.integer("max_recipients_per_message", d.maxRecipientsPerMessage()),
+                    l.duration("idle_timeout", d.idleTimeout()), l.duration("connect_timeout", d.connectTimeout()),
+                    l.duration("greeting_timeout", d.greetingTimeout()),
+                    l.duration("command_timeout", d.commandTimeout()), l.duration("data_timeout", d.dataTimeout()),
+                    l.duration("data_end_timeout", d.dataEndTimeout()),
+                    l.parsed("tls", d.tls(), "opportunistic, required or disabled", TlsMode::parse));
+        } catch (ConfigException e) {
+            throw e.key().contains(".") ? e : new ConfigException(l.key(e.key()), e.value(), e.reason());
+        }
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {

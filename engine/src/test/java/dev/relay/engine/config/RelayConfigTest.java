@@ -109,7 +109,7 @@ class RelayConfigTest {
         assertThat(c.http().listen().port()).isZero();
         assertThat(c.database()).isEqualTo(new DatabaseConfig("r2dbc:postgresql://db/relay", 4, 4, 10));
         assertThat(c.delivery().routes()).containsExactly(
-                Map.entry("example.test", new HostPort("127.0.0.1", 2526)), Map.entry("*", new HostPort("smarthost", 25)));
+                Map.entry("example.test", RouteTarget.parse("127.0.0.1:2526")), Map.entry("*", RouteTarget.parse("smarthost:25")));
         assertThat(c.dataDirectory()).isEqualTo(Path.of("/var/lib/relay"));
     }
 
@@ -224,7 +224,7 @@ class RelayConfigTest {
         assertThat(c.dataDirectory()).isEqualTo(Path.of("/x"));
         assertThat(c.smtp().tls()).isEqualTo(new TlsFiles(dir.resolve("c.pem"), Path.of("/k.pem")));
         assertThat(c.smtp().relayNetworks()).extracting(Cidr::prefix).containsExactly(8, 128);
-        assertThat(c.delivery().routes()).containsEntry("*", new HostPort("::1", 2526));
+        assertThat(c.delivery().routes()).containsEntry("*", RouteTarget.parse("[::1]:2526"));
         assertThat(c.smtp().auth().requireTls()).isFalse();
         assertThat(RelayConfig.load(null, Map.of("RELAY_SMTP__MAX_RECIPIENTS", "7")).smtp().maxRecipients()).isEqualTo(7);
     }

@@ -1,0 +1,24 @@
+package dev.relay.storage;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Recipients of one message that this node claimed for delivery (state in flight, claimed by this node), with the
+ * envelope facts delivery needs but without the content, which is loaded when a connection is ready for it.
+ * {@code reversePath} is "" for the null path.
+ */
+public record ClaimedMessage(MessageId id, String reversePath, Priority priority, Instant receivedAt, int size,
+                             boolean body8bit, boolean smtputf8, List<ClaimedRecipient> recipients) {
+    public ClaimedMessage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(reversePath, "reversePath");
+        Objects.requireNonNull(priority, "priority");
+        Objects.requireNonNull(receivedAt, "receivedAt");
+        recipients = List.copyOf(recipients);
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("a claimed message needs at least one recipient");
+        }
+    }
+}

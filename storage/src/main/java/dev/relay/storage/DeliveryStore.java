@@ -1,0 +1,34 @@
+package dev.relay.storage;
+
+import java.time.Duration;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The queue side of the spool: what the scheduler claims, loads and writes back. PostgreSQL stays the truth; a
+ * claim marks recipients in flight for one node (several nodes can claim concurrently, never the same recipient),
+ * and every update is one row change plus one event row. Implementations batch concurrent calls.
+ */
+public interface DeliveryStore {
+    /** On start: everything {@code node} left in flight goes back to queued. Emits how many recipients. */
+    Mono<Long> releaseClaims(String node);
+
+    /** Records that {@code node} is alive; claims of nodes silent for longer than {@code staleAfter} are released. */
+    Mono<Void> heartbeat(String node, Duration staleAfter);
+
+    /**
+     * Claims up to {@code limit} due recipients (queued, next attempt not in the future), transactional before bulk,
+     * then oldest due first, grouped by message. Completes empty when nothing is due.
+     */
+    Flux<ClaimedMessage> claimDue(String node, int limit);
+
+    /** The message content as stored (unstuffed, CRLF line ends); empty when the message is gone. */
+    Mono<byte[]> content(MessageId id);
+
+    /**
+     * Applies the updates (final ones retire the recipient, DEFERRED requeues it for its next attempt) with their
+     * events; a message whose last recipient became final is deleted. Completes after COMMIT.
+     */
+    Mono<Void> record(List<RecipientUpdate> updates);
+}
