@@ -19,8 +19,21 @@ public final class MetricNames {
     public static final String SPOOL_BATCH_SIZE = "relay.spool.batch.size";
     public static final String SPOOL_BATCH_FAILURES = "relay.spool.batch.failures";
     public static final String ACCEPT_LATENCY = "relay.smtp.accept.latency";
+    public static final String DELIVERY_OUTCOMES = "relay.delivery.outcomes";
+    public static final String DELIVERY_DURATION = "relay.delivery.duration";
+    public static final String DELIVERY_REPLIES = "relay.delivery.replies";
+    public static final String DELIVERY_RUNNING = "relay.delivery.running";
+    public static final String DELIVERY_EXPIRED = "relay.delivery.expired";
+    public static final String QUEUE_IN_MEMORY = "relay.queue.in.memory";
+    public static final String QUEUE_WINDOW = "relay.queue.window";
+    public static final String QUEUE_READY = "relay.queue.ready";
+    public static final String QUEUE_DEPTH = "relay.queue.depth";
+    public static final String QUEUE_OLDEST_AGE = "relay.queue.oldest.age";
 
     public static final String TAG_REASON = "reason";
+    public static final String TAG_SITE = "site";
+    public static final String TAG_OUTCOME = "outcome";
+    public static final String TAG_PRIORITY = "priority";
     public static final String TAG_VERB = "verb";
     public static final String TAG_CLASS = "class";
     public static final String TAG_RESULT = "result";

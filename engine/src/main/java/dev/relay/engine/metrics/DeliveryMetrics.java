@@ -1,0 +1,96 @@
+package dev.relay.engine.metrics;
+
+import dev.relay.engine.delivery.DeliveryOutcome;
+import dev.relay.engine.queue.DeliveryObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * Delivery meters: per-recipient outcomes and remote reply classes by site, transaction durations by site, expiries.
+ * Sites are named by {@code siteTag}, which keeps known providers and static routes and folds every other site into
+ * "other", so the number of series stays bounded however many domains the relay sends to.
+ */
+public final class DeliveryMetrics implements DeliveryObserver {
+    public static final List<String> OUTCOMES = List.of("delivered", "deferred", "bounced", "connection_failed");
+
+    private final MeterRegistry registry;
+    private final UnaryOperator<String> siteTag;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private final Counter expired;
+
+    public DeliveryMetrics(MeterRegistry registry, UnaryOperator<String> siteTag) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.siteTag = Objects.requireNonNull(siteTag, "siteTag");
+        this.expired = Counter.builder(MetricNames.DELIVERY_EXPIRED)
+                .description("recipients bounced because their message outlived delivery.max_lifetime")
+                .register(registry);
+        // zeros rather than absent series for dashboards and alerts
+        for (String outcome : OUTCOMES) {
+            outcome("other", outcome).increment(0);
+        }
+        for (String klass : List.of("2xx", "4xx", "5xx", "none")) {
+            reply("other", klass).increment(0);
+        }
+        duration("other");
+    }
+
+    @Override
+    public void attempted(String site, List<DeliveryOutcome> outcomes, Duration took) {
+        String tag = siteTag.apply(site);
+        duration(tag).record(took);
+        for (DeliveryOutcome o : outcomes) {
+            String name;
+            String klass;
+            if (o instanceof DeliveryOutcome.Delivered d) {
+                name = "delivered";
+                klass = d.reply().code() / 100 + "xx";
+            } else if (o instanceof DeliveryOutcome.Deferred d) {
+                name = "deferred";
+                klass = d.remoteHost() == null ? "none" : d.reply().code() / 100 + "xx";
+            } else if (o instanceof DeliveryOutcome.Bounced b) {
+                name = "bounced";
+                klass = b.remoteHost() == null ? "none" : b.reply().code() / 100 + "xx";
+            } else {
+                name = "connection_failed";
+                klass = "none";
+            }
+            outcome(tag, name).increment();
+            reply(tag, klass).increment();
+        }
+    }
+
+    @Override
+    public void expired(int recipients) {
+        expired.increment(recipients);
+    }
+
+    private Counter outcome(String site, String outcome) {
+        return counters.computeIfAbsent("o|" + site + "|" + outcome, k -> Counter.builder(MetricNames.DELIVERY_OUTCOMES)
+                .tag(MetricNames.TAG_SITE, site).tag(MetricNames.TAG_OUTCOME, outcome)
+                .description("recipients per delivery outcome").register(registry));
+    }
+
+    private Counter reply(String site, String klass) {
+        return counters.computeIfAbsent("r|" + site + "|" + klass, k -> Counter.builder(MetricNames.DELIVERY_REPLIES)
+                .tag(MetricNames.TAG_SITE, site).tag(MetricNames.TAG_CLASS, klass)
+                .description("per-recipient final replies from next hops by class (none: no SMTP reply)")
+                .register(registry));
+    }
+
+    private Timer duration(String site) {
+        return durations.computeIfAbsent(site, s -> Timer.builder(MetricNames.DELIVERY_DURATION)
+                .tag(MetricNames.TAG_SITE, s)
+                .description("one SMTP transaction: connection (or reuse) to the final reply")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.relay.engine.queue;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.relay.storage.DeliveryStore;
+import dev.relay.storage.MessageId;
+import java.time.Duration;
+import java.util.Objects;
+import reactor.core.publisher.Mono;
+
+/**
+ * Contents of freshly accepted messages, kept for the few hundred milliseconds until their first delivery so the
+ * hot path does not read back what it has just written; bounded by bytes, anything else comes from the store.
+ */
+final class ContentCache {
+    private final Cache<MessageId, byte[]> cache;
+    private final DeliveryStore store;
+
+    ContentCache(DeliveryStore store, long maxBytes, Duration keep) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((MessageId id, byte[] content) -> content.length + 64)
+                .expireAfterWrite(keep)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    void put(MessageId id, byte[] content) {
+        cache.put(id, content);
+    }
+
+    /** The content, from memory when it is still there, else from the store; empty when the message is gone. */
+    Mono<byte[]> content(MessageId id) {
+        byte[] cached = cache.getIfPresent(id);
+        return cached != null ? Mono.just(cached) : store.content(id);
+    }
+}

@@ -1,0 +1,349 @@
+package dev.relay.engine.queue;
+
+import dev.relay.engine.config.SiteLimits;
+import dev.relay.engine.delivery.AttemptResult;
+import dev.relay.engine.delivery.DeliveryClient;
+import dev.relay.engine.delivery.DeliveryOutcome;
+import dev.relay.engine.delivery.Envelope;
+import dev.relay.engine.routing.Resolution;
+import dev.relay.engine.routing.Router;
+import dev.relay.protocol.SmtpReply;
+import dev.relay.storage.ClaimedMessage;
+import dev.relay.storage.ClaimedRecipient;
+import dev.relay.storage.DeliveryStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * Moves claimed recipients from the spool to the next hops and writes the outcomes back.
+ *
+ * <p>PostgreSQL is the scheduled queue (recipients ordered by priority and next attempt time); memory holds a
+ * bounded {@link Window} of claimed recipients. They are grouped per message and domain into {@link DeliveryJob}s,
+ * routed (one lookup per domain, cached by the router), and put on the ready queue of their site ({@link SiteQueue},
+ * transactional lane first), from which at most the site's connection limit of deliveries run at once. Outcomes
+ * become {@link OutcomeUpdates} written back in batches by the store; bounced and expired recipients get a DSN first.
+ * Freshly accepted messages arrive through {@link #reserve}/{@link #offer} without a database round trip.
+ */
+public final class DeliveryScheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
+    private static final long CONTENT_CACHE_BYTES = 64L << 20;
+
+    /** How this node takes part: its name, window, poll and heartbeat periods, and when idle site queues go. */
+    public record Settings(String node, int window, Duration pollInterval, Duration heartbeat, Duration staleAfter,
+                           Duration siteIdle) {
+        public Settings {
+            Objects.requireNonNull(node, "node");
+            if (window < 1) {
+                throw new IllegalArgumentException("window must be >= 1, was " + window);
+            }
+            for (Duration d : List.of(pollInterval, heartbeat, staleAfter, siteIdle)) {
+                if (d.isZero() || d.isNegative()) {
+                    throw new IllegalArgumentException("durations must be positive: " + d);
+                }
+            }
+            if (staleAfter.compareTo(heartbeat.multipliedBy(3)) < 0) {
+                throw new IllegalArgumentException("staleAfter must be at least three heartbeats");
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final DeliveryStore store;
+    private final Router router;
+    private final DeliveryClient client;
+    private final Function<String, SiteLimits> limits;
+    private final OutcomeUpdates updates;
+    private final BounceSink bounces;
+    private final DeliveryObserver observer;
+    private final Clock clock;
+    private final Scheduler timers;
+    private final Window window;
+    private final ContentCache contents;
+    private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
+    private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicInteger running = new AtomicInteger();
+    private final Disposable.Composite tasks = Disposables.composite();
+    private volatile boolean moreDue = true;
+    private volatile boolean closed;
+
+    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
+                             Function<String, SiteLimits> limits, RetrySchedule retry, BounceSink bounces,
+                             DeliveryObserver observer, Clock clock, Scheduler timers) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.store = Objects.requireNonNull(store, "store");
+        this.router = Objects.requireNonNull(router, "router");
+        this.client = Objects.requireNonNull(client, "client");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.updates = new OutcomeUpdates(Objects.requireNonNull(retry, "retry"));
+        this.bounces = Objects.requireNonNull(bounces, "bounces");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.timers = Objects.requireNonNull(timers, "timers");
+        this.window = new Window(settings.window());
+        this.contents = new ContentCache(store, CONTENT_CACHE_BYTES, Duration.ofMinutes(5));
+    }
+
+    /** Returns this node's leftover claims to the queue, then starts claiming, heartbeats and eviction. */
+    public Mono<Long> start() {
+        return store.releaseClaims(settings.node())
+                .doOnNext(n -> {
+                    if (n > 0) {
+                        log.info("returned {} recipients left in flight by node {} to the queue", n, settings.node());
+                    }
+                    tasks.add(Flux.interval(Duration.ZERO, settings.pollInterval(), timers)
+                            .onBackpressureDrop()
+                            .subscribe(tick -> refill(true)));
+                    tasks.add(Flux.interval(Duration.ZERO, settings.heartbeat(), timers)
+                            .onBackpressureDrop()
+                            .concatMap(tick -> store.heartbeat(settings.node(), settings.staleAfter())
+                                    .onErrorResume(e -> {
+                                        log.warn("heartbeat failed: {}", e.toString());
+                                        return Mono.empty();
+                                    }))
+                            .subscribe());
+                    tasks.add(Flux.interval(settings.siteIdle(), settings.siteIdle(), timers)
+                            .subscribe(tick -> evictIdleSites()));
+                });
+    }
+
+    /**
+     * Reserves window room for a message the front door is about to store as claimed by this node; false when the
+     * window is full (the message is then stored queued and claimed later).
+     */
+    public boolean reserve(int recipients) {
+        return !closed && window.tryReserve(recipients);
+    }
+
+    /** Gives back a reservation whose message was not stored. */
+    public void cancel(int recipients) {
+        window.release(recipients);
+    }
+
+    /** A message committed as claimed by this node after {@link #reserve}: schedule it now. */
+    public void offer(ClaimedMessage message, byte[] content) {
+        contents.put(message.id(), content);
+        accept(message);
+    }
+
+    public String node() {
+        return settings.node();
+    }
+
+    /** Recipients held in memory now. */
+    public int inMemory() {
+        return window.used();
+    }
+
+    /** Deliveries (SMTP transactions) running now. */
+    public int running() {
+        return running.get();
+    }
+
+    /** Jobs waiting on a site's ready queue, by site (a snapshot, for metrics and the admin API). */
+    public Map<String, SiteQueue> sites() {
+        return Collections.unmodifiableMap(sites);
+    }
+
+    private void refill(boolean timer) {
+        if (closed || (!timer && !moreDue) || !claiming.compareAndSet(false, true)) {
+            return;
+        }
+        int room = window.reserveUpTo(Math.max(1, settings.window() / 4));
+        if (room == 0) {
+            claiming.set(false);
+            return;
+        }
+        AtomicInteger claimed = new AtomicInteger();
+        store.claimDue(settings.node(), room)
+                .doOnNext(m -> {
+                    claimed.addAndGet(m.recipients().size());
+                    accept(m);
+                })
+                .doFinally(signal -> {
+                    window.release(room - claimed.get());
+                    moreDue = claimed.get() == room;
+                    claiming.set(false);
+                })
+                .subscribe(null, e -> log.warn("claiming due recipients failed: {}", e.toString()),
+                        () -> {
+                            if (moreDue) {
+                                refill(false);
+                            }
+                        });
+    }
+
+    private void accept(ClaimedMessage message) {
+        Instant now = clock.instant();
+        if (updates.expired(message, now)) {
+            List<DeliveryOutcome> none = Collections.nCopies(message.recipients().size(), null);
+            finish(new DeliveryJob(message, "*", message.recipients()), null, none, true);
+            return;
+        }
+        Map<String, List<ClaimedRecipient>> byDomain = new LinkedHashMap<>();
+        for (ClaimedRecipient r : message.recipients()) {
+            byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>()).add(r);
+        }
+        byDomain.forEach((domain, recipients) -> route(new DeliveryJob(message, domain, recipients)));
+    }
+
+    private void route(DeliveryJob job) {
+        router.resolve(job.domain()).subscribe(resolution -> {
+            if (resolution instanceof Resolution.Routed routed) {
+                SiteQueue queue = sites.computeIfAbsent(routed.site(), s -> new SiteQueue(s, System.nanoTime()));
+                for (DeliveryJob part : job.split(limits.apply(routed.site()).maxRecipientsPerMessage())) {
+                    queue.add(new SiteQueue.Ready(part, routed.hops()));
+                }
+                dispatch(queue);
+            } else if (resolution instanceof Resolution.Undeliverable u) {
+                finish(job, null, Collections.nCopies(job.recipients().size(),
+                        new DeliveryOutcome.Bounced(null, SmtpReply.of(550, u.status(), u.reason()))), false);
+            } else if (resolution instanceof Resolution.Unresolvable u) {
+                finish(job, null, Collections.nCopies(job.recipients().size(),
+                        new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", u.reason()), null)), false);
+            }
+        }, e -> {
+            log.error("{} routing {} failed unexpectedly", job.message().id(), job.domain(), e);
+            finish(job, null, Collections.nCopies(job.recipients().size(),
+                    new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", "routing failed"), null)), false);
+        });
+    }
+
+    private void dispatch(SiteQueue queue) {
+        if (closed) {
+            return;
+        }
+        SiteLimits siteLimits = limits.apply(queue.site());
+        SiteQueue.Ready ready;
+        while ((ready = queue.start(siteLimits, System.nanoTime())) != null) {
+            deliver(queue, ready, siteLimits);
+        }
+    }
+
+    private void deliver(SiteQueue queue, SiteQueue.Ready ready, SiteLimits siteLimits) {
+        DeliveryJob job = ready.job();
+        ClaimedMessage m = job.message();
+        long started = System.nanoTime();
+        running.incrementAndGet();
+        contents.content(m.id())
+                .flatMap(content -> {
+                    Envelope envelope = new Envelope(m.id(), m.reversePath(),
+                            job.recipients().stream().map(ClaimedRecipient::address).toList(), content, m.body8bit(),
+                            m.smtputf8());
+                    return client.deliver(queue.site(), ready.hops(), siteLimits, envelope)
+                            .map(AttemptResult::outcomes)
+                            .onErrorResume(e -> Mono.just(Collections.nCopies(job.recipients().size(),
+                                    new DeliveryOutcome.ConnectionFailed(null, e.toString()))))
+                            .doOnNext(outcomes -> observer.attempted(queue.site(), outcomes,
+                                    Duration.ofNanos(System.nanoTime() - started)))
+                            .flatMap(outcomes -> record(job, content, outcomes, false))
+                            .thenReturn(true);
+                })
+                .switchIfEmpty(Mono.fromRunnable(() -> {
+                    // deleted while queued (admin delete): nothing to deliver, nothing to write back
+                    log.info("{} is gone from the spool; dropping {} recipients", m.id(), job.recipients().size());
+                    window.release(job.recipients().size());
+                }))
+                .doFinally(signal -> {
+                    running.decrementAndGet();
+                    queue.finished(System.nanoTime());
+                    dispatch(queue);
+                    refill(false);
+                })
+                .subscribe(null, e -> log.error("{} delivery to {} failed unexpectedly", m.id(), queue.site(), e));
+    }
+
+    /** Records outcomes decided without an SMTP transaction (routing, expiry). */
+    private void finish(DeliveryJob job, byte @Nullable [] content, List<@Nullable DeliveryOutcome> outcomes,
+                        boolean expired) {
+        record(job, content, outcomes, expired)
+                .doFinally(signal -> refill(false))
+                .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));
+    }
+
+    /**
+     * Bounce notice first (so a crash in between repeats the notice rather than losing it), then the write-back;
+     * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
+     */
+    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<@Nullable DeliveryOutcome> outcomes,
+                              boolean expired) {
+        Instant now = clock.instant();
+        OutcomeUpdates.Batch batch = updates.of(job, outcomes, expired, now);
+        if (expired) {
+            observer.expired(job.recipients().size());
+        }
+        Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
+                : (content != null ? Mono.just(content) : contents.content(job.message().id()))
+                        .flatMap(c -> bounces.bounced(job.message(), c, batch.failures()));
+        return notice.then(Mono.defer(() -> store.record(batch.updates())))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
+                        .filter(e -> !closed)
+                        .doBeforeRetry(s -> log.warn("{} writing outcomes failed, retrying: {}", job.message().id(),
+                                s.failure().toString())))
+                .doOnError(e -> log.warn("{} outcomes not written ({}); the recipients return to the queue at the"
+                        + " next start", job.message().id(), e.toString()))
+                .onErrorResume(e -> Mono.empty())
+                .doFinally(signal -> window.release(job.recipients().size()));
+    }
+
+    private void evictIdleSites() {
+        long idleSince = System.nanoTime() - settings.siteIdle().toNanos();
+        sites.values().removeIf(q -> q.idleSince(idleSince));
+    }
+
+    /**
+     * Stops claiming and starting deliveries, waits up to {@code grace} for running ones to finish and be written
+     * back, then returns everything this node still holds to the queue.
+     */
+    public void drain(Duration grace) {
+        closed = true;
+        tasks.dispose();
+        int dropped = 0;
+        for (SiteQueue q : sites.values()) {
+            for (SiteQueue.Ready r : q.drain()) {
+                dropped += r.job().recipients().size();
+            }
+        }
+        window.release(dropped);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (window.used() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (window.used() > 0) {
+            log.warn("{} recipients still in flight after {}; they return to the queue", window.used(), grace);
+        }
+        Long released = store.releaseClaims(settings.node()).onErrorReturn(-1L).block(Duration.ofSeconds(10));
+        log.info("delivery stopped; {} claimed recipients returned to the queue", released);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            drain(Duration.ZERO);
+        }
+    }
+}
