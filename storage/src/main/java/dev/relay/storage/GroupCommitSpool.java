@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -20,7 +21,8 @@ import reactor.core.publisher.Mono;
  * A {@link Spool} with natural group commit: stores go into a bounded queue; up to
  * {@code committers} workers each take everything queued (up to {@code maxBatch}) and write it in
  * one transaction, then complete every member. Arrivals during a commit form the next batch; there
- * is no timer. A full queue fails at once; a failed batch fails all its members and the next batch
+ * is no timer. Each message gets its {@code accepted} event in the same statement; its recipients are queued
+ * (due at once, with the message's priority) or, through {@link #storeClaimed}, in flight for a node. A full queue fails at once; a failed batch fails all its members and the next batch
  * tries again on a fresh connection. Everything runs on R2DBC's reactive calls; completions are
  * signalled on the driver's I/O thread. Cancelling a queued store drops it; cancelling one already
  * in a batch does not stop the commit.
@@ -32,11 +34,13 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
             + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
     private static final int MESSAGE_COLUMNS = 11;
+    /** The accepted event (kind 1) of every inserted message, fed by the message INSERT's RETURNING. */
+    private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, 1 FROM m";
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
-            + " next_attempt_at)";
-    private static final int RECIPIENT_COLUMNS = 5;
+            + " next_attempt_at, priority, state, claimed_by)";
+    private static final int RECIPIENT_COLUMNS = 8;
     /** PostgreSQL allows 65535 parameters per statement. */
-    private static final int MAX_RECIPIENT_ROWS = 10_000;
+    private static final int MAX_RECIPIENT_ROWS = 65_535 / RECIPIENT_COLUMNS;
 
     private final ConnectionFactory pool;
     private final GroupCommitSettings settings;
@@ -55,6 +59,20 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
 
     @Override
     public Mono<Void> store(IncomingMessage message) {
+        return enqueue(message, null);
+    }
+
+    @Override
+    public Mono<Void> storeClaimed(IncomingMessage message, String node) {
+        Objects.requireNonNull(node, "node");
+        if (node.isEmpty() || node.indexOf('\0') >= 0) {
+            // checked here: one bad value would fail the whole batch
+            throw new IllegalArgumentException("node must be non-empty without NUL characters");
+        }
+        return enqueue(message, node);
+    }
+
+    private Mono<Void> enqueue(IncomingMessage message, @Nullable String claimedBy) {
         Objects.requireNonNull(message, "message");
         AtomicBoolean subscribed = new AtomicBoolean();
         return Mono.create(sink -> {
@@ -66,7 +84,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 sink.error(new IllegalStateException(message.id() + " content already released"));
                 return;
             }
-            PendingStore pending = new PendingStore(message, sink);
+            PendingStore pending = new PendingStore(message, claimedBy, sink);
             if (closed) {
                 pending.fail(new SpoolUnavailableException("spool closed"));
                 return;
@@ -214,42 +232,51 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
      */
     private static Mono<Void> insertInOneStatement(Connection c, List<PendingStore> batch) {
         int recipientRows = recipientRows(batch);
-        String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + ") "
-                + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+        String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id),"
+                + " e AS (" + ACCEPTED_EVENTS + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(statement, p, pending.message());
         }
         for (PendingStore pending : batch) {
-            IncomingMessage m = pending.message();
-            List<String> rcpts = m.recipients();
+            List<String> rcpts = pending.message().recipients();
             for (int i = 0; i < rcpts.size(); i++) {
-                statement.bind(p++, m.id().uuid());
-                statement.bind(p++, (short) i);
-                statement.bind(p++, rcpts.get(i));
-                statement.bind(p++, IncomingMessage.domainOf(rcpts.get(i)));
-                statement.bind(p++, m.receivedAt());
+                p = bindRecipient(statement, p, pending, i);
             }
         }
         return rowsUpdated(statement);
     }
 
+    /** Recipients start queued and due at once, or in flight for the node that stores them claimed. */
+    private static int bindRecipient(Statement s, int p, PendingStore pending, int index) {
+        IncomingMessage m = pending.message();
+        String address = m.recipients().get(index);
+        String node = pending.claimedBy();
+        s.bind(p, m.id().uuid()).bind(p + 1, (short) index).bind(p + 2, address)
+                .bind(p + 3, IncomingMessage.domainOf(address)).bind(p + 4, m.receivedAt())
+                .bind(p + 5, m.priority().code()).bind(p + 6, node == null ? (short) 0 : (short) 1);
+        if (node == null) {
+            s.bindNull(p + 7, String.class);
+        } else {
+            s.bind(p + 7, node);
+        }
+        return p + RECIPIENT_COLUMNS;
+    }
+
     /** Two multi-row INSERTs per batch in a transaction (recipients chunked under the parameter limit). */
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
-        Statement messages = c.createStatement(valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()));
+        Statement messages = c.createStatement("WITH m AS ("
+                + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id) " + ACCEPTED_EVENTS);
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());
         }
         Mono<Void> work = rowsUpdated(messages);
-        List<Object[]> rows = new ArrayList<>();
+        List<Object[]> rows = new ArrayList<>(); // (pending, recipient index)
         for (PendingStore pending : batch) {
-            IncomingMessage m = pending.message();
-            List<String> rcpts = m.recipients();
-            for (int i = 0; i < rcpts.size(); i++) {
-                rows.add(new Object[] {m.id().uuid(), (short) i, rcpts.get(i),
-                        IncomingMessage.domainOf(rcpts.get(i)), m.receivedAt()});
+            for (int i = 0; i < pending.message().recipients().size(); i++) {
+                rows.add(new Object[] {pending, i});
             }
         }
         for (int from = 0; from < rows.size(); from += MAX_RECIPIENT_ROWS) {
@@ -257,9 +284,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
             Statement s = c.createStatement(valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, chunk.size()));
             int q = 0;
             for (Object[] row : chunk) {
-                for (Object v : row) {
-                    s.bind(q++, v);
-                }
+                q = bindRecipient(s, q, (PendingStore) row[0], (Integer) row[1]);
             }
             work = work.then(rowsUpdated(s));
         }

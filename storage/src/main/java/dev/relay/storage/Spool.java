@@ -10,4 +10,11 @@ public interface Spool {
      * once. Errors with {@link SpoolUnavailableException} when the database cannot take it.
      */
     Mono<Void> store(IncomingMessage message);
+
+    /**
+     * Like {@link #store}, but the recipients are stored already claimed by {@code node} (in flight), so the
+     * node can hand the freshly committed message straight to its scheduler without a claim round trip. Same
+     * ownership and completion contract as {@link #store}.
+     */
+    Mono<Void> storeClaimed(IncomingMessage message, String node);
 }

@@ -1,0 +1,17 @@
+package dev.relay.storage;
+
+/** Hooks for metrics on {@link PgDeliveryStore#record}: called once per batch, on the committing thread; must not block. */
+public interface DeliveryObserver {
+    DeliveryObserver NONE = new DeliveryObserver() {
+        @Override
+        public void batchRecorded(int calls, int updates, long nanos) {}
+
+        @Override
+        public void batchFailed(int calls, int updates, Throwable cause) {}
+    };
+
+    /** {@code calls} record() calls merged into one batch of {@code updates} recipient updates, committed. */
+    void batchRecorded(int calls, int updates, long nanos);
+
+    void batchFailed(int calls, int updates, Throwable cause);
+}

@@ -1,0 +1,196 @@
+package dev.relay.storage;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Row;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@link DeliveryStore} on PostgreSQL (schema V2). Claims are one {@code UPDATE} over rows picked with
+ * {@code FOR UPDATE SKIP LOCKED}, so concurrent claimers (threads or nodes) never get the same recipient and never
+ * wait for each other. {@link #record} batches concurrent callers naturally (see {@link RecordCommitter} and
+ * {@link RecordSql}). Every database failure surfaces as {@link SpoolUnavailableException}; results arrive on the
+ * driver's I/O thread.
+ */
+public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
+    /** Upper bound on one statement, so a hung connection cannot hold a caller forever. */
+    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+    private static final String CLAIM = claimSql();
+    private static final String RELEASE = "UPDATE recipient SET state = 0, claimed_by = NULL"
+            + " WHERE state = 1 AND claimed_by = $1";
+    /** Upserts this node, then releases the claims of every other node silent for longer than the limit. */
+    private static final String HEARTBEAT = "WITH hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
+            + " ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at),"
+            + " stale AS (SELECT name FROM relay_node WHERE name <> $1"
+            + " AND heartbeat_at < now() - $2::bigint * interval '1 millisecond')"
+            + " UPDATE recipient SET state = 0, claimed_by = NULL"
+            + " WHERE state = 1 AND claimed_by IN (SELECT name FROM stale)";
+
+    private final ConnectionFactory pool;
+    private final RecordCommitter committer;
+
+    public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, DeliveryObserver observer) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.committer = new RecordCommitter(settings, observer,
+                updates -> Database.withConnection(pool, c -> RecordSql.write(c, updates)));
+    }
+
+    public PgDeliveryStore(ConnectionFactory pool) {
+        this(pool, DeliveryStoreSettings.DEFAULT, DeliveryObserver.NONE);
+    }
+
+    /**
+     * Picks due queued rows in lane order from the (priority, next_attempt_at) partial index, skipping rows another
+     * claimer has locked, and marks them in flight in the same statement.
+     */
+    private static String claimSql() {
+        return "WITH due AS (SELECT message_id, idx FROM recipient WHERE state = 0 AND next_attempt_at <= now()"
+                + " ORDER BY priority, next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+                + " c AS (UPDATE recipient r SET state = 1, claimed_by = $1 FROM due"
+                + " WHERE r.message_id = due.message_id AND r.idx = due.idx"
+                + " RETURNING r.message_id, r.idx, r.address, r.domain, r.attempts, r.priority, r.next_attempt_at)"
+                + " SELECT c.message_id, c.idx, c.address, c.domain, c.attempts, c.priority, m.reverse_path,"
+                + " m.received_at, m.size, m.body_8bit, m.smtputf8 FROM c JOIN message m ON m.id = c.message_id"
+                // a message's recipients contiguous, in idx order; messages by lane, then earliest due
+                + " ORDER BY c.priority, min(c.next_attempt_at) OVER (PARTITION BY c.message_id), c.message_id, c.idx";
+    }
+
+    @Override
+    public Mono<Long> releaseClaims(String node) {
+        requireNode(node);
+        return update(c -> c.createStatement(RELEASE).bind(0, node));
+    }
+
+    @Override
+    public Mono<Void> heartbeat(String node, Duration staleAfter) {
+        requireNode(node);
+        if (staleAfter.isNegative() || staleAfter.isZero()) {
+            throw new IllegalArgumentException("staleAfter must be positive, was " + staleAfter);
+        }
+        return update(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis())).then();
+    }
+
+    @Override
+    public Flux<ClaimedMessage> claimDue(String node, int limit) {
+        requireNode(node);
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        return Flux.usingWhen(pool.create(),
+                        c -> Flux.from(c.createStatement(CLAIM).bind(0, node).bind(1, limit).execute())
+                                .concatMap(r -> r.map((row, meta) -> ClaimRow.of(row))),
+                        Connection::close)
+                .timeout(STATEMENT_TIMEOUT)
+                .bufferUntilChanged(ClaimRow::messageId)
+                .map(PgDeliveryStore::toMessage)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    @Override
+    public Mono<byte[]> content(MessageId id) {
+        Objects.requireNonNull(id, "id");
+        return query(c -> c.createStatement("SELECT content FROM message WHERE id = $1").bind(0, id.uuid()),
+                row -> {
+                    ByteBuffer buffer = Objects.requireNonNull(row.get(0, ByteBuffer.class));
+                    byte[] bytes = new byte[buffer.remaining()];
+                    buffer.get(bytes);
+                    return bytes;
+                });
+    }
+
+    @Override
+    public Mono<Void> record(List<RecipientUpdate> updates) {
+        List<RecipientUpdate> copy = List.copyOf(updates);
+        return copy.isEmpty() ? Mono.empty() : committer.submit(copy);
+    }
+
+    /** Recipients still to deliver (queued or in flight). */
+    public Mono<Long> countQueued() {
+        return query(c -> c.createStatement("SELECT count(*) FROM recipient WHERE state IN (0, 1)"),
+                row -> Objects.requireNonNull(row.get(0, Long.class)));
+    }
+
+    /** When the oldest message with recipients still to deliver was received; empty when there is none. */
+    public Mono<Instant> oldestQueued() {
+        return query(c -> c.createStatement("SELECT min(m.received_at) FROM message m"
+                        + " WHERE EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)"),
+                row -> row.get(0, OffsetDateTime.class))
+                .map(OffsetDateTime::toInstant);
+    }
+
+    /** Fails record calls still queued; batches already committing finish. */
+    @Override
+    public void close() {
+        committer.close();
+    }
+
+    private Mono<Long> update(Function<Connection, io.r2dbc.spi.Statement> statement) {
+        return Database.withConnection(pool, c -> Flux.from(statement.apply(c).execute())
+                        .flatMap(Result::getRowsUpdated).reduce(0L, Long::sum))
+                .timeout(STATEMENT_TIMEOUT)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    /** The first row's value; empty when there is no row or the value is SQL NULL. */
+    private <T> Mono<T> query(Function<Connection, io.r2dbc.spi.Statement> statement,
+                              Function<Row, @org.jspecify.annotations.Nullable T> value) {
+        return Database.withConnection(pool, c -> Flux.from(statement.apply(c).execute())
+                        .concatMap(r -> r.map((row, meta) -> java.util.Optional.ofNullable(value.apply(row))))
+                        .next()
+                        .flatMap(Mono::justOrEmpty))
+                .timeout(STATEMENT_TIMEOUT)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    private static Throwable unavailable(Throwable e) {
+        return e instanceof SpoolUnavailableException ? e
+                : new SpoolUnavailableException("delivery store failed: " + e.getMessage(), e);
+    }
+
+    private static void requireNode(String node) {
+        Objects.requireNonNull(node, "node");
+        if (node.isEmpty() || node.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("node must be non-empty without NUL characters");
+        }
+    }
+
+    private static ClaimedMessage toMessage(List<ClaimRow> rows) {
+        ClaimRow first = rows.get(0);
+        List<ClaimedRecipient> recipients = new ArrayList<>(rows.size());
+        for (ClaimRow r : rows) {
+            recipients.add(r.recipient());
+        }
+        return new ClaimedMessage(first.messageId(), first.reversePath(), first.priority(), first.receivedAt(),
+                first.size(), first.body8bit(), first.smtputf8(), recipients);
+    }
+
+    /** One row of the claim statement: a recipient with its message's envelope facts. */
+    private record ClaimRow(MessageId messageId, ClaimedRecipient recipient, Priority priority, String reversePath,
+                            Instant receivedAt, int size, boolean body8bit, boolean smtputf8) {
+        static ClaimRow of(Row row) {
+            return new ClaimRow(
+                    new MessageId(Objects.requireNonNull(row.get("message_id", UUID.class))),
+                    new ClaimedRecipient(Objects.requireNonNull(row.get("idx", Short.class)),
+                            Objects.requireNonNull(row.get("address", String.class)),
+                            Objects.requireNonNull(row.get("domain", String.class)),
+                            Objects.requireNonNull(row.get("attempts", Integer.class))),
+                    Priority.fromCode(Objects.requireNonNull(row.get("priority", Short.class))),
+                    Objects.requireNonNull(row.get("reverse_path", String.class)),
+                    Objects.requireNonNull(row.get("received_at", OffsetDateTime.class)).toInstant(),
+                    Objects.requireNonNull(row.get("size", Integer.class)),
+                    Objects.requireNonNull(row.get("body_8bit", Boolean.class)),
+                    Objects.requireNonNull(row.get("smtputf8", Boolean.class)));
+        }
+    }
+}

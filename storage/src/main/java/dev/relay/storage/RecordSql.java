@@ -1,0 +1,98 @@
+package dev.relay.storage;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Writes one batch of recipient updates: a fixed statement text with one array parameter per column (no parameter
+ * limit, one cached plan whatever the batch size).
+ *
+ * <p>Retiring the message with its last recipient is the delicate part. Inside one statement every CTE sees the
+ * snapshot taken when the statement started, and under READ COMMITTED so does a later statement of another
+ * transaction that has not yet seen ours: two batches finishing the last two recipients of one message
+ * concurrently would each still see the other's recipient and both keep the message, leaving an orphan. So a batch
+ * with final updates runs as a transaction of two statements: the first locks the affected message rows (in id
+ * order, so concurrent batches cannot deadlock on them) and applies the recipient changes and events; the second,
+ * whose snapshot is taken after the lock was granted and so after any competing batch committed, deletes those
+ * messages that have no recipient left. A batch of deferrals only cannot retire a message and runs as the first
+ * statement alone, autocommitted.
+ */
+final class RecordSql {
+    private static final short DEFERRED = RecipientUpdate.Kind.DEFERRED.eventCode();
+    private static final short EXPIRED = RecipientUpdate.Kind.EXPIRED.eventCode();
+    /** Placeholder for final updates: the column must be non-null in the array, the value is never used. */
+    private static final Instant NO_NEXT_ATTEMPT = Instant.EPOCH;
+
+    static final String APPLY = "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
+            + " $4::timestamptz[], $5::text[], $6::text[]) AS u(message_id, idx, kind, next_attempt_at, remote_host, reply)),"
+            + " locked AS (SELECT id FROM message WHERE id IN (SELECT message_id FROM u WHERE kind <> " + DEFERRED + ")"
+            + " ORDER BY id FOR UPDATE),"
+            + " del AS (DELETE FROM recipient r USING u WHERE r.message_id = u.message_id AND r.idx = u.idx"
+            + " AND u.kind <> " + DEFERRED
+            + " RETURNING r.message_id, r.idx, r.address, r.attempts + 1 AS attempt, u.kind, u.remote_host, u.reply),"
+            + " upd AS (UPDATE recipient r SET state = 0, claimed_by = NULL, next_attempt_at = u.next_attempt_at,"
+            + " attempts = r.attempts + 1, last_reply = u.reply FROM u"
+            + " WHERE r.message_id = u.message_id AND r.idx = u.idx AND u.kind = " + DEFERRED
+            + " RETURNING r.message_id, r.idx, r.address, r.attempts AS attempt, u.kind, u.remote_host, u.reply),"
+            // events only for rows that changed, so recording an update twice does not log it twice
+            + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply)"
+            + " SELECT message_id, address, kind, CASE WHEN kind = " + EXPIRED + " THEN NULL ELSE attempt END,"
+            + " remote_host, reply FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
+            // the main query runs before the data-modifying CTEs, so the message locks come first
+            + " SELECT count(*) FROM locked";
+    static final String RETIRE = "DELETE FROM message m WHERE m.id = ANY($1::uuid[])"
+            + " AND NOT EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)";
+
+    private RecordSql() {}
+
+    static Mono<Void> write(Connection c, List<RecipientUpdate> updates) {
+        // one update per recipient: the last one recorded wins (two for one recipient would join twice)
+        Map<String, RecipientUpdate> byRecipient = new LinkedHashMap<>();
+        for (RecipientUpdate u : updates) {
+            byRecipient.put(u.messageId().uuid() + "/" + u.index(), u);
+        }
+        int n = byRecipient.size();
+        UUID[] ids = new UUID[n];
+        Short[] indexes = new Short[n];
+        Short[] kinds = new Short[n];
+        Instant[] next = new Instant[n];
+        String[] hosts = new String[n];
+        String[] replies = new String[n];
+        TreeSet<UUID> retiring = new TreeSet<>();
+        int i = 0;
+        for (RecipientUpdate u : byRecipient.values()) {
+            ids[i] = u.messageId().uuid();
+            indexes[i] = (short) u.index();
+            kinds[i] = u.kind().eventCode();
+            Instant at = u.nextAttemptAt();
+            next[i] = at == null ? NO_NEXT_ATTEMPT : at;
+            hosts[i] = u.remoteHost();
+            replies[i] = u.reply();
+            if (u.isFinal()) {
+                retiring.add(ids[i]);
+            }
+            i++;
+        }
+        Statement apply = c.createStatement(APPLY).bind(0, ids).bind(1, indexes).bind(2, kinds).bind(3, next)
+                .bind(4, hosts).bind(5, replies);
+        if (retiring.isEmpty()) {
+            return execute(apply);
+        }
+        Statement retire = c.createStatement(RETIRE).bind(0, retiring.toArray(new UUID[0]));
+        return Database.inTransaction(c, tx -> execute(apply).then(execute(retire)).thenReturn(true)).then();
+    }
+
+    private static Mono<Void> execute(Statement s) {
+        // deferred: the statement runs only when subscribed, i.e. inside the transaction
+        return Flux.defer(() -> s.execute()).flatMap(Result::getRowsUpdated).then();
+    }
+}

@@ -1,0 +1,315 @@
+package dev.relay.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.storage.RecipientUpdate.Kind;
+import dev.relay.storage.testing.TestDatabase;
+import io.netty.buffer.Unpooled;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** The {@link DeliveryStore} contract on a real PostgreSQL, fed through {@link GroupCommitSpool}. */
+class PgDeliveryStoreIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static TestDatabase db;
+    private static ConnectionPool pool;
+    private GroupCommitSpool spool;
+    private PgDeliveryStore store;
+
+    @BeforeAll
+    static void setUp() {
+        db = TestDatabase.create("delivery");
+        db.migrate().block(WAIT);
+        pool = db.pool(8);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        sql("DELETE FROM message; DELETE FROM event; DELETE FROM relay_node");
+        spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE);
+        store = new PgDeliveryStore(pool);
+    }
+
+    @AfterEach
+    void close() {
+        spool.close();
+        store.close();
+    }
+
+    static void sql(String sql) {
+        Database.withConnection(pool, c -> Database.execute(c, sql)).block(WAIT);
+    }
+
+    static List<String> rows(String sql) {
+        return Database.withConnection(pool, c -> Flux.from(c.createStatement(sql).execute())
+                .concatMap(r -> r.map((row, meta) -> {
+                    StringBuilder b = new StringBuilder();
+                    for (int i = 0; i < meta.getColumnMetadatas().size(); i++) {
+                        b.append(i == 0 ? "" : "|").append(row.get(i, Object.class));
+                    }
+                    return b.toString();
+                })).collectList()).block(WAIT);
+    }
+
+    static IncomingMessage message(Priority priority, Instant receivedAt, String... recipients) {
+        return new IncomingMessage(MessageId.newId(), "sender@example.org", List.of(recipients), null, priority,
+                receivedAt.truncatedTo(ChronoUnit.MICROS), true, false, "192.0.2.1", "client.example",
+                Unpooled.copiedBuffer("Subject: x\r\n\r\nbody\r\n", StandardCharsets.US_ASCII));
+    }
+
+    IncomingMessage stored(Priority priority, Instant receivedAt, String... recipients) {
+        IncomingMessage m = message(priority, receivedAt, recipients);
+        spool.store(m).block(WAIT);
+        return m;
+    }
+
+    static Instant ago(int minutes) {
+        return Instant.now().minus(Duration.ofMinutes(minutes));
+    }
+
+    List<ClaimedMessage> claim(String node, int limit) {
+        return store.claimDue(node, limit).collectList().block(WAIT);
+    }
+
+    static RecipientUpdate update(MessageId id, int index, Kind kind, Instant next) {
+        return new RecipientUpdate(id, index, "rcpt" + index, kind, next, "mx.example", "reply " + kind);
+    }
+
+    @Test
+    void claimsTransactionalFirstThenOldestDueWithinLimitGroupedByMessage() {
+        IncomingMessage bulkNewer = stored(Priority.BULK, ago(10), "b1@x.example", "b2@y.example");
+        IncomingMessage transactional = stored(Priority.TRANSACTIONAL, ago(1), "t0@A.example", "t1@b.example",
+                "t2@c.example");
+        IncomingMessage bulkOlder = stored(Priority.BULK, ago(20), "c@z.example");
+        stored(Priority.TRANSACTIONAL, Instant.now().plus(Duration.ofHours(1)), "future@x.example");
+
+        List<ClaimedMessage> first = claim("n1", 4);
+        assertThat(first).extracting(ClaimedMessage::id).containsExactly(transactional.id(), bulkOlder.id());
+        ClaimedMessage t = first.get(0);
+        assertThat(t.recipients()).extracting(ClaimedRecipient::index).containsExactly(0, 1, 2);
+        assertThat(t.recipients().get(0)).isEqualTo(new ClaimedRecipient(0, "t0@A.example", "a.example", 0));
+        assertThat(t.reversePath()).isEqualTo("sender@example.org");
+        assertThat(t.priority()).isEqualTo(Priority.TRANSACTIONAL);
+        assertThat(t.receivedAt()).isEqualTo(transactional.receivedAt());
+        assertThat(t.size()).isEqualTo("Subject: x\r\n\r\nbody\r\n".length());
+        assertThat(t.body8bit()).isTrue();
+        assertThat(t.smtputf8()).isFalse();
+
+        List<ClaimedMessage> second = claim("n1", 10);
+        assertThat(second).extracting(ClaimedMessage::id).containsExactly(bulkNewer.id());
+        assertThat(second.get(0).recipients()).extracting(ClaimedRecipient::address)
+                .containsExactly("b1@x.example", "b2@y.example");
+        assertThat(claim("n1", 10)).isEmpty(); // the future one is not due
+        assertThat(rows("SELECT count(*) FROM recipient WHERE state = 1 AND claimed_by = 'n1'")).containsExactly("6");
+        StepVerifier.create(store.countQueued()).expectNext(7L).verifyComplete();
+        StepVerifier.create(store.oldestQueued()).expectNext(bulkOlder.receivedAt()).verifyComplete();
+    }
+
+    @Test
+    void aLimitSplitsAMessageAndTheRestIsClaimedLater() {
+        IncomingMessage m = stored(Priority.BULK, ago(1), "a@x.example", "b@x.example", "c@x.example");
+        List<ClaimedMessage> first = claim("n1", 2);
+        assertThat(first).hasSize(1);
+        assertThat(first.get(0).recipients()).hasSize(2);
+        List<ClaimedMessage> rest = claim("n2", 2);
+        assertThat(rest).extracting(ClaimedMessage::id).containsExactly(m.id());
+        Set<Integer> all = new HashSet<>();
+        first.get(0).recipients().forEach(r -> all.add(r.index()));
+        rest.get(0).recipients().forEach(r -> all.add(r.index()));
+        assertThat(all).containsExactlyInAnyOrder(0, 1, 2);
+    }
+
+    @Test
+    void storedClaimedIsInFlightForItsNodeWithItsAcceptedEvent() {
+        IncomingMessage m = message(Priority.TRANSACTIONAL, ago(1), "a@x.example", "b@y.example");
+        spool.storeClaimed(m, "n1").block(WAIT);
+        assertThat(claim("n2", 10)).isEmpty();
+        assertThat(rows("SELECT idx, state, claimed_by, priority FROM recipient ORDER BY idx"))
+                .containsExactly("0|1|n1|0", "1|1|n1|0");
+        assertThat(rows("SELECT kind, recipient, attempt FROM event")).containsExactly("1|null|null");
+
+        StepVerifier.create(store.releaseClaims("n2")).expectNext(0L).verifyComplete();
+        StepVerifier.create(store.releaseClaims("n1")).expectNext(2L).verifyComplete();
+        assertThat(claim("n2", 10)).singleElement().satisfies(c -> assertThat(c.recipients()).hasSize(2));
+    }
+
+    @Test
+    void heartbeatReleasesClaimsOfStaleNodesOnly() {
+        IncomingMessage dead = message(Priority.BULK, ago(1), "a@x.example");
+        IncomingMessage alive = message(Priority.BULK, ago(1), "b@x.example");
+        spool.storeClaimed(dead, "dead").block(WAIT);
+        spool.storeClaimed(alive, "other").block(WAIT);
+        store.heartbeat("dead", Duration.ofMinutes(1)).block(WAIT);
+        store.heartbeat("other", Duration.ofMinutes(1)).block(WAIT);
+        sql("UPDATE relay_node SET heartbeat_at = now() - interval '2 minutes' WHERE name = 'dead'");
+
+        store.heartbeat("me", Duration.ofMinutes(1)).block(WAIT);
+
+        assertThat(rows("SELECT name FROM relay_node ORDER BY name")).containsExactly("dead", "me", "other");
+        assertThat(claim("me", 10)).extracting(ClaimedMessage::id).containsExactly(dead.id());
+        assertThat(rows("SELECT claimed_by FROM recipient WHERE message_id = '" + alive.id().uuid() + "'"))
+                .containsExactly("other");
+    }
+
+    @Test
+    void finalUpdatesRetireRecipientsAndTheLastOneTheMessage() {
+        IncomingMessage m = stored(Priority.TRANSACTIONAL, ago(1), "a@x.example", "b@y.example");
+        assertThat(claim("n1", 10)).hasSize(1);
+
+        store.record(List.of(update(m.id(), 0, Kind.DELIVERED, null))).block(WAIT);
+        assertThat(rows("SELECT idx FROM recipient")).containsExactly("1");
+        StepVerifier.create(store.content(m.id())).expectNextCount(1).verifyComplete();
+
+        store.record(List.of(update(m.id(), 1, Kind.BOUNCED, null))).block(WAIT);
+        assertThat(rows("SELECT count(*) FROM recipient")).containsExactly("0");
+        assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
+        StepVerifier.create(store.content(m.id())).verifyComplete();
+        StepVerifier.create(store.oldestQueued()).verifyComplete();
+        assertThat(rows("SELECT message_id = '" + m.id().uuid() + "', kind, recipient, attempt, remote_host, reply"
+                + " FROM event ORDER BY id")).containsExactly(
+                "true|1|null|null|null|null",
+                "true|2|a@x.example|1|mx.example|reply DELIVERED",
+                "true|4|b@y.example|1|mx.example|reply BOUNCED");
+    }
+
+    @Test
+    void deferredRequeuesForItsNextAttemptOnly() {
+        IncomingMessage m = stored(Priority.BULK, ago(1), "a@x.example");
+        claim("n1", 10);
+        Instant later = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MICROS);
+        store.record(List.of(update(m.id(), 0, Kind.DEFERRED, later))).block(WAIT);
+        assertThat(rows("SELECT state, claimed_by, attempts, last_reply FROM recipient"))
+                .containsExactly("0|null|1|reply DEFERRED");
+        assertThat(claim("n1", 10)).isEmpty();
+
+        sql("UPDATE recipient SET next_attempt_at = now() - interval '1 second'"); // time passes
+        List<ClaimedMessage> again = claim("n2", 10);
+        assertThat(again).singleElement().satisfies(c -> assertThat(c.recipients().get(0).attempts()).isEqualTo(1));
+        store.record(List.of(update(m.id(), 0, Kind.DEFERRED, later))).block(WAIT);
+        sql("UPDATE recipient SET next_attempt_at = now() - interval '1 second'");
+        claim("n2", 10);
+        store.record(List.of(new RecipientUpdate(m.id(), 0, "a@x.example", Kind.EXPIRED, null, null, "too old")))
+                .block(WAIT);
+
+        assertThat(rows("SELECT kind, attempt, remote_host, reply FROM event WHERE kind <> 1 ORDER BY id"))
+                .containsExactly("3|1|mx.example|reply DEFERRED", "3|2|mx.example|reply DEFERRED",
+                        "5|null|null|too old");
+        assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
+    }
+
+    @Test
+    void concurrentClaimersNeverShareARecipientAndConcurrentRecordsRetireEveryMessage() {
+        int messages = 1000;
+        Flux.range(0, messages).flatMap(i -> spool.store(message(i % 3 == 0 ? Priority.TRANSACTIONAL : Priority.BULK,
+                ago(1 + i % 7), "a" + i + "@x.example", "b" + i + "@y.example")), 64).blockLast(WAIT);
+
+        List<String> claimed = Collections.synchronizedList(new ArrayList<>());
+        List<RecipientUpdate> updates = Collections.synchronizedList(new ArrayList<>());
+        Flux.range(0, 4).flatMap(n -> Mono.defer(() -> store.claimDue("node" + n, 37).collectList())
+                        .repeat()
+                        .takeWhile(list -> !list.isEmpty())
+                        .doOnNext(list -> list.forEach(c -> c.recipients().forEach(r -> {
+                            claimed.add(c.id() + "/" + r.index() + "/node" + n);
+                            updates.add(new RecipientUpdate(c.id(), r.index(), r.address(), Kind.DELIVERED, null,
+                                    "mx", "250")); }))))
+                .blockLast(WAIT);
+
+        assertThat(claimed).hasSize(2 * messages);
+        assertThat(claimed.stream().map(s -> s.substring(0, s.lastIndexOf('/'))).distinct()).hasSize(2 * messages);
+        assertThat(rows("SELECT count(*) FROM recipient WHERE state = 1")).containsExactly(String.valueOf(2 * messages));
+        Set<String> inDatabase = new HashSet<>(rows("SELECT message_id, idx, claimed_by FROM recipient"));
+        assertThat(claimed).allSatisfy(c -> {
+            String[] p = c.split("/");
+            assertThat(inDatabase).contains(MessageId.parse(p[0]).uuid() + "|" + p[1] + "|" + p[2]);
+        });
+
+        // both recipients of a message usually end in different calls, often in different concurrent batches
+        Collections.shuffle(updates);
+        long t0 = System.nanoTime();
+        Flux.range(0, updates.size() / 10).flatMap(i -> store.record(updates.subList(i * 10, i * 10 + 10)), 64)
+                .blockLast(WAIT);
+        LoggerFactory.getLogger(PgDeliveryStoreIT.class).info("recorded {} updates in calls of 10 in {} ms",
+                updates.size(), (System.nanoTime() - t0) / 1_000_000);
+        assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
+        assertThat(rows("SELECT count(*) FROM recipient")).containsExactly("0");
+        assertThat(rows("SELECT kind, count(*) FROM event GROUP BY kind ORDER BY kind"))
+                .containsExactly("1|" + messages, "2|" + 2 * messages);
+    }
+
+    @Test
+    void concurrentRecordCallsAreMergedIntoOneBatch() {
+        List<IncomingMessage> ms = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            ms.add(stored(Priority.BULK, ago(1), "a" + i + "@x.example"));
+        }
+        assertThat(claim("n1", 100)).hasSize(11);
+        List<int[]> batches = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        DeliveryObserver observer = new DeliveryObserver() {
+            @Override
+            public void batchRecorded(int calls, int updates, long nanos) {
+                batches.add(new int[] {calls, updates});
+            }
+
+            @Override
+            public void batchFailed(int calls, int updates, Throwable cause) {
+                failed.incrementAndGet();
+            }
+        };
+        ConnectionPool lockPool = db.pool(1);
+        Connection locker = Mono.from(lockPool.create()).block(WAIT);
+        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100), observer)) {
+            // the first batch waits for the lock; the other ten queue up behind it meanwhile
+            Mono.from(locker.beginTransaction()).then(Database.execute(locker, "LOCK TABLE event IN EXCLUSIVE MODE"))
+                    .block(WAIT);
+            List<Mono<Void>> calls = new ArrayList<>();
+            for (IncomingMessage m : ms) {
+                Mono<Void> call = batching.record(List.of(update(m.id(), 0, Kind.DELIVERED, null))).cache();
+                call.subscribe(v -> { }, e -> { });
+                calls.add(call);
+            }
+            Mono.from(locker.commitTransaction()).block(WAIT);
+            StepVerifier.create(Flux.merge(calls)).expectComplete().verify(WAIT);
+        } finally {
+            Mono.from(locker.close()).block(WAIT);
+        }
+        assertThat(failed.get()).isZero();
+        assertThat(batches).extracting(b -> b[0]).containsExactly(1, 10);
+        assertThat(batches).extracting(b -> b[1]).containsExactly(1, 10);
+        assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
+    }
+
+    @Test
+    void settingsAreValidated() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DeliveryStoreSettings(0, 1, 1))
+                .hasMessageContaining("committers");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.claimDue("n", 0))
+                .hasMessageContaining("limit");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.heartbeat("n", Duration.ZERO))
+                .hasMessageContaining("staleAfter");
+    }
+}
