@@ -40,14 +40,14 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     private final ConnectionFactory pool;
     private final RecordCommitter committer;
 
-    public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, DeliveryObserver observer) {
+    public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, RecordObserver observer) {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.committer = new RecordCommitter(settings, observer,
                 updates -> Database.withConnection(pool, c -> RecordSql.write(c, updates)));
     }
 
     public PgDeliveryStore(ConnectionFactory pool) {
-        this(pool, DeliveryStoreSettings.DEFAULT, DeliveryObserver.NONE);
+        this(pool, DeliveryStoreSettings.DEFAULT, RecordObserver.NONE);
     }
 
     /**

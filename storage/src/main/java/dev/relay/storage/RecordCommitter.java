@@ -24,14 +24,14 @@ final class RecordCommitter implements AutoCloseable {
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
 
     private final DeliveryStoreSettings settings;
-    private final DeliveryObserver observer;
+    private final RecordObserver observer;
     private final Function<List<RecipientUpdate>, Mono<?>> writer;
     private final ConcurrentLinkedQueue<PendingRecord> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger activeCommitters = new AtomicInteger();
     private volatile boolean closed;
 
-    RecordCommitter(DeliveryStoreSettings settings, DeliveryObserver observer,
+    RecordCommitter(DeliveryStoreSettings settings, RecordObserver observer,
                     Function<List<RecipientUpdate>, Mono<?>> writer) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.observer = Objects.requireNonNull(observer, "observer");

@@ -269,7 +269,7 @@ class PgDeliveryStoreIT {
         assertThat(claim("n1", 100)).hasSize(11);
         List<int[]> batches = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger failed = new AtomicInteger();
-        DeliveryObserver observer = new DeliveryObserver() {
+        RecordObserver observer = new RecordObserver() {
             @Override
             public void batchRecorded(int calls, int updates, long nanos) {
                 batches.add(new int[] {calls, updates});

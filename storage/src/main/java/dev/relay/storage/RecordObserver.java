@@ -1,8 +1,8 @@
 package dev.relay.storage;
 
 /** Hooks for metrics on {@link PgDeliveryStore#record}: called once per batch, on the committing thread; must not block. */
-public interface DeliveryObserver {
-    DeliveryObserver NONE = new DeliveryObserver() {
+public interface RecordObserver {
+    RecordObserver NONE = new RecordObserver() {
         @Override
         public void batchRecorded(int calls, int updates, long nanos) {}
 
