@@ -1,5 +1,6 @@
 package dev.relay.engine.queue;
 
+import dev.relay.engine.bounce.FailedRecipient;
 import dev.relay.storage.ClaimedMessage;
 import java.util.List;
 import reactor.core.publisher.Mono;
@@ -12,5 +13,5 @@ public interface BounceSink {
      * Completes once the notice is durably queued (or at once when no notice is due, e.g. for the null reverse
      * path); errors when it could not be stored, so the caller keeps the recipients and tries again.
      */
-    Mono<Void> bounced(ClaimedMessage message, byte[] content, List<FinalFailure> failures);
+    Mono<Void> bounced(ClaimedMessage message, byte[] content, List<FailedRecipient> failures);
 }

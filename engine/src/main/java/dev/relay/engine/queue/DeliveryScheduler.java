@@ -193,12 +193,6 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void accept(ClaimedMessage message) {
-        Instant now = clock.instant();
-        if (updates.expired(message, now)) {
-            List<DeliveryOutcome> none = Collections.nCopies(message.recipients().size(), null);
-            finish(new DeliveryJob(message, "*", message.recipients()), null, none, true);
-            return;
-        }
         Map<String, List<ClaimedRecipient>> byDomain = new LinkedHashMap<>();
         for (ClaimedRecipient r : message.recipients()) {
             byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>()).add(r);
@@ -216,15 +210,15 @@ public final class DeliveryScheduler implements AutoCloseable {
                 dispatch(queue);
             } else if (resolution instanceof Resolution.Undeliverable u) {
                 finish(job, null, Collections.nCopies(job.recipients().size(),
-                        new DeliveryOutcome.Bounced(null, SmtpReply.of(550, u.status(), u.reason()))), false);
+                        new DeliveryOutcome.Bounced(null, SmtpReply.of(550, u.status(), u.reason()))));
             } else if (resolution instanceof Resolution.Unresolvable u) {
                 finish(job, null, Collections.nCopies(job.recipients().size(),
-                        new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", u.reason()), null)), false);
+                        new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", u.reason()), null)));
             }
         }, e -> {
             log.error("{} routing {} failed unexpectedly", job.message().id(), job.domain(), e);
             finish(job, null, Collections.nCopies(job.recipients().size(),
-                    new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", "routing failed"), null)), false);
+                    new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", "routing failed"), null)));
         });
     }
 
@@ -255,7 +249,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                                     new DeliveryOutcome.ConnectionFailed(null, e.toString()))))
                             .doOnNext(outcomes -> observer.attempted(queue.site(), outcomes,
                                     Duration.ofNanos(System.nanoTime() - started)))
-                            .flatMap(outcomes -> record(job, content, outcomes, false))
+                            .flatMap(outcomes -> record(job, content, outcomes))
                             .thenReturn(true);
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
@@ -272,10 +266,9 @@ public final class DeliveryScheduler implements AutoCloseable {
                 .subscribe(null, e -> log.error("{} delivery to {} failed unexpectedly", m.id(), queue.site(), e));
     }
 
-    /** Records outcomes decided without an SMTP transaction (routing, expiry). */
-    private void finish(DeliveryJob job, byte @Nullable [] content, List<@Nullable DeliveryOutcome> outcomes,
-                        boolean expired) {
-        record(job, content, outcomes, expired)
+    /** Records outcomes decided without an SMTP transaction (routing). */
+    private void finish(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
+        record(job, content, outcomes)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));
     }
@@ -284,12 +277,11 @@ public final class DeliveryScheduler implements AutoCloseable {
      * Bounce notice first (so a crash in between repeats the notice rather than losing it), then the write-back;
      * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
      */
-    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<@Nullable DeliveryOutcome> outcomes,
-                              boolean expired) {
+    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
         Instant now = clock.instant();
-        OutcomeUpdates.Batch batch = updates.of(job, outcomes, expired, now);
-        if (expired) {
-            observer.expired(job.recipients().size());
+        OutcomeUpdates.Batch batch = updates.of(job, outcomes, now);
+        if (batch.expired() > 0) {
+            observer.expired(batch.expired());
         }
         Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
                 : (content != null ? Mono.just(content) : contents.content(job.message().id()))

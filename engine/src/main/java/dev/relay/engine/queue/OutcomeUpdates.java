@@ -1,7 +1,8 @@
 package dev.relay.engine.queue;
 
+import dev.relay.engine.bounce.BounceStatus;
+import dev.relay.engine.bounce.FailedRecipient;
 import dev.relay.engine.delivery.DeliveryOutcome;
-import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.RecipientUpdate;
@@ -13,11 +14,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Turns per-recipient outcomes into what the store records and what the sender is told: delivered and bounced are
- * final, deferred and connection failures get their next attempt from the {@link RetrySchedule}, expiry is final.
+ * final; deferred and connection failures get their next attempt from the {@link RetrySchedule}, unless the message
+ * has outlived its lifetime, which makes them final as expired. Expiry is decided after an attempt, so a message
+ * always gets its last attempt at (or after) its expiry time.
  */
 final class OutcomeUpdates {
     /** The rows to write and the failures to report in a DSN. */
-    record Batch(List<RecipientUpdate> updates, List<FinalFailure> failures) {
+    record Batch(List<RecipientUpdate> updates, List<FailedRecipient> failures, int expired) {
         Batch {
             updates = List.copyOf(updates);
             failures = List.copyOf(failures);
@@ -30,48 +33,54 @@ final class OutcomeUpdates {
         this.retry = Objects.requireNonNull(retry, "retry");
     }
 
-    boolean expired(ClaimedMessage message, Instant now) {
-        return retry.expired(message.receivedAt(), now);
-    }
-
-    /** {@code outcomes} aligns with the job's recipients; with {@code expired} they are ignored (may be null). */
-    Batch of(DeliveryJob job, List<@Nullable DeliveryOutcome> outcomes, boolean expired, Instant now) {
-        if (!expired && outcomes.size() != job.recipients().size()) {
+    /** {@code outcomes} aligns with the job's recipients. */
+    Batch of(DeliveryJob job, List<DeliveryOutcome> outcomes, Instant now) {
+        if (outcomes.size() != job.recipients().size()) {
             throw new IllegalArgumentException(outcomes.size() + " outcomes for " + job.recipients().size()
                     + " recipients");
         }
         ClaimedMessage m = job.message();
-        List<RecipientUpdate> updates = new ArrayList<>(job.recipients().size());
-        List<FinalFailure> failures = new ArrayList<>();
-        for (int i = 0; i < job.recipients().size(); i++) {
+        boolean expired = retry.expired(m.receivedAt(), now);
+        List<RecipientUpdate> updates = new ArrayList<>(outcomes.size());
+        List<FailedRecipient> failures = new ArrayList<>();
+        int expiredCount = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
             ClaimedRecipient r = job.recipients().get(i);
-            if (expired) {
-                SmtpReply reply = SmtpReply.of(554, "5.4.7", "message expired: not delivered within the maximum"
-                        + " lifetime");
-                updates.add(update(m, r, RecipientUpdate.Kind.EXPIRED, null, null, reply));
-                failures.add(new FinalFailure(r.address(), reply, null, true, now));
-                continue;
-            }
-            DeliveryOutcome outcome = Objects.requireNonNull(outcomes.get(i), "outcome");
+            DeliveryOutcome outcome = outcomes.get(i);
             if (outcome instanceof DeliveryOutcome.Delivered d) {
-                updates.add(update(m, r, RecipientUpdate.Kind.DELIVERED, null, d.remoteHost(), d.reply()));
+                updates.add(update(m, r, RecipientUpdate.Kind.DELIVERED, null, d.remoteHost(), d.reply().toString()));
             } else if (outcome instanceof DeliveryOutcome.Bounced b) {
-                updates.add(update(m, r, RecipientUpdate.Kind.BOUNCED, null, b.remoteHost(), b.reply()));
-                failures.add(new FinalFailure(r.address(), b.reply(), b.remoteHost(), false, now));
-            } else if (outcome instanceof DeliveryOutcome.Deferred d) {
-                Instant next = retry.nextAttempt(r.attempts(), now, m.receivedAt(), d.retryAfter());
-                updates.add(update(m, r, RecipientUpdate.Kind.DEFERRED, next, d.remoteHost(), d.reply()));
-            } else if (outcome instanceof DeliveryOutcome.ConnectionFailed c) {
-                Instant next = retry.nextAttempt(r.attempts(), now, m.receivedAt(), null);
-                updates.add(new RecipientUpdate(m.id(), r.index(), r.address(), RecipientUpdate.Kind.DEFERRED, next,
-                        c.remoteHost(), "connection failed: " + c.cause()));
+                updates.add(update(m, r, RecipientUpdate.Kind.BOUNCED, null, b.remoteHost(), b.reply().toString()));
+                failures.add(new FailedRecipient(r.address(), BounceStatus.of(b), now));
+            } else {
+                @Nullable String host;
+                String text;
+                java.time.@Nullable Duration retryAfter = null;
+                if (outcome instanceof DeliveryOutcome.Deferred d) {
+                    host = d.remoteHost();
+                    text = d.reply().toString();
+                    retryAfter = d.retryAfter();
+                } else {
+                    DeliveryOutcome.ConnectionFailed c = (DeliveryOutcome.ConnectionFailed) outcome;
+                    host = c.remoteHost();
+                    text = "connection failed: " + c.cause();
+                }
+                if (expired) {
+                    updates.add(update(m, r, RecipientUpdate.Kind.EXPIRED, null, host, text));
+                    failures.add(new FailedRecipient(r.address(), BounceStatus.expired(outcome), now));
+                    expiredCount++;
+                } else {
+                    // attempts counts the one that just failed, as RetrySchedule expects
+                    Instant next = retry.nextAttempt(r.attempts() + 1, now, m.receivedAt(), retryAfter);
+                    updates.add(update(m, r, RecipientUpdate.Kind.DEFERRED, next, host, text));
+                }
             }
         }
-        return new Batch(updates, failures);
+        return new Batch(updates, failures, expiredCount);
     }
 
     private static RecipientUpdate update(ClaimedMessage m, ClaimedRecipient r, RecipientUpdate.Kind kind,
-                                          @Nullable Instant next, @Nullable String host, SmtpReply reply) {
-        return new RecipientUpdate(m.id(), r.index(), r.address(), kind, next, host, reply.toString());
+                                          @Nullable Instant next, @Nullable String host, String reply) {
+        return new RecipientUpdate(m.id(), r.index(), r.address(), kind, next, host, reply);
     }
 }

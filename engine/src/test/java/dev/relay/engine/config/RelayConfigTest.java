@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -250,6 +251,62 @@ class RelayConfigTest {
         RelayConfig c = RelayConfig.defaults();
         assertThatThrownBy(() -> c.smtp().relayNetworks().clear()).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> c.delivery().routes().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void deliveryKeysAreRead() throws IOException {
+        RelayConfig c = load("""
+                delivery:
+                  node_name: relay-2
+                  routes: {example.test: "127.0.0.1:2526 tls=disabled", "*": "smart.example:587 tls=required verify=true"}
+                  dns: {servers: [127.0.0.1, "[::1]:5353"], timeout: 2s, negative_ttl: 1m}
+                  sites: [Google.com, example.net]
+                  retry: {schedule: [30s, 2m], jitter: 0}
+                  max_lifetime: 2d
+                  window: 500
+                  poll_interval: 250ms
+                  helo_name: out.example
+                  defaults: {connection_limit: 3, max_recipients_per_message: 50, tls: required}
+                """);
+        DeliveryConfig d = c.delivery();
+        assertThat(d.nodeName()).isEqualTo("relay-2");
+        assertThat(d.routes().get("example.test")).isEqualTo(new RouteTarget(new HostPort("127.0.0.1", 2526),
+                TlsMode.DISABLED, false));
+        assertThat(d.routes().get("*")).isEqualTo(new RouteTarget(new HostPort("smart.example", 587),
+                TlsMode.REQUIRED, true));
+        assertThat(d.dns().servers()).containsExactly(new HostPort("127.0.0.1", 53), new HostPort("::1", 5353));
+        assertThat(d.siteSuffixes()).containsExactly("google.com", "example.net");
+        assertThat(d.retry()).isEqualTo(new RetryConfig(List.of(Duration.ofSeconds(30), Duration.ofMinutes(2)), 0,
+                Duration.ofDays(2)));
+        assertThat(d.window()).isEqualTo(500);
+        assertThat(d.pollInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(d.heloName()).isEqualTo("out.example");
+        assertThat(d.siteDefaults().connectionLimit()).isEqualTo(3);
+        assertThat(d.siteDefaults().maxRecipientsPerMessage()).isEqualTo(50);
+        assertThat(d.siteDefaults().tls()).isEqualTo(TlsMode.REQUIRED);
+        assertThat(d.siteDefaults().maxDeliveriesPerConnection()).isEqualTo(100);
+    }
+
+    @Test
+    void badDeliveryValuesNameTheKey() {
+        assertThat(configError(() -> run("delivery:\n  routes: {a.test: \"h:25 tls=maybe\"}\n")).key())
+                .isEqualTo("delivery.routes.a.test");
+        assertThat(configError(() -> run("delivery:\n  routes: {a.test: \"h:25 verify=true tls=disabled\"}\n"))
+                .reason()).contains("verify=true needs TLS");
+        assertThat(configError(() -> run("delivery:\n  defaults: {connection_limit: 0}\n")).key())
+                .isEqualTo("delivery.defaults.connection_limit");
+        assertThat(configError(() -> run("delivery:\n  defaults: {tls: sometimes}\n")).key())
+                .isEqualTo("delivery.defaults.tls");
+        assertThat(configError(() -> run("delivery:\n  retry: {schedule: []}\n")).key())
+                .isEqualTo("delivery.retry.schedule");
+        assertThat(configError(() -> run("delivery:\n  retry: {jitter: 2}\n")).key()).isEqualTo("delivery.retry.jitter");
+        assertThat(configError(() -> run("delivery:\n  sites: [\"not a suffix\"]\n")).key())
+                .isEqualTo("delivery.sites[0]");
+        assertThat(configError(() -> run("delivery:\n  node_name: \"two words\"\n")).key())
+                .isEqualTo("delivery.node_name");
+        assertThat(configError(() -> run("delivery:\n  dns: {servers: [\"ns.example:99999\"]}\n")).key())
+                .isEqualTo("delivery.dns.servers[0]");
+        assertThat(configError(() -> run("delivery:\n  window: 1\n")).key()).isEqualTo("delivery.window");
     }
 
     private void run(String yaml) {
