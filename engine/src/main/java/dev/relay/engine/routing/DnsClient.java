@@ -77,7 +77,8 @@ public final class DnsClient implements DnsLookup, AutoCloseable {
     }
 
     /**
-     * The configured nameservers, or the system's read once now. Reading resolv.conf here, on the starting thread,
+     * The configured nameservers (a name among them is resolved now, by the JVM, on the starting thread), or the
+     * system's read once now. Reading resolv.conf here, on the starting thread,
      * is deliberate: Netty's platform default provider re-reads the file every few minutes on whichever thread asks,
      * which would be an event loop.
      */
@@ -87,6 +88,9 @@ public final class DnsClient implements DnsLookup, AutoCloseable {
             DnsServerAddressStream stream = DnsServerAddressStreamProviders.platformDefault().nameServerAddressStream("");
             for (int i = 0, n = stream.size(); i < n; i++) {
                 servers.add(stream.next());
+            }
+            if (servers.isEmpty()) {
+                throw new ConfigException("delivery.dns.servers", "[]", "no nameserver configured or found in the system");
             }
             return servers;
         }
