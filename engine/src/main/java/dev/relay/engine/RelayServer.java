@@ -3,7 +3,19 @@ package dev.relay.engine;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.config.RelayConfig;
+import dev.relay.engine.bounce.DsnBounceSink;
+import dev.relay.engine.bounce.DsnBuilder;
+import dev.relay.engine.config.DeliveryConfig;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.delivery.PooledDeliveryClient;
+import dev.relay.engine.metrics.DeliveryMetrics;
+import dev.relay.engine.metrics.PoolMetrics;
+import dev.relay.engine.metrics.QueueMetrics;
+import dev.relay.engine.metrics.SiteTags;
+import dev.relay.engine.queue.DeliveryScheduler;
+import dev.relay.engine.queue.HandOffSpool;
+import dev.relay.engine.queue.RetrySchedule;
+import dev.relay.engine.routing.RelayRouter;
 import dev.relay.engine.http.HttpEndpoint;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.metrics.SpoolMetrics;
@@ -17,6 +29,9 @@ import dev.relay.storage.EmbeddedPostgres;
 import dev.relay.storage.GroupCommitSettings;
 import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
+import dev.relay.storage.PgDeliveryStore;
+import dev.relay.storage.Spool;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -28,6 +43,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.r2dbc.pool.ConnectionPool;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -52,6 +68,7 @@ public final class RelayServer implements AutoCloseable {
     private @Nullable SmtpServer smtp;
     private @Nullable InetSocketAddress smtpAddress;
     private @Nullable InetSocketAddress httpAddress;
+    private Runnable beforeScrape = () -> { };
 
     private RelayServer(RelayConfig config) {
         this.config = config;
@@ -101,6 +118,11 @@ public final class RelayServer implements AutoCloseable {
         resources.push(spool);
 
         SmtpConfig smtpConfig = config.smtp();
+        Spool frontDoorSpool = spool;
+        if (config.delivery().enabled()) {
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry);
+            frontDoorSpool = new HandOffSpool(spool, scheduler);
+        }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
         Authenticator authenticator = null;
         if (smtpConfig.auth().usersFile() != null) {
@@ -112,7 +134,7 @@ public final class RelayServer implements AutoCloseable {
         SmtpServer smtpServer = new SmtpServer(
                 new InetSocketAddress(smtpConfig.listen().host(), smtpConfig.listen().port()),
                 SmtpSettings.from(smtpConfig), new RelayPolicy(smtpConfig.relayNetworks()),
-                smtpConfig.proxyProtocolFrom(), spool, authenticator, tls,
+                smtpConfig.proxyProtocolFrom(), frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors());
         resources.push(smtpServer);
         smtp = smtpServer;
@@ -129,10 +151,44 @@ public final class RelayServer implements AutoCloseable {
                         .timeout(Duration.ofSeconds(2))
                         .onErrorReturn(false)
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
-                                !smtpServer.isListening())));
+                                !smtpServer.isListening())), beforeScrape);
         resources.push(http);
         httpAddress = http.start();
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
+    }
+
+    /**
+     * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
+     * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
+     */
+    private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry) {
+        DeliveryConfig dc = config.delivery();
+        PgDeliveryStore store = new PgDeliveryStore(pool);
+        resources.push(store);
+        RelayRouter router = RelayRouter.create(dc);
+        resources.push(router);
+        CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
+        CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
+        String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
+        PooledDeliveryClient client = new PooledDeliveryClient(helo);
+        resources.push(client);
+        SiteTags siteTags = new SiteTags(dc);
+        PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
+        DeliveryScheduler scheduler = new DeliveryScheduler(
+                new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.pollInterval(), Duration.ofSeconds(10),
+                        Duration.ofMinutes(2), Duration.ofMinutes(5)),
+                store, router, client, site -> dc.siteDefaults(), new RetrySchedule(dc.retry()),
+                new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
+                new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());
+        QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, Clock.systemUTC());
+        beforeScrape = () -> {
+            poolMetrics.refresh();
+            queueMetrics.refresh();
+        };
+        Long released = scheduler.start().block(DATABASE_WAIT);
+        resources.push(() -> scheduler.drain(config.smtp().shutdownGrace()));
+        log.info("delivery started as node {} ({} recipients returned from a previous run)", dc.nodeName(), released);
+        return scheduler;
     }
 
     public InetSocketAddress smtpAddress() {

@@ -26,13 +26,21 @@ public final class HttpEndpoint implements AutoCloseable {
     private final InetSocketAddress listen;
     private final PrometheusMeterRegistry registry;
     private final Supplier<Mono<Readiness>> readiness;
+    private final Runnable beforeScrape;
     private DisposableServer server;
 
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
             Supplier<Mono<Readiness>> readiness) {
+        this(listen, registry, readiness, () -> { });
+    }
+
+    /** {@code beforeScrape} refreshes gauges computed from snapshots (queues, pools); it must not block. */
+    public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
+            Supplier<Mono<Readiness>> readiness, Runnable beforeScrape) {
         this.listen = Objects.requireNonNull(listen, "listen");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.readiness = Objects.requireNonNull(readiness, "readiness");
+        this.beforeScrape = Objects.requireNonNull(beforeScrape, "beforeScrape");
     }
 
     /** What /readyz reports; ready only when every part is. */
@@ -71,7 +79,10 @@ public final class HttpEndpoint implements AutoCloseable {
         String contentType = accept.contains(OPENMETRICS)
                 ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
                 : "text/plain; version=0.0.4; charset=utf-8";
-        return Mono.fromCallable(() -> registry.scrape(contentType))
+        return Mono.fromCallable(() -> {
+                    beforeScrape.run();
+                    return registry.scrape(contentType);
+                })
                 .flatMap(body -> response.header(HttpHeaderNames.CONTENT_TYPE, contentType)
                         .sendString(Mono.just(body)).then());
     }

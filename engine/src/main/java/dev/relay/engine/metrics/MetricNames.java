@@ -29,6 +29,9 @@ public final class MetricNames {
     public static final String QUEUE_READY = "relay.queue.ready";
     public static final String QUEUE_DEPTH = "relay.queue.depth";
     public static final String QUEUE_OLDEST_AGE = "relay.queue.oldest.age";
+    public static final String POOL_IN_USE = "relay.delivery.pool.in.use";
+    public static final String POOL_IDLE = "relay.delivery.pool.idle";
+    public static final String POOL_WAITING = "relay.delivery.pool.waiting";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";

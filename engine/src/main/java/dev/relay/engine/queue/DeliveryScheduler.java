@@ -159,9 +159,19 @@ public final class DeliveryScheduler implements AutoCloseable {
         return running.get();
     }
 
-    /** Jobs waiting on a site's ready queue, by site (a snapshot, for metrics and the admin API). */
-    public Map<String, SiteQueue> sites() {
-        return Collections.unmodifiableMap(sites);
+    /** One site's ready queue now: jobs waiting per lane and deliveries running. */
+    public record SiteSnapshot(int transactional, int bulk, int running) {}
+
+    /** Every site with a queue object now (for metrics and the admin API). */
+    public Map<String, SiteSnapshot> sites() {
+        Map<String, SiteSnapshot> out = new java.util.TreeMap<>();
+        sites.forEach((name, q) -> out.put(name, new SiteSnapshot(q.waiting(dev.relay.storage.Priority.TRANSACTIONAL),
+                q.waiting(dev.relay.storage.Priority.BULK), q.active())));
+        return out;
+    }
+
+    public int windowCapacity() {
+        return window.capacity();
     }
 
     private void refill(boolean timer) {

@@ -1,0 +1,89 @@
+package dev.relay.engine.metrics;
+
+import dev.relay.engine.queue.DeliveryScheduler;
+import dev.relay.storage.PgDeliveryStore;
+import dev.relay.storage.Priority;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import reactor.core.publisher.Mono;
+
+/**
+ * Queue gauges: the in-memory window, deliveries running, jobs ready per site tag and priority (from the scheduler,
+ * refreshed on scrape), and, from the database (refreshed on scrape at most every {@code DATABASE_EVERY}, since it
+ * counts rows), recipients queued cluster-wide and the age of the oldest queued message.
+ */
+public final class QueueMetrics {
+    private static final Duration DATABASE_EVERY = Duration.ofSeconds(10);
+
+    private final DeliveryScheduler scheduler;
+    private final PgDeliveryStore store;
+    private final UnaryOperator<String> siteTag;
+    private final Clock clock;
+    private final MultiGauge ready;
+    private final AtomicLong depth = new AtomicLong();
+    private final AtomicLong oldestAgeSeconds = new AtomicLong();
+    private volatile long nextDatabaseRead;
+
+    public QueueMetrics(MeterRegistry registry, DeliveryScheduler scheduler, PgDeliveryStore store,
+                        UnaryOperator<String> siteTag, Clock clock) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.store = Objects.requireNonNull(store, "store");
+        this.siteTag = Objects.requireNonNull(siteTag, "siteTag");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Gauge.builder(MetricNames.QUEUE_IN_MEMORY, scheduler, DeliveryScheduler::inMemory)
+                .description("recipients claimed into memory and not yet written back").register(registry);
+        Gauge.builder(MetricNames.QUEUE_WINDOW, scheduler, s -> s.windowCapacity())
+                .description("most recipients held in memory (delivery.window)").register(registry);
+        Gauge.builder(MetricNames.DELIVERY_RUNNING, scheduler, DeliveryScheduler::running)
+                .description("SMTP transactions running now").register(registry);
+        Gauge.builder(MetricNames.QUEUE_DEPTH, depth, AtomicLong::get)
+                .description("recipients not yet final in the database (all nodes)").register(registry);
+        Gauge.builder(MetricNames.QUEUE_OLDEST_AGE, oldestAgeSeconds, AtomicLong::get).baseUnit("seconds")
+                .description("age of the oldest message with recipients not yet final (all nodes)").register(registry);
+        this.ready = MultiGauge.builder(MetricNames.QUEUE_READY)
+                .description("delivery jobs routed and waiting for a connection, by site and priority")
+                .register(registry);
+    }
+
+    /** Called before each scrape; the database figures are refreshed in the background. */
+    public void refresh() {
+        Map<String, long[]> sums = new TreeMap<>();
+        sums.put(SiteTags.OTHER, new long[2]);
+        scheduler.sites().forEach((site, queue) -> {
+            long[] s = sums.computeIfAbsent(siteTag.apply(site), k -> new long[2]);
+            s[0] += queue.transactional();
+            s[1] += queue.bulk();
+        });
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        sums.forEach((site, s) -> {
+            for (Priority p : Priority.values()) {
+                rows.add(MultiGauge.Row.of(Tags.of(MetricNames.TAG_SITE, site, MetricNames.TAG_PRIORITY,
+                        p.name().toLowerCase(Locale.ROOT)), s[p.ordinal()]));
+            }
+        });
+        ready.register(rows, true);
+        long now = System.nanoTime();
+        if (now - nextDatabaseRead >= 0) {
+            nextDatabaseRead = now + DATABASE_EVERY.toNanos();
+            Instant at = clock.instant();
+            store.countQueued().doOnNext(depth::set)
+                    .then(store.oldestQueued().map(o -> Math.max(0, Duration.between(o, at).toSeconds()))
+                            .defaultIfEmpty(0L).doOnNext(oldestAgeSeconds::set))
+                    .onErrorResume(e -> Mono.empty())
+                    .subscribe();
+        }
+    }
+}
