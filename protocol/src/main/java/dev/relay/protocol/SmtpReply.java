@@ -35,6 +35,46 @@ public record SmtpReply(int code, @Nullable EnhancedStatus status, List<String> 
         return new SmtpReply(code, status == null ? null : EnhancedStatus.parse(status), List.of(lines));
     }
 
+    /**
+     * A reply as read from a server (the client side): the code and the text of each line. An enhanced status
+     * (RFC 2034) is recognised when the first line starts with one of the code's class followed by a space or the
+     * end of the line, and it is then removed from every line that repeats it. Throws IllegalArgumentException for
+     * a code outside 200..599, which no conforming server sends.
+     */
+    public static SmtpReply fromWire(int code, List<? extends CharSequence> texts) {
+        List<String> lines = new java.util.ArrayList<>(Math.max(1, texts.size()));
+        for (CharSequence text : texts) {
+            lines.add(text.toString());
+        }
+        if (lines.isEmpty()) {
+            lines.add("");
+        }
+        EnhancedStatus status = code >= 200 && code < 600 ? leadingStatus(lines.get(0), code / 100) : null;
+        if (status != null) {
+            String prefix = status.toString();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.startsWith(prefix) && (line.length() == prefix.length() || line.charAt(prefix.length()) == ' ')) {
+                    lines.set(i, line.substring(Math.min(line.length(), prefix.length() + 1)));
+                }
+            }
+        }
+        return new SmtpReply(code, status, lines);
+    }
+
+    private static @Nullable EnhancedStatus leadingStatus(String line, int klass) {
+        if (line.isEmpty() || line.charAt(0) != '0' + klass || (klass != 2 && klass != 4 && klass != 5)) {
+            return null;
+        }
+        int space = line.indexOf(' ');
+        String word = space < 0 ? line : line.substring(0, space);
+        try {
+            return EnhancedStatus.parse(word);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** 2xx and 3xx: the command was accepted or its continuation is expected. */
     public boolean isPositive() {
         return code < 400;

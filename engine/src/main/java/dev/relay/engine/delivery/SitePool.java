@@ -1,0 +1,217 @@
+package dev.relay.engine.delivery;
+
+import dev.relay.engine.config.SiteLimits;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * The connections of one site. Decisions are made under the pool's monitor (short, never blocking, never calling
+ * out); their effects (QUIT, handing a slot to a waiter) run after it is released.
+ *
+ * <p>A caller gets a {@link Slot}: an idle connection to reuse (most recently used first, so the others can expire)
+ * or the right to open one. Never more than {@code connectionLimit} are open or being opened. Beyond that, callers
+ * wait in a FIFO bounded by {@code maxWaiting} (the {@link DeliveryClient} contract says callers stay within the
+ * limit, so the queue only absorbs races with shaping changes); a full queue refuses at once.
+ */
+final class SitePool {
+    /** A reused connection, or {@code null}: open a new one (the slot is already counted as open). */
+    record Slot(@Nullable SmtpClientConnection reuse) {
+    }
+
+    /** {@code handed}: the slot given to it under the monitor, given back if it cancelled before receiving it. */
+    private static final class Waiter {
+        final MonoSink<Slot> sink;
+        final SiteLimits limits;
+        @Nullable Slot handed;
+
+        Waiter(MonoSink<Slot> sink, SiteLimits limits) {
+            this.sink = sink;
+            this.limits = limits;
+        }
+    }
+
+    private record Idle(SmtpClientConnection connection, ScheduledFuture<?> timer) {
+    }
+
+    static final class PoolFullException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PoolFullException() {
+            super("pool full", null, false, false);
+        }
+    }
+
+    private final String site;
+    private final int maxWaiting;
+    private final java.util.function.Consumer<SitePool> onRetire;
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int open;
+    private int inUse;
+    private int limit = 1;
+    private boolean retired;
+
+    SitePool(String site, int maxWaiting, java.util.function.Consumer<SitePool> onRetire) {
+        this.site = site;
+        this.maxWaiting = maxWaiting;
+        this.onRetire = onRetire;
+    }
+
+    String site() {
+        return site;
+    }
+
+    /** Empty when the pool was retired meanwhile: the caller takes a fresh pool from the map. */
+    Mono<Slot> acquire(SiteLimits limits) {
+        return Mono.create(sink -> {
+            Slot slot;
+            synchronized (this) {
+                limit = limits.connectionLimit();
+                if (retired) {
+                    slot = null;
+                } else if (!idle.isEmpty()) {
+                    Idle i = idle.pollLast();
+                    i.timer().cancel(false);
+                    inUse++;
+                    slot = new Slot(i.connection());
+                } else if (open < limit) {
+                    open++;
+                    inUse++;
+                    slot = new Slot(null);
+                } else if (waiters.size() < maxWaiting) {
+                    Waiter waiter = new Waiter(sink, limits);
+                    waiters.add(waiter);
+                    sink.onCancel(() -> cancelled(waiter));
+                    return;
+                } else {
+                    sink.error(new PoolFullException());
+                    return;
+                }
+            }
+            if (slot == null) {
+                sink.success();
+            } else {
+                sink.success(slot);
+            }
+        });
+    }
+
+    private void cancelled(Waiter waiter) {
+        Slot handed;
+        synchronized (this) {
+            handed = waiter.handed;
+            if (handed == null) {
+                waiters.remove(waiter);
+                return;
+            }
+        }
+        // handed over but cancelled before it arrived: give the slot back
+        release(handed.reuse(), waiter.limits, handed.reuse() != null);
+    }
+
+    private @Nullable Waiter nextWaiter(Slot slot) {
+        Waiter waiter = waiters.poll();
+        if (waiter != null) {
+            waiter.handed = slot;
+        }
+        return waiter;
+    }
+
+    /**
+     * The caller is done with {@code connection} (null: opening failed). It goes back idle when it is open, under
+     * {@code maxDeliveriesPerConnection} and {@code reusable}; otherwise it is QUIT and its slot passes on.
+     */
+    void release(@Nullable SmtpClientConnection connection, SiteLimits limits, boolean reusable) {
+        Waiter waiter = null;
+        boolean quit = false;
+        synchronized (this) {
+            inUse--;
+            boolean keep = connection != null && reusable && !retired && connection.isOpen()
+                    && connection.transactions() < limits.maxDeliveriesPerConnection();
+            if (keep) {
+                waiter = nextWaiter(new Slot(connection));
+                if (waiter != null) {
+                    inUse++;
+                } else {
+                    ScheduledFuture<?> timer = connection.eventLoop().schedule(() -> expire(connection),
+                            limits.idleTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    idle.add(new Idle(connection, timer));
+                }
+            } else {
+                open--;
+                quit = connection != null;
+                if (open < limit && (waiter = nextWaiter(new Slot(null))) != null) {
+                    open++;
+                    inUse++;
+                }
+            }
+        }
+        if (quit) {
+            connection.quit().subscribe();
+        }
+        if (waiter != null) {
+            waiter.sink.success(waiter.handed);
+        }
+        retireIfUnused();
+    }
+
+    /** The idle timer fired, or an idle connection was closed by the peer. */
+    void expire(SmtpClientConnection connection) {
+        boolean removed = false;
+        synchronized (this) {
+            for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
+                Idle i = it.next();
+                if (i.connection() == connection) {
+                    it.remove();
+                    i.timer().cancel(false);
+                    open--;
+                    removed = true;
+                    break;
+                }
+            }
+        }
+        if (removed) {
+            connection.quit().subscribe();
+            retireIfUnused();
+        }
+    }
+
+    /** QUITs the idle connections; refuses the waiters. In-use connections are QUIT when released. */
+    List<Mono<Void>> close() {
+        List<SmtpClientConnection> closing = new ArrayList<>();
+        List<Waiter> refused;
+        synchronized (this) {
+            retired = true;
+            for (Idle i : idle) {
+                i.timer().cancel(false);
+                closing.add(i.connection());
+            }
+            open -= idle.size();
+            idle.clear();
+            refused = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        refused.forEach(w -> w.sink.error(new PoolFullException()));
+        return closing.stream().map(SmtpClientConnection::quit).toList();
+    }
+
+    synchronized SiteCounts counts() {
+        return new SiteCounts(open, idle.size(), inUse, waiters.size());
+    }
+
+    private void retireIfUnused() {
+        synchronized (this) {
+            if (retired || open > 0 || inUse > 0 || !waiters.isEmpty()) {
+                return;
+            }
+            retired = true;
+        }
+        onRetire.accept(this);
+    }
+}
