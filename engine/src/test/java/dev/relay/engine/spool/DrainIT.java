@@ -31,7 +31,8 @@ class DrainIT {
             Files.writeString(config, "data_dir: " + directory.resolve("data") + "\n"
                     + "smtp:\n  listen: 127.0.0.1:" + smtpPort + "\n  shutdown_grace: 10s\n"
                     + "http:\n  listen: 127.0.0.1:" + RelayProcess.freePort() + "\n"
-                    + "database:\n  url: \"" + database.url() + "\"\n  pool_size: 4\n");
+                    + "database:\n  url: \"" + database.url() + "\"\n  pool_size: 4\n"
+                    + "delivery:\n  enabled: false\n");
             InetSocketAddress smtp = new InetSocketAddress("127.0.0.1", smtpPort);
             Set<String> acknowledged = new HashSet<>();
             for (int generation = 0; generation < 2; generation++) {

@@ -21,6 +21,7 @@ import java.util.UUID;
 public final class TestRelay implements AutoCloseable {
     public static final String USER = "shop";
     public static final String PASSWORD = "s3cret-pass";
+    public static final String NO_DELIVERY = "delivery:\n  enabled: false\n";
 
     private final Path directory;
     private final RelayServer server;
@@ -37,15 +38,25 @@ public final class TestRelay implements AutoCloseable {
      * spool is readable through {@link #spool()}.
      */
     public static TestRelay startWithDatabase(String label, String smtpExtra) {
+        return startWithDatabase(label, smtpExtra, NO_DELIVERY);
+    }
+
+    /** @param sections YAML top-level sections appended to the file, e.g. a {@code delivery:} section */
+    public static TestRelay startWithDatabase(String label, String smtpExtra, String sections) {
         TestDatabase database = TestDatabase.create(label);
         try {
-            TestRelay relay = start(database, smtpExtra);
+            TestRelay relay = start(database.url(), smtpExtra, sections);
             relay.database = database;
             return relay;
         } catch (RuntimeException | Error e) {
             database.close();
             throw e;
         }
+    }
+
+    /** The relay's own database (only for {@link #startWithDatabase}). */
+    public TestDatabase database() {
+        return java.util.Objects.requireNonNull(database, "started without its own database");
     }
 
     /** What the relay stored (only for {@link #startWithDatabase}). */
@@ -64,6 +75,14 @@ public final class TestRelay implements AutoCloseable {
 
     /** @param databaseUrl the R2DBC URL the relay uses (a test may route it through a proxy it can cut) */
     public static TestRelay start(String databaseUrl, String smtpExtra) {
+        return start(databaseUrl, smtpExtra, NO_DELIVERY);
+    }
+
+    /**
+     * Without a {@code delivery:} section of the test's own, delivery is off: the default would look up MX records
+     * through the system's resolver, and tests only ever talk to loopback.
+     */
+    public static TestRelay start(String databaseUrl, String smtpExtra, String sections) {
         Path directory = Path.of("target", "it-relays", UUID.randomUUID().toString()).toAbsolutePath();
         try {
             Files.createDirectories(directory);
@@ -76,7 +95,8 @@ public final class TestRelay implements AutoCloseable {
                     + "  auth: { users_file: users.yaml, require_tls: true }\n"
                     + smtpExtra
                     + "http:\n  listen: 127.0.0.1:0\n"
-                    + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n";
+                    + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n"
+                    + sections;
             Path config = directory.resolve("relay.yaml");
             Files.writeString(config, yaml);
             return new TestRelay(directory, RelayServer.start(RelayConfig.load(config, Map.of())));
