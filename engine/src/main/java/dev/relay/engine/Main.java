@@ -1,5 +1,7 @@
 package dev.relay.engine;
 
+import dev.relay.engine.sink.SinkCommand;
+
 import dev.relay.engine.auth.UserCommand;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
@@ -41,6 +43,8 @@ public final class Main {
         switch (command) {
             case "run":
                 return runRelay(config);
+            case "sink":
+                return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -124,6 +128,7 @@ public final class Main {
                        relay user add NAME [--priority transactional|bulk] [--config FILE]
                        relay user list [--config FILE]
                        relay user remove NAME [--config FILE]
+                       relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                 """);
     }
 }

@@ -149,22 +149,6 @@ class DeliveryBehaviourIT {
     }
 
     static void submit(TestRelay relay, String from, String messageId, String... recipients) throws IOException {
-        submit(relay.smtp(), from, messageId, recipients);
-    }
-
-    static void submit(InetSocketAddress smtp, String from, String messageId, String... recipients)
-            throws IOException {
-        try (SmtpTestClient client = SmtpTestClient.connect(smtp)) {
-            assertThat(client.reply().code()).isEqualTo(220);
-            assertThat(client.command("EHLO app.test").code()).isEqualTo(250);
-            assertThat(client.command("MAIL FROM:<" + from + ">").code()).isEqualTo(250);
-            for (String r : recipients) {
-                assertThat(client.command("RCPT TO:<" + r + ">").code()).isEqualTo(250);
-            }
-            assertThat(client.command("DATA").code()).isEqualTo(354);
-            assertThat(client.command("Message-ID: " + messageId + "\r\nFrom: " + from + "\r\nSubject: test\r\n\r\n"
-                    + "body\r\n.").code()).isEqualTo(250);
-            client.command("QUIT");
-        }
+        DeliveryBehaviourITSupport.submit(relay.smtp(), from, messageId, recipients);
     }
 }
