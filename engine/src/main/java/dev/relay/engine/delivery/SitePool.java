@@ -143,9 +143,11 @@ final class SitePool {
                             limits.idleTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                     idle.add(new Idle(connection, timer));
                 }
+            } else if (connection != null) {
+                // the slot stays counted until the socket is closed: the provider must never see one too many
+                quit = true;
             } else {
                 open--;
-                quit = connection != null;
                 if (open < limit && (waiter = nextWaiter(new Slot(null))) != null) {
                     open++;
                     inUse++;
@@ -153,7 +155,7 @@ final class SitePool {
             }
         }
         if (quit) {
-            connection.quit().subscribe();
+            quitThenFree(connection);
         }
         if (waiter != null) {
             waiter.sink.success(waiter.handed);
@@ -170,16 +172,32 @@ final class SitePool {
                 if (i.connection() == connection) {
                     it.remove();
                     i.timer().cancel(false);
-                    open--;
                     removed = true;
                     break;
                 }
             }
         }
         if (removed) {
-            connection.quit().subscribe();
-            retireIfUnused();
+            quitThenFree(connection);
         }
+    }
+
+    /** QUIT, wait for the close, then give the connection's slot to a waiter (or drop it). */
+    private void quitThenFree(SmtpClientConnection connection) {
+        connection.quit().then(connection.closed()).onErrorResume(e -> Mono.empty()).doFinally(s -> {
+            Waiter waiter = null;
+            synchronized (this) {
+                open--;
+                if (open < limit && (waiter = nextWaiter(new Slot(null))) != null) {
+                    open++;
+                    inUse++;
+                }
+            }
+            if (waiter != null) {
+                waiter.sink.success(waiter.handed);
+            }
+            retireIfUnused();
+        }).subscribe();
     }
 
     /** QUITs the idle connections; refuses the waiters. In-use connections are QUIT when released. */

@@ -188,6 +188,11 @@ final class SmtpClientConnection {
                 .doFinally(s -> close());
     }
 
+    /** Completes when the socket is closed (by either side). */
+    Mono<Void> closed() {
+        return connection.onDispose();
+    }
+
     void close() {
         fail(new ConversationException("connection closed by us"));
     }

@@ -247,15 +247,30 @@ public final class TestMx implements AutoCloseable {
             this.id = id;
         }
 
+        /** Counted in {@code open} until QUIT or the close, whichever comes first. */
+        private boolean counted;
+
+        /**
+         * A session that said QUIT is over, as providers count sessions; its socket close is seen later, possibly
+         * after the client's next connect arrived on another event loop, which would count a correct client twice.
+         */
+        private void uncount() {
+            if (counted) {
+                counted = false;
+                open.decrementAndGet();
+            }
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            counted = true;
             maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             act(ctx, "GREETING", "", () -> SmtpReply.of(220, null, "testmx ESMTP"), null);
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            open.decrementAndGet();
+            uncount();
         }
 
         @Override
@@ -316,7 +331,10 @@ public final class TestMx implements AutoCloseable {
                         });
                 case RSET -> act(ctx, "RSET", arg, () -> SmtpReply.of(250, "2.0.0", "ok"), this::resetTransaction);
                 case NOOP -> act(ctx, "NOOP", arg, () -> SmtpReply.of(250, "2.0.0", "ok"), null);
-                case QUIT -> act(ctx, "QUIT", arg, () -> SmtpReply.of(221, "2.0.0", "bye"), null);
+                case QUIT -> {
+                    uncount();
+                    act(ctx, "QUIT", arg, () -> SmtpReply.of(221, "2.0.0", "bye"), null);
+                }
                 case STARTTLS -> act(ctx, "STARTTLS", arg, () -> sslContext == null
                         ? SmtpReply.of(502, "5.5.1", "no TLS") : SmtpReply.of(220, "2.0.0", "go ahead"), () -> {
                             if (sslContext != null) {
