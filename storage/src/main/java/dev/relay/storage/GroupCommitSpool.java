@@ -4,13 +4,10 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +26,6 @@ import reactor.core.publisher.Mono;
  */
 public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitSpool.class);
-    /** Upper bound on one batch, so a hung connection cannot hold stores forever. */
-    private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
     private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
             + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
     private static final int MESSAGE_COLUMNS = 11;
@@ -43,18 +38,26 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final int MAX_RECIPIENT_ROWS = 65_535 / RECIPIENT_COLUMNS;
 
     private final ConnectionFactory pool;
-    private final GroupCommitSettings settings;
-    private final SpoolObserver observer;
-    /** Lock-free, so producers on event loops never park; bounded by {@link #queued}. */
-    private final ConcurrentLinkedQueue<PendingStore> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicInteger activeCommitters = new AtomicInteger();
-    private volatile boolean closed;
+    private final NaturalBatcher<PendingStore> batcher;
 
     public GroupCommitSpool(ConnectionFactory pool, GroupCommitSettings settings, SpoolObserver observer) {
         this.pool = Objects.requireNonNull(pool, "pool");
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.observer = Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(observer, "observer");
+        this.batcher = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
+                new NaturalBatcher.Texts("spool", "spool closed", "spool queue full", "spool write failed: "),
+                this::write, new NaturalBatcher.Observer<>() {
+                    @Override
+                    public void written(List<PendingStore> batch, long nanos) {
+                        log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
+                        observer.batchCommitted(batch.size(), nanos);
+                    }
+
+                    @Override
+                    public void failed(List<PendingStore> batch, Throwable cause) {
+                        observer.batchFailed(batch.size(), cause);
+                    }
+                });
     }
 
     @Override
@@ -85,130 +88,21 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 return;
             }
             PendingStore pending = new PendingStore(message, claimedBy, sink);
-            if (closed) {
-                pending.fail(new SpoolUnavailableException("spool closed"));
-                return;
-            }
-            if (queued.incrementAndGet() > settings.queueCapacity()) {
-                queued.decrementAndGet();
-                log.warn("{} spool queue full ({}), rejecting", message.id(), settings.queueCapacity());
-                pending.fail(new SpoolUnavailableException("spool queue full"));
-                return;
-            }
-            queue.offer(pending);
-            sink.onCancel(pending::cancel);
-            if (closed) {
-                failQueued(); // close() may have drained the queue before our offer
-                return;
-            }
-            drain();
+            batcher.offer(pending, () -> sink.onCancel(pending::cancel));
         });
     }
 
     /** Stores waiting for a committer (not counting batches being committed). */
     public int queueDepth() {
-        return queued.get();
+        return batcher.queued();
     }
 
-    /** Starts committers while there is work and a free committer slot. */
-    private void drain() {
-        while (!queue.isEmpty()) {
-            int active = activeCommitters.get();
-            if (active >= settings.committers()) {
-                return;
-            }
-            if (!activeCommitters.compareAndSet(active, active + 1)) {
-                continue;
-            }
-            List<PendingStore> batch = takeBatch();
-            if (batch.isEmpty()) {
-                activeCommitters.decrementAndGet();
-                continue;
-            }
-            try {
-                commit(batch);
-            } catch (RuntimeException | Error e) {
-                // Thrown before the commit was subscribed (e.g. by the pool): without this the committer slot
-                // would leak and, once every slot leaked, no store would ever complete again.
-                failed(batch, e);
-            }
-        }
-    }
-
-    private List<PendingStore> takeBatch() {
-        List<PendingStore> live = new ArrayList<>();
-        PendingStore p;
-        while (live.size() < settings.maxBatch() && (p = queue.poll()) != null) {
-            queued.decrementAndGet();
-            if (p.isCancelled()) {
-                p.release();
-            } else {
-                live.add(p);
-            }
-        }
-        return live;
-    }
-
-    private void commit(List<PendingStore> batch) {
-        long start = System.nanoTime();
-        AtomicBoolean done = new AtomicBoolean(); // exactly one outcome per batch, whatever the signals
-        Database.withConnection(pool, c -> fitsOneStatement(batch)
+    /** One batch: a single statement when it fits the parameter limit, else a transaction of several. */
+    private Mono<Integer> write(List<PendingStore> batch) {
+        return Database.withConnection(pool, c -> fitsOneStatement(batch)
                         ? insertInOneStatement(c, batch).thenReturn(batch.size())
                         : Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
-                .timeout(BATCH_TIMEOUT)
-                .subscribe(
-                        n -> {
-                            if (done.compareAndSet(false, true)) {
-                                succeeded(batch, System.nanoTime() - start);
-                            }
-                        },
-                        err -> {
-                            if (done.compareAndSet(false, true)) {
-                                failed(batch, err);
-                            }
-                        },
-                        () -> {
-                            if (done.compareAndSet(false, true)) {
-                                failed(batch, new IllegalStateException("batch completed without a result"));
-                            }
-                        });
-    }
-
-    private void succeeded(List<PendingStore> batch, long nanos) {
-        try {
-            for (PendingStore p : batch) {
-                p.succeed();
-            }
-            log.debug("committed batch of {} in {} us", batch.size(), nanos / 1000);
-            observer.batchCommitted(batch.size(), nanos);
-        } catch (RuntimeException e) {
-            log.error("spool observer or subscriber failed after commit", e);
-        } finally {
-            finished();
-        }
-    }
-
-    private void failed(List<PendingStore> batch, Throwable err) {
-        try {
-            log.warn("spool batch of {} failed, first {}: {}", batch.size(), batch.get(0).message().id(), err.toString());
-            for (PendingStore p : batch) {
-                p.fail(new SpoolUnavailableException("spool write failed: " + err.getMessage(), err));
-            }
-            observer.batchFailed(batch.size(), err);
-        } catch (RuntimeException e) {
-            log.error("spool observer or subscriber failed after a failed batch", e);
-        } finally {
-            finished();
-        }
-    }
-
-    private void finished() {
-        activeCommitters.decrementAndGet();
-        if (!closed) {
-            drain();
-        } else {
-            failQueued();
-        }
+                .switchIfEmpty(Mono.error(new IllegalStateException("batch completed without a result")));
     }
 
     private static int recipientRows(List<PendingStore> batch) {
@@ -326,18 +220,9 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         return Flux.from(s.execute()).flatMap(Result::getRowsUpdated).then();
     }
 
-    private void failQueued() {
-        PendingStore p;
-        while ((p = queue.poll()) != null) {
-            queued.decrementAndGet();
-            p.fail(new SpoolUnavailableException("spool closed"));
-        }
-    }
-
     /** Rejects new stores and fails the queued ones; batches already committing finish. */
     @Override
     public void close() {
-        closed = true;
-        failQueued();
+        batcher.close();
     }
 }

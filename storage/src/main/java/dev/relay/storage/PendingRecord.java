@@ -4,7 +4,7 @@ import java.util.List;
 import reactor.core.publisher.MonoSink;
 
 /** One {@link PgDeliveryStore#record} call waiting in or committing with a batch. */
-final class PendingRecord {
+final class PendingRecord implements NaturalBatcher.Pending {
     private final List<RecipientUpdate> updates;
     private final MonoSink<Void> sink;
     private volatile boolean cancelled;
@@ -22,15 +22,34 @@ final class PendingRecord {
         cancelled = true;
     }
 
-    boolean isCancelled() {
+    /** Counted by recipient updates, so a batch stays under the statement size the settings allow. */
+    @Override
+    public int weight() {
+        return updates.size();
+    }
+
+    @Override
+    public boolean isCancelled() {
         return cancelled;
     }
 
-    void succeed() {
+    @Override
+    public void discard() {
+        // holds nothing to release
+    }
+
+    @Override
+    public String describe() {
+        return updates.size() + " updates";
+    }
+
+    @Override
+    public void succeed() {
         sink.success();
     }
 
-    void fail(Throwable error) {
+    @Override
+    public void fail(Throwable error) {
         sink.error(error);
     }
 }

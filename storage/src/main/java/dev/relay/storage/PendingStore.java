@@ -8,7 +8,7 @@ import reactor.core.publisher.MonoSink;
  * One store waiting in or committing with a batch; owns the message content until released. {@code claimedBy}
  * is the node whose in-flight recipients these become, or null to queue them.
  */
-final class PendingStore {
+final class PendingStore implements NaturalBatcher.Pending {
     private final IncomingMessage message;
     private final @Nullable String claimedBy;
     private final MonoSink<Void> sink;
@@ -33,8 +33,24 @@ final class PendingStore {
         cancelled = true;
     }
 
-    boolean isCancelled() {
+    @Override
+    public int weight() {
+        return 1;
+    }
+
+    @Override
+    public boolean isCancelled() {
         return cancelled;
+    }
+
+    @Override
+    public void discard() {
+        release();
+    }
+
+    @Override
+    public String describe() {
+        return message.id().toString();
     }
 
     void release() {
@@ -43,12 +59,14 @@ final class PendingStore {
         }
     }
 
-    void succeed() {
+    @Override
+    public void succeed() {
         release();
         sink.success();
     }
 
-    void fail(Throwable error) {
+    @Override
+    public void fail(Throwable error) {
         release();
         sink.error(error);
     }

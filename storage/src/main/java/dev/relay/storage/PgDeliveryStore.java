@@ -19,7 +19,7 @@ import reactor.core.publisher.Mono;
 /**
  * {@link DeliveryStore} on PostgreSQL (schema V2). Claims are one {@code UPDATE} over rows picked with
  * {@code FOR UPDATE SKIP LOCKED}, so concurrent claimers (threads or nodes) never get the same recipient and never
- * wait for each other. {@link #record} batches concurrent callers naturally (see {@link RecordCommitter} and
+ * wait for each other. {@link #record} batches concurrent callers naturally (see {@link NaturalBatcher} and
  * {@link RecordSql}). Every database failure surfaces as {@link SpoolUnavailableException}; results arrive on the
  * driver's I/O thread.
  */
@@ -38,12 +38,35 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             + " WHERE state = 1 AND claimed_by IN (SELECT name FROM stale)";
 
     private final ConnectionFactory pool;
-    private final RecordCommitter committer;
+    private final NaturalBatcher<PendingRecord> committer;
 
     public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, RecordObserver observer) {
         this.pool = Objects.requireNonNull(pool, "pool");
-        this.committer = new RecordCommitter(settings, observer,
-                updates -> Database.withConnection(pool, c -> RecordSql.write(c, updates)));
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(observer, "observer");
+        this.committer = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
+                new NaturalBatcher.Texts("record", "delivery store closed", "record queue full", "record failed: "),
+                batch -> Database.withConnection(pool, c -> RecordSql.write(c, updatesOf(batch))),
+                new NaturalBatcher.Observer<>() {
+                    @Override
+                    public void written(List<PendingRecord> batch, long nanos) {
+                        observer.batchRecorded(batch.size(), updatesOf(batch).size(), nanos);
+                    }
+
+                    @Override
+                    public void failed(List<PendingRecord> batch, Throwable cause) {
+                        observer.batchFailed(batch.size(), updatesOf(batch).size(), cause);
+                    }
+                });
+    }
+
+    /** Whole calls in one batch, in their order. */
+    private static List<RecipientUpdate> updatesOf(List<PendingRecord> batch) {
+        List<RecipientUpdate> all = new java.util.ArrayList<>();
+        for (PendingRecord p : batch) {
+            all.addAll(p.updates());
+        }
+        return all;
     }
 
     public PgDeliveryStore(ConnectionFactory pool) {
@@ -112,7 +135,10 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public Mono<Void> record(List<RecipientUpdate> updates) {
         List<RecipientUpdate> copy = List.copyOf(updates);
-        return copy.isEmpty() ? Mono.empty() : committer.submit(copy);
+        return copy.isEmpty() ? Mono.empty() : Mono.create(sink -> {
+            PendingRecord pending = new PendingRecord(copy, sink);
+            committer.offer(pending, () -> sink.onCancel(pending::cancel));
+        });
     }
 
     /** Recipients still to deliver (queued or in flight). */

@@ -1,0 +1,230 @@
+package dev.relay.storage;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Natural batching, shared by the spool's group commit and the delivery store's write-back: members go into a
+ * bounded lock-free queue (producers on event loops never park); up to {@code committers} workers each take what
+ * queued up while their previous batch was written (whole members, up to {@code maxWeight}, at least one member)
+ * and write it with {@code writer}, then complete every member. There is no timer. A full queue or a closed
+ * batcher fails a member at once; a failed batch fails all its members and the next batch tries again. Cancelling
+ * a queued member drops it ({@link Pending#discard}); cancelling one already in a batch does not stop the write.
+ */
+final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NaturalBatcher.class);
+    /** Upper bound on one batch, so a hung connection cannot hold callers forever. */
+    private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(30);
+
+    /** One caller waiting in or written with a batch. */
+    interface Pending {
+        /** What this member counts against the batch limit. */
+        int weight();
+
+        boolean isCancelled();
+
+        /** Left the queue cancelled, never written: release what it holds. */
+        void discard();
+
+        void succeed();
+
+        void fail(Throwable error);
+
+        /** For logs: which message or how much. */
+        String describe();
+    }
+
+    /** Hooks for metrics, called after the members were completed; must not block. */
+    interface Observer<P> {
+        void written(List<P> batch, long nanos);
+
+        void failed(List<P> batch, Throwable cause);
+    }
+
+    /** The texts of the {@link SpoolUnavailableException}s members fail with, and the name used in logs. */
+    record Texts(String name, String closed, String full, String failedPrefix) {
+        Texts {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(closed, "closed");
+            Objects.requireNonNull(full, "full");
+            Objects.requireNonNull(failedPrefix, "failedPrefix");
+        }
+    }
+
+    private final int committers;
+    private final int maxWeight;
+    private final int queueCapacity;
+    private final Texts texts;
+    private final Function<List<P>, Mono<?>> writer;
+    private final Observer<P> observer;
+    private final ConcurrentLinkedQueue<P> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger activeCommitters = new AtomicInteger();
+    private volatile boolean closed;
+
+    /** {@code writer} completes (with or without a value) when the batch is durable, errors otherwise. */
+    NaturalBatcher(int committers, int maxWeight, int queueCapacity, Texts texts, Function<List<P>, Mono<?>> writer,
+                   Observer<P> observer) {
+        if (committers < 1 || maxWeight < 1 || queueCapacity < 1) {
+            throw new IllegalArgumentException("committers, maxWeight and queueCapacity must be >= 1");
+        }
+        this.committers = committers;
+        this.maxWeight = maxWeight;
+        this.queueCapacity = queueCapacity;
+        this.texts = Objects.requireNonNull(texts, "texts");
+        this.writer = Objects.requireNonNull(writer, "writer");
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /**
+     * Queues {@code pending} (or fails it at once when closed or full). {@code onCancelRegistration} hooks the
+     * caller's cancellation to the member; it runs only once the member is queued.
+     */
+    void offer(P pending, Runnable onCancelRegistration) {
+        if (closed) {
+            pending.fail(new SpoolUnavailableException(texts.closed()));
+            return;
+        }
+        if (queued.incrementAndGet() > queueCapacity) {
+            queued.decrementAndGet();
+            log.warn("{} {} queue full ({}), rejecting", pending.describe(), texts.name(), queueCapacity);
+            pending.fail(new SpoolUnavailableException(texts.full()));
+            return;
+        }
+        queue.offer(pending);
+        onCancelRegistration.run();
+        if (closed) {
+            failQueued(); // close() may have drained the queue before our offer
+            return;
+        }
+        drain();
+    }
+
+    /** Members waiting for a committer (not counting batches being written). */
+    int queued() {
+        return queued.get();
+    }
+
+    /** Starts committers while there is work and a free committer slot. */
+    private void drain() {
+        while (!queue.isEmpty()) {
+            int active = activeCommitters.get();
+            if (active >= committers) {
+                return;
+            }
+            if (!activeCommitters.compareAndSet(active, active + 1)) {
+                continue;
+            }
+            List<P> batch = takeBatch();
+            if (batch.isEmpty()) {
+                activeCommitters.decrementAndGet();
+                continue;
+            }
+            try {
+                write(batch);
+            } catch (RuntimeException | Error e) {
+                // Thrown before the write was subscribed (e.g. by the pool): without this the committer slot
+                // would leak and, once every slot leaked, no member would ever complete again.
+                failed(batch, e);
+            }
+        }
+    }
+
+    /** Whole members only, so each caller's part commits together. */
+    private List<P> takeBatch() {
+        List<P> live = new ArrayList<>();
+        int weight = 0;
+        P p;
+        while ((p = queue.peek()) != null && (live.isEmpty() || weight + p.weight() <= maxWeight)) {
+            if (!queue.remove(p)) {
+                continue; // taken by another committer meanwhile
+            }
+            queued.decrementAndGet();
+            if (p.isCancelled()) {
+                p.discard();
+            } else {
+                live.add(p);
+                weight += p.weight();
+            }
+        }
+        return live;
+    }
+
+    private void write(List<P> batch) {
+        long start = System.nanoTime();
+        AtomicBoolean done = new AtomicBoolean(); // exactly one outcome per batch, whatever the signals
+        writer.apply(batch).timeout(BATCH_TIMEOUT).subscribe(
+                v -> { },
+                err -> {
+                    if (done.compareAndSet(false, true)) {
+                        failed(batch, err);
+                    }
+                },
+                () -> {
+                    if (done.compareAndSet(false, true)) {
+                        succeeded(batch, System.nanoTime() - start);
+                    }
+                });
+    }
+
+    private void succeeded(List<P> batch, long nanos) {
+        try {
+            for (P p : batch) {
+                p.succeed();
+            }
+            observer.written(batch, nanos);
+        } catch (RuntimeException e) {
+            log.error("{} observer or subscriber failed after a written batch", texts.name(), e);
+        } finally {
+            finished();
+        }
+    }
+
+    private void failed(List<P> batch, Throwable err) {
+        try {
+            log.warn("{} batch of {} failed, first {}: {}", texts.name(), batch.size(), batch.get(0).describe(),
+                    err.toString());
+            for (P p : batch) {
+                p.fail(new SpoolUnavailableException(texts.failedPrefix() + err.getMessage(), err));
+            }
+            observer.failed(batch, err);
+        } catch (RuntimeException e) {
+            log.error("{} observer or subscriber failed after a failed batch", texts.name(), e);
+        } finally {
+            finished();
+        }
+    }
+
+    private void finished() {
+        activeCommitters.decrementAndGet();
+        if (!closed) {
+            drain();
+        } else {
+            failQueued();
+        }
+    }
+
+    private void failQueued() {
+        P p;
+        while ((p = queue.poll()) != null) {
+            queued.decrementAndGet();
+            p.fail(new SpoolUnavailableException(texts.closed()));
+        }
+    }
+
+    /** Rejects new members and fails the queued ones; batches already being written finish. */
+    @Override
+    public void close() {
+        closed = true;
+        failQueued();
+    }
+}
