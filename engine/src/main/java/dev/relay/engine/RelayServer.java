@@ -103,7 +103,8 @@ public final class RelayServer implements AutoCloseable {
         log.info("database schema at version {}", version);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.config().commonTags("node", nodeName());
+        // the same name the node claims recipients under, so metrics and queue rows name a node alike
+        registry.config().commonTags("node", config.delivery().nodeName());
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -214,10 +215,5 @@ public final class RelayServer implements AutoCloseable {
                 log.warn("while stopping: {}", e.toString());
             }
         }
-    }
-
-    private static String nodeName() {
-        String name = System.getenv("HOSTNAME");
-        return name == null || name.isBlank() ? "local" : name;
     }
 }

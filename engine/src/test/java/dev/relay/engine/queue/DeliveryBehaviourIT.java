@@ -5,13 +5,12 @@ import static dev.relay.engine.queue.DeliveryEndToEndIT.eventCounts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.RelayProcess;
-import dev.relay.engine.testing.SmtpTestClient;
+import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.engine.testing.TestRelay;
 import io.r2dbc.pool.ConnectionPool;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -148,7 +147,8 @@ class DeliveryBehaviourIT {
         }
     }
 
-    static void submit(TestRelay relay, String from, String messageId, String... recipients) throws IOException {
-        DeliveryBehaviourITSupport.submit(relay.smtp(), from, messageId, recipients);
+    private static void submit(TestRelay relay, String from, String messageId, String... recipients)
+            throws IOException {
+        Submissions.submit(relay.smtp(), from, messageId, recipients);
     }
 }

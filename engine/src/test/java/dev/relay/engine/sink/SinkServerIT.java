@@ -1,6 +1,6 @@
 package dev.relay.engine.sink;
 
-import static dev.relay.engine.queue.DeliveryBehaviourITSupport.submit;
+import static dev.relay.engine.testing.Submissions.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.TestRelay;

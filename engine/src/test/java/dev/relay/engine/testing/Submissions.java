@@ -1,14 +1,13 @@
-package dev.relay.engine.queue;
+package dev.relay.engine.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.engine.testing.SmtpTestClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /** Submits one small message over a real socket and expects 250 for every step. */
-public final class DeliveryBehaviourITSupport {
-    private DeliveryBehaviourITSupport() {}
+public final class Submissions {
+    private Submissions() {}
 
     public static void submit(InetSocketAddress smtp, String from, String messageId, String... recipients)
             throws IOException {
