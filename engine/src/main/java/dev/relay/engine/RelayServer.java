@@ -15,6 +15,8 @@ import dev.relay.engine.metrics.SiteTags;
 import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.RetrySchedule;
+import dev.relay.engine.shaping.Shaping;
+import dev.relay.engine.shaping.SiteShaping;
 import dev.relay.engine.routing.RelayRouter;
 import dev.relay.engine.http.HttpEndpoint;
 import dev.relay.engine.metrics.SmtpMetrics;
@@ -47,6 +49,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,7 +181,8 @@ public final class RelayServer implements AutoCloseable {
         DeliveryScheduler scheduler = new DeliveryScheduler(
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.pollInterval(), Duration.ofSeconds(10),
                         Duration.ofMinutes(2), Duration.ofMinutes(5)),
-                store, router, client, site -> dc.siteDefaults(), new RetrySchedule(dc.retry()),
+                store, router, client, Shaping.fixed(new SiteShaping(dc.siteDefaults(), null, null,
+                        dc.retry().schedule(), List.of())), new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
                 new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, Clock.systemUTC());

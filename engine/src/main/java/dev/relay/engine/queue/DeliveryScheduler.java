@@ -7,6 +7,7 @@ import dev.relay.engine.delivery.DeliveryOutcome;
 import dev.relay.engine.delivery.Envelope;
 import dev.relay.engine.routing.Resolution;
 import dev.relay.engine.routing.Router;
+import dev.relay.engine.shaping.Shaping;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
@@ -23,7 +24,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +71,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final DeliveryStore store;
     private final Router router;
     private final DeliveryClient client;
-    private final Function<String, SiteLimits> limits;
+    private final Shaping shaping;
     private final OutcomeUpdates updates;
     private final BounceSink bounces;
     private final DeliveryObserver observer;
@@ -87,13 +87,13 @@ public final class DeliveryScheduler implements AutoCloseable {
     private volatile boolean closed;
 
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
-                             Function<String, SiteLimits> limits, RetrySchedule retry, BounceSink bounces,
+                             Shaping shaping, RetrySchedule retry, BounceSink bounces,
                              DeliveryObserver observer, Clock clock, Scheduler timers) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.router = Objects.requireNonNull(router, "router");
         this.client = Objects.requireNonNull(client, "client");
-        this.limits = Objects.requireNonNull(limits, "limits");
+        this.shaping = Objects.requireNonNull(shaping, "shaping");
         this.updates = new OutcomeUpdates(Objects.requireNonNull(retry, "retry"));
         this.bounces = Objects.requireNonNull(bounces, "bounces");
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -214,7 +214,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         router.resolve(job.domain()).subscribe(resolution -> {
             if (resolution instanceof Resolution.Routed routed) {
                 SiteQueue queue = sites.computeIfAbsent(routed.site(), s -> new SiteQueue(s, System.nanoTime()));
-                for (DeliveryJob part : job.split(limits.apply(routed.site()).maxRecipientsPerMessage())) {
+                for (DeliveryJob part : job.split(limitsOf(routed.site(), job).maxRecipientsPerMessage())) {
                     queue.add(new SiteQueue.Ready(part, routed.hops()));
                 }
                 dispatch(queue);
@@ -236,11 +236,14 @@ public final class DeliveryScheduler implements AutoCloseable {
         if (closed) {
             return;
         }
-        SiteLimits siteLimits = limits.apply(queue.site());
         SiteQueue.Ready ready;
-        while ((ready = queue.start(siteLimits, System.nanoTime())) != null) {
-            deliver(queue, ready, siteLimits);
+        while ((ready = queue.start(job -> limitsOf(queue.site(), job), System.nanoTime())) != null) {
+            deliver(queue, ready, limitsOf(queue.site(), ready.job()));
         }
+    }
+
+    private SiteLimits limitsOf(String site, DeliveryJob job) {
+        return shaping.resolve(site, job.domain()).limits();
     }
 
     private void deliver(SiteQueue queue, SiteQueue.Ready ready, SiteLimits siteLimits) {

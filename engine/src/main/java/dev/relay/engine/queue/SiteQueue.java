@@ -6,6 +6,7 @@ import dev.relay.storage.Priority;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,19 +42,23 @@ final class SiteQueue {
         (ready.job().message().priority() == Priority.BULK ? bulk : transactional).add(ready);
     }
 
-    /** The next job to start when the site has a free connection slot, counting it as active; null otherwise. */
-    synchronized @Nullable Ready start(SiteLimits limits, long nowNanos) {
-        if (active >= limits.connectionLimit()) {
+    /**
+     * The next job to start when the site has a free connection slot under the limits that apply to that job (they
+     * may differ by recipient domain), counting it as active; null otherwise.
+     */
+    synchronized @Nullable Ready start(Function<DeliveryJob, SiteLimits> limits, long nowNanos) {
+        Ready next = transactional.peek();
+        ArrayDeque<Ready> lane = transactional;
+        if (next == null) {
+            next = bulk.peek();
+            lane = bulk;
+        }
+        if (next == null || active >= limits.apply(next.job()).connectionLimit()) {
             return null;
         }
-        Ready next = transactional.poll();
-        if (next == null) {
-            next = bulk.poll();
-        }
-        if (next != null) {
-            active++;
-            lastUsedNanos = nowNanos;
-        }
+        lane.poll();
+        active++;
+        lastUsedNanos = nowNanos;
         return next;
     }
 
