@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Durable acceptance, the relay vs Postfix, in ONE run of ../shared/bench/compare.sh (read its README).
-#   benchmarks/acceptance-bench.sh [compare.sh options...]     e.g. -n 20000 -c 50 -s 2048
+# The relay vs Postfix, end to end (load -> MTA -> sink), in ONE run of ../shared/bench/compare.sh (read its README).
+#   benchmarks/acceptance-bench.sh [compare.sh options...]     e.g. -n 20000 -c 50 -s 2048 [--per-conn 10]
 # Builds the relay, starts it with the embedded PostgreSQL in a fresh benchmarks/target/bench/ and lets
 # compare.sh alternate Postfix and relay rounds. The relay's CPU includes its PostgreSQL (postmaster and children).
-# Until the delivery milestone lands the relay does not forward mail, so its e2e/lost columns are meaningless:
-# compare inject_msgs_per_s and the p50/p99 of the 250.
+# The relay routes example.test to the harness's sink with up to 100 connections (as the bench Postfix's
+# smtp_destination_concurrency_limit) reused for up to 1000 messages each.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="${RELAY_BENCH_DIR:-$root/../shared/bench}"
@@ -41,6 +41,7 @@ http:
   listen: 127.0.0.1:8025
 delivery:
   routes: { example.test: "127.0.0.1:2627" }
+  defaults: { connection_limit: 100, max_deliveries_per_connection: 1000 }
 YAML
 exec "$bench/compare.sh" \
   --cmd-start "'$0' --start-relay" --cmd-stop "'$0' --stop-relay" --pid-file "$work/relay.pid" \
