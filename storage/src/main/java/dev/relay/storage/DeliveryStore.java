@@ -27,6 +27,21 @@ public interface DeliveryStore {
     Mono<byte[]> content(MessageId id);
 
     /**
+     * The contents of several messages in one round trip, in no particular order; messages that are gone are
+     * missing from the result. For claimed backlogs, where reading each message alone would cost a round trip per
+     * message.
+     */
+    Flux<StoredContent> contents(List<MessageId> ids);
+
+    /** One message's content, as {@link #contents} returns it. */
+    record StoredContent(MessageId id, byte[] content) {
+        public StoredContent {
+            java.util.Objects.requireNonNull(id, "id");
+            java.util.Objects.requireNonNull(content, "content");
+        }
+    }
+
+    /**
      * Applies the updates (final ones retire the recipient, DEFERRED requeues it for its next attempt) with their
      * events; a message whose last recipient became final is deleted. Completes after COMMIT.
      */

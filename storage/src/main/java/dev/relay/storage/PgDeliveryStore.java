@@ -124,12 +124,30 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     public Mono<byte[]> content(MessageId id) {
         Objects.requireNonNull(id, "id");
         return query(c -> c.createStatement("SELECT content FROM message WHERE id = $1").bind(0, id.uuid()),
-                row -> {
-                    ByteBuffer buffer = Objects.requireNonNull(row.get(0, ByteBuffer.class));
-                    byte[] bytes = new byte[buffer.remaining()];
-                    buffer.get(bytes);
-                    return bytes;
-                });
+                row -> bytes(Objects.requireNonNull(row.get(0, ByteBuffer.class))));
+    }
+
+    @Override
+    public Flux<StoredContent> contents(List<MessageId> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        UUID[] uuids = ids.stream().map(MessageId::uuid).toArray(UUID[]::new);
+        return Flux.usingWhen(pool.create(),
+                        c -> Flux.from(c.createStatement("SELECT id, content FROM message WHERE id = ANY($1)")
+                                        .bind(0, uuids).execute())
+                                .concatMap(r -> r.map((row, meta) -> new StoredContent(
+                                        new MessageId(Objects.requireNonNull(row.get(0, UUID.class))),
+                                        bytes(Objects.requireNonNull(row.get(1, ByteBuffer.class)))))),
+                        Connection::close)
+                .timeout(STATEMENT_TIMEOUT)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
     }
 
     @Override

@@ -197,6 +197,21 @@ class PgDeliveryStoreIT {
     }
 
     @Test
+    void contentsOfSeveralMessagesComeInOneQueryAndGoneOnesAreMissing() {
+        IncomingMessage a = stored(Priority.TRANSACTIONAL, ago(1), "a@x.example");
+        IncomingMessage b = stored(Priority.BULK, ago(1), "b@x.example");
+        IncomingMessage gone = stored(Priority.BULK, ago(1), "c@x.example");
+        sql("DELETE FROM message WHERE id = '" + gone.id().uuid() + "'");
+
+        var contents = store.contents(List.of(a.id(), gone.id(), b.id(), MessageId.newId()))
+                .collectMap(DeliveryStore.StoredContent::id, c -> new String(c.content(), StandardCharsets.US_ASCII))
+                .block(WAIT);
+        assertThat(contents).containsOnlyKeys(a.id(), b.id());
+        assertThat(contents.get(a.id())).isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        StepVerifier.create(store.contents(List.of())).verifyComplete();
+    }
+
+    @Test
     void deferredRequeuesForItsNextAttemptOnly() {
         IncomingMessage m = stored(Priority.BULK, ago(1), "a@x.example");
         claim("n1", 10);

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.relay.storage.DeliveryStore;
 import dev.relay.storage.MessageId;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
 
@@ -30,9 +31,27 @@ final class ContentCache {
         cache.put(id, content);
     }
 
-    /** The content, from memory when it is still there, else from the store; empty when the message is gone. */
+    boolean has(MessageId id) {
+        return cache.getIfPresent(id) != null;
+    }
+
+    /**
+     * Loads the contents of claimed messages in one round trip instead of one per message; best effort (whatever
+     * does not fit or fails is read alone when its delivery starts).
+     */
+    Mono<Void> prefetch(List<MessageId> ids) {
+        return ids.isEmpty() ? Mono.empty() : store.contents(ids)
+                .doOnNext(c -> cache.put(c.id(), c.content()))
+                .onErrorResume(e -> Mono.empty())
+                .then();
+    }
+
+    /**
+     * The content, from memory when it is still there, else from the store (and kept, since the other domains of a
+     * message need it too); empty when the message is gone.
+     */
     Mono<byte[]> content(MessageId id) {
         byte[] cached = cache.getIfPresent(id);
-        return cached != null ? Mono.just(cached) : store.content(id);
+        return cached != null ? Mono.just(cached) : store.content(id).doOnNext(c -> cache.put(id, c));
     }
 }

@@ -47,6 +47,11 @@ import reactor.util.retry.Retry;
 public final class DeliveryScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
     private static final long CONTENT_CACHE_BYTES = 64L << 20;
+    /** Claimed messages are read in groups of this many, with one content query per group. */
+    private static final int PREFETCH_GROUP = 256;
+    /** Only messages up to this size are prefetched, and at most PREFETCH_BYTES per group: the cache stays useful. */
+    private static final int PREFETCH_MAX_SIZE = 256 << 10;
+    private static final long PREFETCH_BYTES = 8L << 20;
 
     /** How this node takes part: its name, window, poll and heartbeat periods, and when idle site queues go. */
     public record Settings(String node, int window, Duration pollInterval, Duration heartbeat, Duration staleAfter,
@@ -185,6 +190,8 @@ public final class DeliveryScheduler implements AutoCloseable {
         }
         AtomicInteger claimed = new AtomicInteger();
         store.claimDue(settings.node(), room)
+                .buffer(PREFETCH_GROUP)
+                .concatMap(group -> contents.prefetch(prefetchable(group)).thenMany(Flux.fromIterable(group)))
                 .doOnNext(m -> {
                     claimed.addAndGet(m.recipients().size());
                     accept(m);
@@ -200,6 +207,18 @@ public final class DeliveryScheduler implements AutoCloseable {
                                 refill(false);
                             }
                         });
+    }
+
+    private List<dev.relay.storage.MessageId> prefetchable(List<ClaimedMessage> group) {
+        List<dev.relay.storage.MessageId> ids = new ArrayList<>();
+        long bytes = 0;
+        for (ClaimedMessage m : group) {
+            if (m.size() <= PREFETCH_MAX_SIZE && bytes + m.size() <= PREFETCH_BYTES && !contents.has(m.id())) {
+                ids.add(m.id());
+                bytes += m.size();
+            }
+        }
+        return ids;
     }
 
     private void accept(ClaimedMessage message) {
