@@ -12,6 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,11 +27,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * DATA framing and unstuffing, and command line decoding, through {@link SmtpServerDecoder} in an
- * {@link EmbeddedChannel}, each next to a naive String-based baseline so results read as ratios.
- * Content arrives in 16 KiB reads, as from a socket.
+ * {@link EmbeddedChannel}, each next to a naive String-based baseline so results read as ratios; and the command
+ * line parser alone ({@link SmtpCommand#parse}) next to a regex. Content arrives in 16 KiB reads, as from a socket.
+ * One op = one message (DATA) or 200 MAIL/RCPT lines (commands).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -41,7 +45,11 @@ public class SmtpDecoderBenchmark {
     private static final int READ_SIZE = 16 * 1024;
     private static final int COMMAND_PAIRS = 100;
 
+    /** Verb, then the argument after any spaces; what {@link SmtpCommand#parse} does, as a regex. */
+    private static final Pattern COMMAND = Pattern.compile("([A-Za-z]+) *(.*)");
+
     private byte[] commandWire;
+    private String[] commandLines;
     private Sink commandSink;
     private EmbeddedChannel commandChannel;
 
@@ -53,6 +61,7 @@ public class SmtpDecoderBenchmark {
                     .append("RCPT TO:<recipient.").append(i).append("@mail.example.com>\r\n");
         }
         commandWire = commands.toString().getBytes(StandardCharsets.US_ASCII);
+        commandLines = commands.toString().split("\r\n");
         commandSink = new Sink();
         commandChannel = new EmbeddedChannel(new SmtpServerDecoder(), commandSink);
     }
@@ -62,11 +71,19 @@ public class SmtpDecoderBenchmark {
         commandChannel.finishAndReleaseAll();
     }
 
-    /** The message under test; only the DATA benchmarks depend on its size. */
+    /** The message under test; only the DATA benchmarks depend on its size and shape. */
     @State(Scope.Thread)
     public static class Message {
         @Param({"2048", "20480", "1048576"})
         public int messageSize;
+
+        /**
+         * typical: 76-column lines, every 7th starting with a dot; longLines: 998-octet lines (the RFC 5322
+         * maximum), every 7th with a dot; dots: 76-column lines that all start with a dot (a quoted-printable
+         * or diff-like body), the worst case for unstuffing.
+         */
+        @Param({"typical", "longLines", "dots"})
+        public String shape;
 
         byte[] wire;
         SmtpServerDecoder decoder;
@@ -75,10 +92,20 @@ public class SmtpDecoderBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            wire = stuffedMessage(messageSize).getBytes(StandardCharsets.US_ASCII);
+            int lineLength = shape.equals("longLines") ? 998 : 76;
+            int dotEvery = shape.equals("dots") ? 1 : 7;
+            wire = stuffedMessage(messageSize, lineLength, dotEvery).getBytes(StandardCharsets.US_ASCII);
             decoder = new SmtpServerDecoder();
             sink = new Sink();
             channel = new EmbeddedChannel(decoder, sink);
+            // Both sides must produce the same content, or the ratio compares different work.
+            decoder.expectData(Long.MAX_VALUE);
+            feed(channel, wire);
+            long naive = naiveUnstuff(wire);
+            if (sink.bytes != naive || sink.messages != 1) {
+                throw new IllegalStateException("decoder produced " + sink.bytes + " bytes in " + sink.messages
+                        + " messages, naive " + naive);
+            }
         }
 
         @TearDown(Level.Trial)
@@ -87,16 +114,21 @@ public class SmtpDecoderBenchmark {
         }
     }
 
-    /** 76-column lines, every 7th starting with a dot (stuffed on the wire), then the end marker. */
-    static String stuffedMessage(int size) {
-        StringBuilder message = new StringBuilder(size + 128);
+    /**
+     * Header, then lines of {@code lineLength} content characters (CRLF excluded), every {@code dotEvery}th
+     * starting with a dot (stuffed on the wire), until {@code size} bytes; then the end marker.
+     */
+    static String stuffedMessage(int size, int lineLength, int dotEvery) {
+        StringBuilder message = new StringBuilder(size + 2 * lineLength);
         message.append("From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: benchmark\r\n\r\n");
         int line = 0;
         while (message.length() < size) {
-            if (line++ % 7 == 0) {
+            int i = 0;
+            if (line++ % dotEvery == 0) {
                 message.append("..");
+                i = 1;
             }
-            for (int i = 0; i < 74; i++) {
+            for (; i < lineLength; i++) {
                 message.append((char) ('a' + (line + i) % 26));
             }
             message.append("\r\n");
@@ -113,8 +145,11 @@ public class SmtpDecoderBenchmark {
 
     @Benchmark
     public long dataFramingNaive(Message message) {
-        byte[] dataWire = message.wire;
-        // What a first attempt looks like: whole message as a String, split, unstuff, re-join.
+        return naiveUnstuff(message.wire);
+    }
+
+    /** What a first attempt looks like: whole message as a String, split, unstuff, re-join, back to bytes. */
+    static long naiveUnstuff(byte[] dataWire) {
         String text = new String(dataWire, StandardCharsets.US_ASCII);
         String body = text.substring(0, text.indexOf("\r\n.\r\n") + 2);
         StringBuilder out = new StringBuilder(body.length());
@@ -140,6 +175,25 @@ public class SmtpDecoderBenchmark {
             count += verb.length() + argument.length() > 0 ? 1 : 0;
         }
         return count;
+    }
+
+    /** The line parser alone (verb and argument of decoded lines), without framing or the pipeline. */
+    @Benchmark
+    public void commandParsing(Blackhole blackhole) {
+        for (String line : commandLines) {
+            blackhole.consume(SmtpCommand.parse(line));
+        }
+    }
+
+    @Benchmark
+    public void commandParsingRegex(Blackhole blackhole) {
+        for (String line : commandLines) {
+            Matcher m = COMMAND.matcher(line);
+            if (m.matches()) {
+                blackhole.consume(m.group(1).toUpperCase(Locale.ROOT));
+                blackhole.consume(m.group(2));
+            }
+        }
     }
 
     /** Like a socket read: each 16 KiB lands in a pooled direct buffer (the copy is part of the cost). */
