@@ -131,8 +131,10 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         RetryConfig rd = d.retry();
         var schedule = r.list("schedule", rd.schedule(), Durations::parse);
         double jitter = r.parsed("jitter", rd.jitter(), "a fraction between 0 and 1", Double::parseDouble);
+        var greylistRetry = r.duration("greylist_retry", rd.greylistRetry());
         r.finish();
-        RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()));
+        RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()),
+                greylistRetry);
         int window = dl.integer("window", d.window());
         var poll = dl.duration("poll_interval", d.pollInterval());
         String helo = dl.optionalString("helo_name");
