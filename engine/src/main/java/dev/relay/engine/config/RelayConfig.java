@@ -185,10 +185,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section a = s.section("auth");
         AuthConfig auth = new AuthConfig(optionalPath(a, "users_file", base), a.bool("require_tls", true));
         a.finish();
+        Section p = s.section("priority_header");
+        PriorityHeaderConfig pd = d.priorityHeader();
+        PriorityHeaderConfig priorityHeader = new PriorityHeaderConfig(p.string("name", pd.name()),
+                p.bool("allow_raise", pd.allowRaise()));
+        p.finish();
         s.finish();
         return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
                 dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom,
-                tls, auth);
+                tls, auth, priorityHeader);
     }
 
     private static Path requiredPath(Section s, String name, @Nullable Path base) {

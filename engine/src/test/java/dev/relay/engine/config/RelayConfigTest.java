@@ -254,6 +254,18 @@ class RelayConfigTest {
     }
 
     @Test
+    void priorityHeaderKeys() throws IOException {
+        assertThat(RelayConfig.defaults().smtp().priorityHeader())
+                .isEqualTo(new PriorityHeaderConfig("X-Relay-Priority", false));
+        RelayConfig c = load("smtp:\n  priority_header: {name: X-Mail-Lane, allow_raise: true}\n");
+        assertThat(c.smtp().priorityHeader()).isEqualTo(new PriorityHeaderConfig("X-Mail-Lane", true));
+        ConfigException e = configError(() -> run("smtp:\n  priority_header: {name: \"X Lane:\"}\n"));
+        assertThat(e.key()).isEqualTo("smtp.priority_header.name");
+        assertThat(configError(() -> run("smtp:\n  priority_header: {allow_raise: maybe}\n")).key())
+                .isEqualTo("smtp.priority_header.allow_raise");
+    }
+
+    @Test
     void deliveryKeysAreRead() throws IOException {
         RelayConfig c = load("""
                 delivery:
