@@ -131,8 +131,10 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         RetryConfig rd = d.retry();
         var schedule = r.list("schedule", rd.schedule(), Durations::parse);
         double jitter = r.parsed("jitter", rd.jitter(), "a fraction between 0 and 1", Double::parseDouble);
+        var greylistRetry = r.duration("greylist_retry", rd.greylistRetry());
         r.finish();
-        RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()));
+        RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()),
+                greylistRetry);
         int window = dl.integer("window", d.window());
         var poll = dl.duration("poll_interval", d.pollInterval());
         String helo = dl.optionalString("helo_name");
@@ -183,10 +185,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section a = s.section("auth");
         AuthConfig auth = new AuthConfig(optionalPath(a, "users_file", base), a.bool("require_tls", true));
         a.finish();
+        Section p = s.section("priority_header");
+        PriorityHeaderConfig pd = d.priorityHeader();
+        PriorityHeaderConfig priorityHeader = new PriorityHeaderConfig(p.string("name", pd.name()),
+                p.bool("allow_raise", pd.allowRaise()));
+        p.finish();
         s.finish();
         return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
                 dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom,
-                tls, auth);
+                tls, auth, priorityHeader);
     }
 
     private static Path requiredPath(Section s, String name, @Nullable Path base) {

@@ -21,7 +21,8 @@ public record SmtpConfig(
         List<Cidr> relayNetworks,
         List<Cidr> proxyProtocolFrom,
         @Nullable TlsFiles tls,
-        AuthConfig auth) {
+        AuthConfig auth,
+        PriorityHeaderConfig priorityHeader) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 2525);
     public static final String DEFAULT_HOSTNAME = "relay.local";
@@ -55,11 +56,23 @@ public record SmtpConfig(
         relayNetworks = List.copyOf(relayNetworks);
         proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         Objects.requireNonNull(auth, "smtp.auth");
+        Objects.requireNonNull(priorityHeader, "smtp.priority_header");
+    }
+
+    /** With the default {@code smtp.priority_header}. */
+    public SmtpConfig(HostPort listen, String hostname, long maxMessageSize, int maxRecipients, int maxConnections,
+                      Duration commandTimeout, Duration dataTimeout, int maxAuthFailures, int maxErrors,
+                      long maxBytesInFlight, Duration shutdownGrace, List<Cidr> relayNetworks,
+                      List<Cidr> proxyProtocolFrom, @Nullable TlsFiles tls, AuthConfig auth) {
+        this(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout, dataTimeout,
+                maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom, tls, auth,
+                PriorityHeaderConfig.defaults());
     }
 
     public static SmtpConfig defaults() {
         return new SmtpConfig(DEFAULT_LISTEN, DEFAULT_HOSTNAME, DEFAULT_MAX_MESSAGE_SIZE, 100, 1000,
                 Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, DEFAULT_MAX_BYTES_IN_FLIGHT,
-                Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, List.of(), null, AuthConfig.defaults());
+                Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, List.of(), null, AuthConfig.defaults(),
+                PriorityHeaderConfig.defaults());
     }
 }

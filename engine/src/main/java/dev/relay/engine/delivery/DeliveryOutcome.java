@@ -20,12 +20,22 @@ public sealed interface DeliveryOutcome {
 
     /**
      * A transient failure (4xx, or a local reason such as TLS required but not offered); retry later, at
-     * {@code retryAfter} from now when the reply said when (greylisting), else per the retry schedule.
+     * {@code retryAfter} from now when the reply said when (greylisting, "try again in 300 seconds"), early when it
+     * looks like greylisting without saying when ({@code greylisting}), else per the retry schedule. See
+     * {@link RetryHint}.
      */
-    record Deferred(@Nullable String remoteHost, SmtpReply reply, @Nullable Duration retryAfter)
+    record Deferred(@Nullable String remoteHost, SmtpReply reply, @Nullable Duration retryAfter, boolean greylisting)
             implements DeliveryOutcome {
         public Deferred {
             Objects.requireNonNull(reply, "reply");
+            if (retryAfter != null && retryAfter.isNegative()) {
+                throw new IllegalArgumentException("retryAfter must not be negative, was " + retryAfter);
+            }
+        }
+
+        /** A deferral that says nothing about when to come back. */
+        public Deferred(@Nullable String remoteHost, SmtpReply reply, @Nullable Duration retryAfter) {
+            this(remoteHost, reply, retryAfter, false);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.relay.engine.delivery.DeliveryOutcome.Delivered;
 import dev.relay.protocol.SmtpReply;
 import io.netty.handler.codec.DecoderException;
 import java.net.ConnectException;
+import java.time.Instant;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
@@ -21,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  *       so a 4xx stays transient whatever its text says (4.7.x policy replies included) and a 5xx is always final.
  *   <li>One refinement by status: on RCPT, 552 or x.5.3 means "too many recipients", which RFC 5321 4.5.3.1.10 says
  *       to treat as temporary (legacy servers send 552 where 452 is meant).
+ *   <li>A 4xx is read once more for when to come back ({@link RetryHint}): a stated wait ("try again in 300
+ *       seconds", on any line) becomes {@code retryAfter}, and greylisting without one is flagged for an early retry.
  *   <li>A 1xx/3xx where a final reply was due is a broken conversation: Deferred, never Delivered.
  *   <li>Exceptions (refused, reset, timeouts, TLS handshake, unparsable replies): ConnectionFailed with a short cause.
  * </ul>
@@ -63,7 +66,11 @@ public final class ReplyClassifier {
         if (klass == 5) {
             return new Bounced(host, reply);
         }
-        return new Deferred(host, reply, null); // 4xx, and 1xx/3xx where a final reply was due
+        if (klass != 4) {
+            return new Deferred(host, reply, null); // 1xx/3xx where a final reply was due
+        }
+        RetryHint hint = RetryHint.read(reply, Instant.now());
+        return new Deferred(host, reply, hint.retryAfter(), hint.greylisting());
     }
 
     /** A reply to RCPT: like {@link #classify}, but "too many recipients" is transient (RFC 5321 4.5.3.1.10). */

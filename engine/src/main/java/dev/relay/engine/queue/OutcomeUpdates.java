@@ -56,10 +56,12 @@ final class OutcomeUpdates {
                 @Nullable String host;
                 String text;
                 java.time.@Nullable Duration retryAfter = null;
+                boolean greylisting = false;
                 if (outcome instanceof DeliveryOutcome.Deferred d) {
                     host = d.remoteHost();
                     text = d.reply().toString();
                     retryAfter = d.retryAfter();
+                    greylisting = d.greylisting();
                 } else {
                     DeliveryOutcome.ConnectionFailed c = (DeliveryOutcome.ConnectionFailed) outcome;
                     host = c.remoteHost();
@@ -71,7 +73,8 @@ final class OutcomeUpdates {
                     expiredCount++;
                 } else {
                     // attempts counts the one that just failed, as RetrySchedule expects
-                    Instant next = retry.nextAttempt(r.attempts() + 1, now, m.receivedAt(), retryAfter);
+                    Instant next = retry.nextAttempt(r.attempts() + 1, now, m.receivedAt(), retryAfter,
+                            greylisting);
                     updates.add(update(m, r, RecipientUpdate.Kind.DEFERRED, next, host, text));
                 }
             }

@@ -15,7 +15,10 @@ import org.jspecify.annotations.Nullable;
  * {@code 1 + jitter * r} with r uniform in [0, 1) so that the recipients deferred by one burst do not all come back in
  * the same second. A greylisting reply that says when to come back ({@code retryAfter}) wins over the schedule: we
  * return a little after it ({@link #GREYLIST_MARGIN} or 10%, whichever is larger), never before, since retrying
- * early only restarts the greylisting clock on many servers.
+ * early only restarts the greylisting clock on many servers. A first deferral that looks like greylisting but states
+ * no time comes back after {@code greylist_retry} (with jitter) instead of the schedule's first delay, since most
+ * greylists clear after a fixed few minutes; later ones follow the schedule, so a server that keeps answering
+ * "greylisted" is not hammered every few minutes for days.
  *
  * <p>No attempt is scheduled after {@code receivedAt + max_lifetime}: a message that would otherwise be retried
  * later gets one last attempt at its expiry instead. The caller checks {@link #expired} after each failed attempt,
@@ -47,12 +50,24 @@ public final class RetrySchedule {
      * @return at most {@code receivedAt + max_lifetime}, and not before {@code now}
      */
     public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter) {
+        return nextAttempt(attemptsSoFar, now, receivedAt, retryAfter, false);
+    }
+
+    /**
+     * The next attempt after a deferral that may look like greylisting.
+     *
+     * @param greylisting the reply looked like greylisting (see {@code RetryHint}); without {@code retryAfter} the
+     *                    first deferral then waits {@code greylist_retry}
+     */
+    public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter,
+                               boolean greylisting) {
         if (attemptsSoFar < 0) {
             throw new IllegalArgumentException("attemptsSoFar must be >= 0, was " + attemptsSoFar);
         }
         Objects.requireNonNull(now, "now");
         Instant expiry = expiry(receivedAt);
-        Duration delay = retryAfter != null ? afterGreylisting(retryAfter) : scheduled(attemptsSoFar);
+        Duration delay = retryAfter != null ? afterGreylisting(retryAfter)
+                : greylisting && attemptsSoFar <= 1 ? jittered(config.greylistRetry()) : scheduled(attemptsSoFar);
         // compare before adding: a huge retryAfter from a remote server must not overflow Instant
         Duration left = Duration.between(now, expiry);
         if (delay.compareTo(left) >= 0) {
@@ -73,7 +88,10 @@ public final class RetrySchedule {
 
     private Duration scheduled(int attemptsSoFar) {
         int last = config.schedule().size() - 1;
-        Duration base = config.schedule().get(Math.min(Math.max(attemptsSoFar - 1, 0), last));
+        return jittered(config.schedule().get(Math.min(Math.max(attemptsSoFar - 1, 0), last)));
+    }
+
+    private Duration jittered(Duration base) {
         double r = random.getAsDouble();
         if (!(r >= 0 && r < 1)) {
             throw new IllegalStateException("random source must yield values in [0, 1), gave " + r);

@@ -290,7 +290,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         SessionState state = state();
         Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
         MessageAssembly.Finished finished = message.finish();
-        CompositeByteBuf body = finished.content();
+        var priorityHeader = services.settings().priorityHeader();
+        PriorityHeader.Result override = PriorityHeader.strip(finished.content(), priorityHeader.name());
+        CompositeByteBuf body = override.content();
+        Priority priority = PriorityHeader.effective(priorityOf(state), override.requested(),
+                priorityHeader.allowRaise());
         state.resetTransaction();
 
         MessageId messageId = MessageId.newId();
@@ -303,7 +307,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         IncomingMessage incoming;
         try {
             incoming = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
-                    priorityOf(state), Instant.now(),
+                    priority, Instant.now(),
                     stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
                     parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
         } catch (RuntimeException e) {
@@ -330,8 +334,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 () -> ctx().executor().execute(() -> {
                     message.release(finished);
                     services.metrics().messageAccepted(size, System.nanoTime() - started);
-                    log.info("{} queued {} from=<{}> recipients={} size={}", id, messageId,
-                            transaction.reversePath(), recipients.size(), size);
+                    log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, messageId,
+                            transaction.reversePath(), recipients.size(), size,
+                            priority.name().toLowerCase(Locale.ROOT), override.removed() > 0 ? " (header)" : "");
                     reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId));
                     resume(PAUSED_BY_STEP);
                 }));

@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.config.PriorityHeaderConfig;
 import dev.relay.engine.config.SmtpConfig;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,20 +15,30 @@ public record SmtpSettings(
         Duration dataTimeout,
         int maxAuthFailures,
         int maxErrors,
-        boolean requireTlsForAuth) {
+        boolean requireTlsForAuth,
+        PriorityHeaderConfig priorityHeader) {
 
     public SmtpSettings {
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(dataTimeout, "dataTimeout");
+        Objects.requireNonNull(priorityHeader, "priorityHeader");
         if (maxMessageSize < 1 || maxRecipients < 1 || maxConnections < 1 || maxAuthFailures < 1 || maxErrors < 1) {
             throw new IllegalArgumentException("SMTP limits must be >= 1");
         }
     }
 
+    /** With the default priority header. */
+    public SmtpSettings(String hostname, long maxMessageSize, int maxRecipients, int maxConnections,
+                        Duration commandTimeout, Duration dataTimeout, int maxAuthFailures, int maxErrors,
+                        boolean requireTlsForAuth) {
+        this(hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout, dataTimeout, maxAuthFailures,
+                maxErrors, requireTlsForAuth, PriorityHeaderConfig.defaults());
+    }
+
     public static SmtpSettings from(SmtpConfig smtp) {
         return new SmtpSettings(smtp.hostname(), smtp.maxMessageSize(), smtp.maxRecipients(), smtp.maxConnections(),
                 smtp.commandTimeout(), smtp.dataTimeout(), smtp.maxAuthFailures(), smtp.maxErrors(),
-                smtp.auth().requireTls());
+                smtp.auth().requireTls(), smtp.priorityHeader());
     }
 }

@@ -254,6 +254,18 @@ class RelayConfigTest {
     }
 
     @Test
+    void priorityHeaderKeys() throws IOException {
+        assertThat(RelayConfig.defaults().smtp().priorityHeader())
+                .isEqualTo(new PriorityHeaderConfig("X-Relay-Priority", false));
+        RelayConfig c = load("smtp:\n  priority_header: {name: X-Mail-Lane, allow_raise: true}\n");
+        assertThat(c.smtp().priorityHeader()).isEqualTo(new PriorityHeaderConfig("X-Mail-Lane", true));
+        ConfigException e = configError(() -> run("smtp:\n  priority_header: {name: \"X Lane:\"}\n"));
+        assertThat(e.key()).isEqualTo("smtp.priority_header.name");
+        assertThat(configError(() -> run("smtp:\n  priority_header: {allow_raise: maybe}\n")).key())
+                .isEqualTo("smtp.priority_header.allow_raise");
+    }
+
+    @Test
     void deliveryKeysAreRead() throws IOException {
         RelayConfig c = load("""
                 delivery:
@@ -261,7 +273,7 @@ class RelayConfigTest {
                   routes: {example.test: "127.0.0.1:2526 tls=disabled", "*": "smart.example:587 tls=required verify=true"}
                   dns: {servers: [127.0.0.1, "[::1]:5353"], timeout: 2s, negative_ttl: 1m}
                   sites: [Google.com, example.net]
-                  retry: {schedule: [30s, 2m], jitter: 0}
+                  retry: {schedule: [30s, 2m], jitter: 0, greylist_retry: 4m}
                   max_lifetime: 2d
                   window: 500
                   poll_interval: 250ms
@@ -277,7 +289,10 @@ class RelayConfigTest {
         assertThat(d.dns().servers()).containsExactly(new HostPort("127.0.0.1", 53), new HostPort("::1", 5353));
         assertThat(d.siteSuffixes()).containsExactly("google.com", "example.net");
         assertThat(d.retry()).isEqualTo(new RetryConfig(List.of(Duration.ofSeconds(30), Duration.ofMinutes(2)), 0,
-                Duration.ofDays(2)));
+                Duration.ofDays(2), Duration.ofMinutes(4)));
+        assertThat(RelayConfig.defaults().delivery().retry().greylistRetry()).isEqualTo(Duration.ofMinutes(5));
+        ConfigException e = configError(() -> run("delivery:\n  retry: {greylist_retry: 0s}\n"));
+        assertThat(e.key()).isEqualTo("delivery.retry.greylist_retry");
         assertThat(d.window()).isEqualTo(500);
         assertThat(d.pollInterval()).isEqualTo(Duration.ofMillis(250));
         assertThat(d.heloName()).isEqualTo("out.example");

@@ -64,8 +64,23 @@ class ReplyClassifierTest {
     void outcomesCarryHostAndReply() {
         SmtpReply ok = SmtpReply.of(250, "2.0.0", "queued");
         assertThat(ReplyClassifier.classify("mx.example", ok)).isEqualTo(new Delivered("mx.example", ok));
-        SmtpReply later = SmtpReply.of(451, "4.7.1", "greylisted");
+        SmtpReply later = SmtpReply.of(451, "4.4.1", "no answer from host");
         assertThat(ReplyClassifier.classify("mx.example", later)).isEqualTo(new Deferred("mx.example", later, null));
+    }
+
+    @Test
+    void deferralsCarryWhatTheReplySaysAboutComingBack() {
+        SmtpReply stated = SmtpReply.fromWire(451, List.of("4.7.1 Greylisted, see https://grey.example/",
+                "4.7.1 try again in 300 seconds"));
+        assertThat(ReplyClassifier.classify("mx", stated))
+                .isEqualTo(new Deferred("mx", stated, java.time.Duration.ofSeconds(300), true));
+        SmtpReply unstated = SmtpReply.of(450, "4.2.0", "Greylisted, see http://postgrey.schweikert.ch/help/x.html");
+        assertThat(ReplyClassifier.classifyRcpt("mx", unstated)).isEqualTo(new Deferred("mx", unstated, null, true));
+        SmtpReply busy = SmtpReply.of(451, "4.7.500", "Server busy. Please try again later from [203.0.113.9]");
+        assertThat(ReplyClassifier.classify("mx", busy)).isEqualTo(new Deferred("mx", busy, null, false));
+        SmtpReply tooMany = SmtpReply.of(552, "5.5.3", "too many recipients, try again in 60 seconds");
+        assertThat(ReplyClassifier.classifyRcpt("mx", tooMany)).as("a 5xx read as transient states nothing")
+                .isEqualTo(new Deferred("mx", tooMany, null, false));
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * the event rows it leaves. Retries are 1 s apart here so the tests stay short.
  */
 class DeliveryBehaviourIT {
-    private static final String FAST_RETRY = "  retry: {schedule: [1s], jitter: 0}\n"
+    private static final String FAST_RETRY = "  retry: {schedule: [1s], jitter: 0, greylist_retry: 1s}\n"
             + "  defaults: {greeting_timeout: 1s, command_timeout: 2s, connect_timeout: 1s}\n";
 
     @Test

@@ -65,6 +65,32 @@ class RetryScheduleTest {
     }
 
     @Test
+    void greylistingWithoutAStatedTimeComesBackEarlyOnceThenFollowsTheSchedule() {
+        RetryConfig config = new RetryConfig(List.of(Duration.ofMinutes(15), Duration.ofMinutes(30)), 0.2,
+                Duration.ofDays(2), Duration.ofMinutes(4));
+        Instant now = RECEIVED.plusSeconds(5);
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(1, now, RECEIVED, null, true))
+                .isEqualTo(now.plus(Duration.ofMinutes(4)));
+        assertThat(new RetrySchedule(config, () -> 0.5).nextAttempt(1, now, RECEIVED, null, true))
+                .as("jittered like the schedule").isEqualTo(now.plus(Duration.ofMinutes(4)).plusSeconds(24));
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(2, now, RECEIVED, null, true))
+                .as("greylisted again: the schedule").isEqualTo(now.plus(Duration.ofMinutes(30)));
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(1, now, RECEIVED, null, false))
+                .isEqualTo(now.plus(Duration.ofMinutes(15)));
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(3, now, RECEIVED, Duration.ofSeconds(60), true))
+                .as("a stated time wins").isEqualTo(now.plusSeconds(66));
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(0, now, RECEIVED, null, true))
+                .isEqualTo(now.plus(Duration.ofMinutes(4)));
+    }
+
+    @Test
+    void theDefaultGreylistRetryIsFiveMinutes() {
+        RetryConfig config = new RetryConfig(List.of(Duration.ofMinutes(1)), 0, Duration.ofDays(1));
+        assertThat(new RetrySchedule(config, () -> 0).nextAttempt(1, RECEIVED, RECEIVED, null, true))
+                .isEqualTo(RECEIVED.plus(Duration.ofMinutes(5)));
+    }
+
+    @Test
     void neverLaterThanTheExpiry() {
         RetrySchedule schedule = withRandom(0.99);
         Instant expiry = RECEIVED.plus(Duration.ofDays(2));

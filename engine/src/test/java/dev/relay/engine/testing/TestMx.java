@@ -54,6 +54,18 @@ import org.jspecify.annotations.Nullable;
  * A script sees every {@link Step} (GREETING, each verb by name, CONTENT at the first content of a message,
  * DATA_END at the final dot) and returns null for the default behaviour or an {@link Action}: another reply (a
  * non-2xx one skips the command's effect), DROP (close without reply), SILENCE (never answer), or a delayed action.
+ *
+ * <p>Profiles make it a hostile MX of the kinds real providers run, on top of (and before) the script:
+ * {@link Builder#greylist greylisting} per (sender, recipient), {@link Builder#tarpit tarpitting} (every reply
+ * late), {@link Builder#maxConnections connection caps} (421 to connections beyond N),
+ * {@link Builder#maxMessagesPerConnection per-connection message caps}, and {@link Builder#throttle provider-like
+ * throttling} with the real texts ({@link #GMAIL_RATE_LIMITED}, {@link #MICROSOFT_SERVER_BUSY}, ...). A profile's
+ * answer wins over the script's; tarpitting delays whichever answer is given.
+ *
+ * <p>Everything the MX did is in its {@link #events() log}, with times: connections opened (421 for one refused by
+ * the cap) and closed, and the reply code to the greeting, every MAIL, RCPT, DATA and final dot (DATA_END).
+ * Tests assert the relay's behaviour from it: {@link #maxConcurrentConnections()}, {@link #messagesPerConnection()},
+ * {@link #maxMessagesWithin(Duration)}, {@link #attempts(String)} (RCPT times and codes of one recipient).
  */
 public final class TestMx implements AutoCloseable {
     /** What the script is asked about. {@code attempt}: how often this command has been seen on the MX (from 1). */
@@ -103,6 +115,41 @@ public final class TestMx implements AutoCloseable {
     public record Transaction(int connection, String mailFrom, List<String> recipients, byte[] data, Instant time) {
     }
 
+    /**
+     * One logged event. {@code step}: OPENED (code 0, or 421 when refused by {@link Builder#maxConnections}),
+     * CLOSED (code 0), GREETING, MAIL, RCPT, DATA or DATA_END (code: the reply sent; DATA_END's argument lists the
+     * recipients). {@code nanos}: System.nanoTime() at the event, for intervals.
+     */
+    public record Event(Instant time, long nanos, int connection, String step, String argument, int code) {
+        public boolean is(String name) {
+            return step.equalsIgnoreCase(name);
+        }
+    }
+
+    /** Gmail's rate limit for unsolicited mail (a 421 closes the connection). */
+    public static final SmtpReply GMAIL_RATE_LIMITED = SmtpReply.of(421, "4.7.28", "[127.0.0.1      15] Our system"
+            + " has detected an unusual rate of unsolicited mail originating from your IP address. To protect our"
+            + " users from spam, mail sent from your IP address has been temporarily rate limited. gsmtp");
+    /** Microsoft (outlook.com / Exchange Online) when busy. */
+    public static final SmtpReply MICROSOFT_SERVER_BUSY = SmtpReply.of(451, "4.7.500",
+            "Server busy. Please try again later from [127.0.0.1]. (AS750)");
+    /** Microsoft's IP reputation rate limit. */
+    public static final SmtpReply MICROSOFT_RATE_LIMITED = SmtpReply.of(451, "4.7.650", "The mail server [127.0.0.1]"
+            + " has been temporarily rate limited due to IP reputation. For e-mail delivery information, see"
+            + " https://postmaster.live.com (S775)");
+    /** Yahoo/AOL deferring for volume or complaints. */
+    public static final SmtpReply YAHOO_DEFERRED = SmtpReply.of(421, "4.7.0", "[TSS04] Messages from 127.0.0.1"
+            + " temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see"
+            + " https://postmaster.yahooinc.com/error-codes");
+    /** A connection beyond a {@link Builder#maxConnections} cap. */
+    public static final SmtpReply TOO_MANY_CONNECTIONS = SmtpReply.of(421, "4.7.0", "Too many connections");
+    /** The default answer to a MAIL beyond a {@link Builder#maxMessagesPerConnection} cap. */
+    public static final SmtpReply TOO_MANY_MESSAGES = SmtpReply.of(421, "4.7.0",
+            "Too many messages on this connection");
+    /** The same as a 452, after which the connection stays open. */
+    public static final SmtpReply TOO_MANY_MESSAGES_452 = SmtpReply.of(452, "4.7.0",
+            "Too many messages in this session");
+
     public static final class Builder {
         private boolean pipelining = true;
         private boolean starttls;
@@ -111,6 +158,15 @@ public final class TestMx implements AutoCloseable {
         private boolean smtpUtf8 = true;
         private boolean chunking;
         private Script script = step -> null;
+        private @Nullable Duration greylistDelay;
+        private boolean greylistStatesDelay;
+        private Duration tarpit = Duration.ZERO;
+        private int maxConnections = Integer.MAX_VALUE;
+        private int maxMessagesPerConnection = Integer.MAX_VALUE;
+        private SmtpReply tooManyMessages = TOO_MANY_MESSAGES;
+        private @Nullable SmtpReply throttleReply;
+        private int throttleAfter;
+        private Duration throttleFor = Duration.ZERO;
 
         public Builder pipelining(boolean on) {
             pipelining = on;
@@ -149,6 +205,76 @@ public final class TestMx implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Greylisting with a stated delay: the first RCPT of each (sender, recipient) gets {@code 451 4.7.1
+         * Greylisted, try again in N seconds}; so does every retry before {@code delay} has passed since that first
+         * attempt (the clock is not restarted, as with postgrey); later ones are accepted.
+         */
+        public Builder greylist(Duration delay) {
+            greylistDelay = positive(delay);
+            greylistStatesDelay = true;
+            return this;
+        }
+
+        /** Like {@link #greylist} but says nothing about when, as postgrey does: {@code 450 4.2.0 ... Greylisted, see http://...}. */
+        public Builder greylistWithoutStatedDelay(Duration delay) {
+            greylistDelay = positive(delay);
+            greylistStatesDelay = false;
+            return this;
+        }
+
+        /** Tarpitting: the banner and every reply are sent {@code delay} late. */
+        public Builder tarpit(Duration delay) {
+            tarpit = Objects.requireNonNull(delay, "delay");
+            return this;
+        }
+
+        /** Connections beyond {@code n} open at once get {@code 421 4.7.0 Too many connections} and are closed. */
+        public Builder maxConnections(int n) {
+            maxConnections = atLeastOne(n);
+            return this;
+        }
+
+        /** After {@code n} messages on one connection, MAIL gets {@code 421 4.7.0} and the connection is closed. */
+        public Builder maxMessagesPerConnection(int n) {
+            return maxMessagesPerConnection(n, TOO_MANY_MESSAGES);
+        }
+
+        /** After {@code n} messages on one connection, MAIL gets {@code reply} (e.g. a 452; a 421 also closes). */
+        public Builder maxMessagesPerConnection(int n, SmtpReply reply) {
+            maxMessagesPerConnection = atLeastOne(n);
+            tooManyMessages = Objects.requireNonNull(reply, "reply");
+            return this;
+        }
+
+        /**
+         * Provider-like throttling: once {@code afterMessages} messages have been accepted (on all connections), every
+         * MAIL gets {@code reply} (a 421 closes the connection) for {@code period}; then mail is accepted again.
+         */
+        public Builder throttle(SmtpReply reply, int afterMessages, Duration period) {
+            throttleReply = Objects.requireNonNull(reply, "reply");
+            if (afterMessages < 0) {
+                throw new IllegalArgumentException("afterMessages must be >= 0");
+            }
+            throttleAfter = afterMessages;
+            throttleFor = positive(period);
+            return this;
+        }
+
+        private static Duration positive(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("must be positive: " + d);
+            }
+            return d;
+        }
+
+        private static int atLeastOne(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("must be >= 1: " + n);
+            }
+            return n;
+        }
+
         public TestMx start() {
             return new TestMx(this);
         }
@@ -168,6 +294,12 @@ public final class TestMx implements AutoCloseable {
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final List<Command> commands = new CopyOnWriteArrayList<>();
     private final List<Transaction> transactions = new CopyOnWriteArrayList<>();
+    private final List<Event> events = new CopyOnWriteArrayList<>();
+    /** (sender, recipient) → System.nanoTime() of its first RCPT, for greylisting. */
+    private final Map<String, Long> greylistFirstSeen = new ConcurrentHashMap<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile long throttledUntilNanos;
+    private volatile boolean throttled;
 
     private TestMx(Builder config) {
         this.config = config;
@@ -226,11 +358,46 @@ public final class TestMx implements AutoCloseable {
         return maxOpen.get();
     }
 
+    /** Everything logged so far, in order. */
+    public List<Event> events() {
+        return List.copyOf(events);
+    }
+
+    /** Accepted messages per connection id (connections without one are absent). */
+    public Map<Integer, Long> messagesPerConnection() {
+        return transactions.stream().collect(java.util.stream.Collectors.groupingBy(Transaction::connection,
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    }
+
+    /** The most messages accepted within any interval of length {@code window} (a sliding window over the log). */
+    public int maxMessagesWithin(Duration window) {
+        long[] times = events.stream().filter(e -> e.is("DATA_END") && e.code() / 100 == 2).mapToLong(Event::nanos)
+                .sorted().toArray();
+        int best = 0;
+        int from = 0;
+        for (int to = 0; to < times.length; to++) {
+            while (times[to] - times[from] >= window.toNanos()) {
+                from++;
+            }
+            best = Math.max(best, to - from + 1);
+        }
+        return best;
+    }
+
+    /** The RCPT events of one recipient (its delivery attempts as this MX saw them), in order. */
+    public List<Event> attempts(String recipient) {
+        return events.stream().filter(e -> e.is("RCPT") && Session.path(e.argument()).equalsIgnoreCase(recipient))
+                .toList();
+    }
+
     @Override
     public void close() {
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
+
+    private static final java.util.Set<String> LOGGED = java.util.Set.of("GREETING", "MAIL", "RCPT", "DATA",
+            "DATA_END");
 
     private final class Session extends SimpleChannelInboundHandler<SmtpInbound> {
         private final int id;
@@ -263,14 +430,39 @@ public final class TestMx implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (!tryCount()) {
+                // refused by the cap: never counted as open, so maxConcurrentConnections() shows what was served
+                log("OPENED", "", TOO_MANY_CONNECTIONS.code());
+                perform(ctx, "OPENED ", delayed(new Reply(TOO_MANY_CONNECTIONS)), null, null);
+                return;
+            }
             counted = true;
-            maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            log("OPENED", "", 0);
             act(ctx, "GREETING", "", () -> SmtpReply.of(220, null, "testmx ESMTP"), null);
+        }
+
+        /** Counts this connection as open unless that would exceed the connection cap. */
+        private boolean tryCount() {
+            while (true) {
+                int now = open.get();
+                if (now >= config.maxConnections) {
+                    return false;
+                }
+                if (open.compareAndSet(now, now + 1)) {
+                    maxOpen.accumulateAndGet(now + 1, Math::max);
+                    return true;
+                }
+            }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             uncount();
+            log("CLOSED", "", 0);
+        }
+
+        private void log(String step, String argument, int code) {
+            events.add(new Event(Instant.now(), System.nanoTime(), id, step, argument, code));
         }
 
         @Override
@@ -294,10 +486,11 @@ public final class TestMx implements AutoCloseable {
                     act(ctx, "CONTENT", "", null, null);
                 }
             } else if (in instanceof DataEnd) {
-                act(ctx, "DATA_END", "", () -> SmtpReply.of(250, "2.0.0", "queued"), () -> {
+                act(ctx, "DATA_END", String.join(",", recipients), () -> SmtpReply.of(250, "2.0.0", "queued"), () -> {
                     transactions.add(new Transaction(id, String.valueOf(mailFrom), List.copyOf(recipients),
                             data.toByteArray(), Instant.now()));
                     transactionCount++;
+                    accepted.incrementAndGet();
                     resetTransaction();
                 });
             } else if (in instanceof CommandLineError) {
@@ -357,17 +550,72 @@ public final class TestMx implements AutoCloseable {
         private void act(ChannelHandlerContext ctx, String command, String argument,
                          java.util.function.@Nullable Supplier<SmtpReply> defaultReply, @Nullable Runnable effect) {
             int attempt = attempts.computeIfAbsent(command, k -> new AtomicInteger()).incrementAndGet();
-            Action action = config.script.on(new Step(command, argument, id, transactionCount + 1, attempt));
-            perform(ctx, action, defaultReply, effect);
+            Action action = profile(command, argument);
+            Action scripted = config.script.on(new Step(command, argument, id, transactionCount + 1, attempt));
+            if (action == null) {
+                action = scripted;
+            }
+            perform(ctx, command + " " + argument, command.equals("CONTENT") ? action : delayed(action), defaultReply,
+                    effect);
         }
 
-        private void perform(ChannelHandlerContext ctx, @Nullable Action action,
+        /** Tarpitting: any answer (the default one included) goes out late. */
+        private @Nullable Action delayed(@Nullable Action action) {
+            return config.tarpit.isZero() ? action : new Delayed(config.tarpit, action);
+        }
+
+        /** What the hostile profiles answer, or null to leave it to the script and the defaults. */
+        private @Nullable Action profile(String command, String argument) {
+            if (command.equals("MAIL")) {
+                if (transactionCount >= config.maxMessagesPerConnection) {
+                    return new Reply(config.tooManyMessages);
+                }
+                if (config.throttleReply != null && throttling()) {
+                    return new Reply(config.throttleReply);
+                }
+            }
+            if (command.equals("RCPT") && config.greylistDelay != null && mailFrom != null) {
+                return greylisting(path(argument));
+            }
+            return null;
+        }
+
+        /** Starts the throttle period once enough mail was accepted; true while it lasts. */
+        private boolean throttling() {
+            synchronized (TestMx.this) {
+                if (!throttled && accepted.get() >= config.throttleAfter) {
+                    throttled = true;
+                    throttledUntilNanos = System.nanoTime() + config.throttleFor.toNanos();
+                }
+                return throttled && System.nanoTime() < throttledUntilNanos;
+            }
+        }
+
+        private @Nullable Action greylisting(String recipient) {
+            Duration delay = Objects.requireNonNull(config.greylistDelay);
+            long now = System.nanoTime();
+            long first = greylistFirstSeen.computeIfAbsent(mailFrom + " " + recipient.toLowerCase(java.util.Locale.ROOT),
+                    k -> now);
+            long left = first + delay.toNanos() - now;
+            if (left <= 0) {
+                return null;
+            }
+            if (!config.greylistStatesDelay) {
+                return Action.reply(450, "4.2.0", "<" + recipient + ">: Recipient address rejected: Greylisted, see"
+                        + " http://postgrey.schweikert.ch/help/" + recipient.substring(recipient.indexOf('@') + 1)
+                        + ".html");
+            }
+            return Action.reply(451, "4.7.1", "Greylisted, try again in "
+                    + Math.max(1, (left + 999_999_999L) / 1_000_000_000L) + " seconds");
+        }
+
+        private void perform(ChannelHandlerContext ctx, String what, @Nullable Action action,
                              java.util.function.@Nullable Supplier<SmtpReply> defaultReply, @Nullable Runnable effect) {
             if (action instanceof Delayed delayed) {
                 SmtpServerDecoder decoder = (SmtpServerDecoder) ctx.pipeline().get("decoder");
                 decoder.pause(); // replies stay in order, and content is not parsed as commands meanwhile
                 ctx.executor().schedule(() -> {
-                    perform(ctx, delayed.then(), defaultReply, effect);
+                    perform(ctx, what, delayed.then(), defaultReply, effect);
                     if (ctx.channel().isActive()) {
                         decoder.resume(ctx.pipeline().context("decoder"));
                     }
@@ -385,6 +633,11 @@ public final class TestMx implements AutoCloseable {
             SmtpReply reply = action instanceof Reply r ? r.reply() : defaultReply == null ? null : defaultReply.get();
             if (effect != null && (reply == null || reply.isPositive())) {
                 effect.run();
+            }
+            int space = what.indexOf(' ');
+            String step = what.substring(0, space);
+            if (reply != null && LOGGED.contains(step)) {
+                log(step, what.substring(space + 1), reply.code());
             }
             if (reply != null) {
                 ctx.writeAndFlush(reply);

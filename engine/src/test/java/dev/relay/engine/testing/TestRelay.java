@@ -15,12 +15,14 @@ import java.util.UUID;
 
 /**
  * A real relay started in this JVM for a test: its own working directory under {@code target/it-relays}, a
- * relay.yaml written from the given extra settings, ports chosen by the OS, and one AUTH user
- * {@value #USER}/{@value #PASSWORD}.
+ * relay.yaml written from the given extra settings, ports chosen by the OS, and two AUTH users:
+ * {@value #USER}/{@value #PASSWORD} (transactional) and {@value #BULK_USER} with the same password (bulk).
  */
 public final class TestRelay implements AutoCloseable {
     public static final String USER = "shop";
     public static final String PASSWORD = "s3cret-pass";
+    /** A second AUTH user, in the bulk lane, with the same {@link #PASSWORD}. */
+    public static final String BULK_USER = "campaigns";
     public static final String NO_DELIVERY = "delivery:\n  enabled: false\n";
 
     private final Path directory;
@@ -86,8 +88,10 @@ public final class TestRelay implements AutoCloseable {
         Path directory = Path.of("target", "it-relays", UUID.randomUUID().toString()).toAbsolutePath();
         try {
             Files.createDirectories(directory);
+            String hash = PasswordHash.create(PASSWORD.toCharArray()).encode();
             Files.writeString(directory.resolve("users.yaml"), "users:\n  " + USER + ":\n    password: \""
-                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n    priority: transactional\n");
+                    + hash + "\"\n    priority: transactional\n  " + BULK_USER + ":\n    password: \"" + hash
+                    + "\"\n    priority: bulk\n");
             String yaml = "data_dir: " + directory.resolve("data") + "\n"
                     + "smtp:\n"
                     + "  listen: 127.0.0.1:0\n"
