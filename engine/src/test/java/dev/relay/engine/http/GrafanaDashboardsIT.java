@@ -9,6 +9,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestDnsServer;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestRelay;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +50,8 @@ class GrafanaDashboardsIT {
         try (TestDnsServer dns = new TestDnsServer().a("mx.test", 300, "127.0.0.1");
              TestMx mx = TestMx.builder().script(step -> step.is("RCPT") && step.argument().contains("later@")
                      ? TestMx.Action.reply(451, "4.7.1", "greylisted, try again later") : null).start();
-             TestRelay relay = TestRelay.startWithDatabase("grafana", "", "delivery:\n"
+             TestRelay relay = TestRelay.startWithDatabase("grafana", "  relay_networks: [127.0.0.1/32]\n",
+                     "delivery:\n"
                      + "  routes: {\"*\": \"mx.test:" + mx.address().getPort() + " tls=disabled\"}\n"
                      + "  dns: {servers: [\"127.0.0.1:" + dns.port() + "\"]}\n"
                      + "  poll_interval: 200ms\n  node_name: " + NODE + "\n")) {
@@ -63,6 +65,15 @@ class GrafanaDashboardsIT {
                 client.reply();
                 client.command("EHLO metrics.test");
                 assertThat(client.command("MAIL FROM:<a@shop.test> SIZE=999999999999").code()).isEqualTo(552);
+                assertThat(client.command("MAIL FROM:<a@shop.test>").code()).isEqualTo(250);
+                assertThat(client.command("RCPT TO:<not an address>").code()).isEqualTo(501);
+                assertThat(client.command("DATA").code()).isEqualTo(554);
+            }
+            try (SmtpTestClient outsider = new SmtpTestClient(relay.smtp(), InetAddress.getByName("127.0.0.2"))) {
+                outsider.reply();
+                outsider.command("EHLO outside.test");
+                assertThat(outsider.command("MAIL FROM:<a@outside.test>").code()).isEqualTo(250);
+                assertThat(outsider.command("RCPT TO:<b@example.test>").code()).isEqualTo(554);
             }
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + relay.http().getPort();
@@ -85,6 +96,10 @@ class GrafanaDashboardsIT {
                     "relay_queue_ready{node=\"" + NODE + "\",priority=\"transactional\",site=\"" + site + "\"}",
                     "relay_netty_eventloop_pending_tasks{group=\"smtp\"",
                     "relay_netty_allocator_used_bytes{memory=\"direct\"");
+            for (String reason : List.of("size", "no_recipients", "relay_denied")) {
+                assertThat(value(scrape, "relay_messages_rejected_total{node=\"" + NODE + "\",reason=\"" + reason
+                        + "\"}")).as("rejected for %s", reason).isEqualTo(1);
+            }
             assertThat(value(scrape, "cache_gets_total{cache=\"relay.dns.address\",node=\"" + NODE
                     + "\",result=\"miss\"}")).as("a real DNS lookup for mx.test").isGreaterThanOrEqualTo(1);
             Files.createDirectories(Path.of("target"));
