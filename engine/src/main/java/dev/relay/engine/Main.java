@@ -61,6 +61,7 @@ public final class Main {
     }
 
     private static int runRelay(RelayConfig config) {
+        Logging.apply(config.log());
         RelayServer relay;
         try {
             relay = RelayServer.start(config);

@@ -9,6 +9,7 @@ import dev.relay.engine.config.DeliveryConfig;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.delivery.PooledDeliveryClient;
 import dev.relay.engine.metrics.DeliveryMetrics;
+import dev.relay.engine.metrics.NettyMetrics;
 import dev.relay.engine.metrics.PoolMetrics;
 import dev.relay.engine.metrics.QueueMetrics;
 import dev.relay.engine.metrics.SiteTags;
@@ -36,12 +37,15 @@ import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.r2dbc.pool.ConnectionPool;
 import java.net.InetSocketAddress;
@@ -116,6 +120,11 @@ public final class RelayServer implements AutoCloseable {
         JvmGcMetrics gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
         resources.push(gcMetrics);
+        JvmHeapPressureMetrics heapPressure = new JvmHeapPressureMetrics();
+        heapPressure.bindTo(registry);
+        resources.push(heapPressure);
+        new FileDescriptorMetrics().bindTo(registry);
+        NettyMetrics.bindAllocator(registry, ByteBufAllocator.DEFAULT);
 
         GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
                 config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
@@ -143,6 +152,8 @@ public final class RelayServer implements AutoCloseable {
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
+        NettyMetrics.bindEventLoops(registry, "smtp_accept", smtpServer.acceptLoops());
+        NettyMetrics.bindEventLoops(registry, "smtp", smtpServer.sessionLoops());
 
         HttpEndpoint http = new HttpEndpoint(
                 new InetSocketAddress(config.http().listen().host(), config.http().listen().port()), registry,
@@ -155,8 +166,9 @@ public final class RelayServer implements AutoCloseable {
                         .timeout(Duration.ofSeconds(2))
                         .onErrorReturn(false)
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
-                                !smtpServer.isListening())), beforeScrape);
+                                smtpServer.isDraining())), beforeScrape);
         resources.push(http);
+        NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
     }
@@ -176,6 +188,7 @@ public final class RelayServer implements AutoCloseable {
         String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
         PooledDeliveryClient client = new PooledDeliveryClient(helo);
         resources.push(client);
+        NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
         SiteTags siteTags = new SiteTags(dc);
         PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
         DeliveryScheduler scheduler = new DeliveryScheduler(

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
-                          Path dataDirectory) {
+                          Path dataDirectory, LogConfig log) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -34,9 +34,16 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(delivery, "delivery");
         Objects.requireNonNull(dataDirectory, "data_dir");
+        Objects.requireNonNull(log, "log");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default log format. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory) {
+        this(smtp, http, database, delivery, dataDirectory, LogConfig.defaults());
     }
 
     /** Every default: loopback listeners, embedded database, self-signed certificate, no AUTH. */
@@ -110,8 +117,11 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()));
         d.finish();
         DeliveryConfig delivery = delivery(root.section("delivery"));
+        Section lg = root.section("log");
+        LogConfig log = new LogConfig(lg.parsed("format", LogConfig.Format.TEXT, "text or json", LogConfig.Format::parse));
+        lg.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log);
     }
 
     private static DeliveryConfig delivery(Section dl) {

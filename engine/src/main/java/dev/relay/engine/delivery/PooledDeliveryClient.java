@@ -68,6 +68,11 @@ public final class PooledDeliveryClient implements DeliveryClient {
         this.maxWaiting = maxWaitingPerSite;
     }
 
+    /** The event loops outbound connections run on (for metrics); the same group Reactor Netty picks for them. */
+    public io.netty.channel.EventLoopGroup eventLoops() {
+        return loops.onClient(LoopResources.DEFAULT_NATIVE);
+    }
+
     @Override
     public Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, Envelope envelope) {
         Objects.requireNonNull(site, "site");

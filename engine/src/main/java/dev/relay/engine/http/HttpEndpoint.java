@@ -1,6 +1,7 @@
 package dev.relay.engine.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 
 /**
  * The operator's HTTP listener: {@code /healthz} (the process is alive), {@code /readyz} (it can accept mail now)
@@ -27,6 +29,8 @@ public final class HttpEndpoint implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Supplier<Mono<Readiness>> readiness;
     private final Runnable beforeScrape;
+    // its own small loop, so that a scrape or a probe never queues behind SMTP or delivery work (and is measurable)
+    private final LoopResources loops = LoopResources.create("relay-http", 1, true);
     private DisposableServer server;
 
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
@@ -58,6 +62,7 @@ public final class HttpEndpoint implements AutoCloseable {
     public InetSocketAddress start() {
         server = HttpServer.create()
                 .bindAddress(() -> listen)
+                .runOn(loops)
                 .route(routes -> routes
                         .get("/healthz", (request, response) -> json(response, HttpResponseStatus.OK,
                                 "{\"status\":\"up\"}\n"))
@@ -93,10 +98,16 @@ public final class HttpEndpoint implements AutoCloseable {
                 .sendString(Mono.just(body)).then();
     }
 
+    /** The event loop serving HTTP (for metrics). */
+    public EventLoopGroup eventLoops() {
+        return loops.onServer(LoopResources.DEFAULT_NATIVE);
+    }
+
     @Override
     public void close() {
         if (server != null) {
             server.disposeNow(Duration.ofSeconds(5));
         }
+        loops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
     }
 }

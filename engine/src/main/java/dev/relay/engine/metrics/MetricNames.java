@@ -32,6 +32,10 @@ public final class MetricNames {
     public static final String POOL_IN_USE = "relay.delivery.pool.in.use";
     public static final String POOL_IDLE = "relay.delivery.pool.idle";
     public static final String POOL_WAITING = "relay.delivery.pool.waiting";
+    public static final String NETTY_ALLOCATOR_USED = "relay.netty.allocator.used";
+    public static final String NETTY_ALLOCATOR_PINNED = "relay.netty.allocator.pinned";
+    public static final String NETTY_EVENTLOOP_PENDING = "relay.netty.eventloop.pending.tasks";
+    public static final String NETTY_EVENTLOOPS = "relay.netty.eventloops";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
@@ -40,6 +44,8 @@ public final class MetricNames {
     public static final String TAG_VERB = "verb";
     public static final String TAG_CLASS = "class";
     public static final String TAG_RESULT = "result";
+    public static final String TAG_MEMORY = "memory";
+    public static final String TAG_GROUP = "group";
 
     private MetricNames() {
     }

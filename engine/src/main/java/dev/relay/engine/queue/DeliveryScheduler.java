@@ -279,8 +279,11 @@ public final class DeliveryScheduler implements AutoCloseable {
                             .map(AttemptResult::outcomes)
                             .onErrorResume(e -> Mono.just(Collections.nCopies(job.recipients().size(),
                                     new DeliveryOutcome.ConnectionFailed(null, e.toString()))))
-                            .doOnNext(outcomes -> observer.attempted(queue.site(), outcomes,
-                                    Duration.ofNanos(System.nanoTime() - started)))
+                            .doOnNext(outcomes -> {
+                                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                                observer.attempted(queue.site(), outcomes, took);
+                                AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
+                            })
                             .flatMap(outcomes -> record(job, content, outcomes))
                             .thenReturn(true);
                 })
@@ -300,6 +303,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** Records outcomes decided without an SMTP transaction (routing). */
     private void finish(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
+        AttemptLog.attempted(job.message().id(), "(routing)", job.domain(), outcomes, Duration.ZERO);
         record(job, content, outcomes)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));

@@ -131,6 +131,21 @@ public final class SmtpServer implements AutoCloseable {
         return channel != null && channel.isActive() && !draining.get();
     }
 
+    /** Whether {@link #drain} has begun: the listener is closed or closing and sessions are being told to go. */
+    public boolean isDraining() {
+        return draining.get();
+    }
+
+    /** The loop that accepts connections (for metrics). */
+    public EventLoopGroup acceptLoops() {
+        return bossGroup;
+    }
+
+    /** The loops that run the sessions (for metrics). */
+    public EventLoopGroup sessionLoops() {
+        return workerGroup;
+    }
+
     public int openConnections() {
         return services.openConnections().get();
     }

@@ -194,6 +194,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void carryOut(Step step) {
         SmtpServerDecoder decoder = decoder();
         if (step instanceof Step.Reply r) {
+            countRefusal(r.reply());
             reply(r.reply());
         } else if (step instanceof Step.Close c) {
             closeWith(c.reply());
@@ -223,6 +224,17 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             decoder.expectAuthResponse();
         } else if (step instanceof Step.VerifyPassword v) {
             verifyPassword(v.user(), v.password());
+        }
+    }
+
+    /** Refusals a command handler decided, by the reasons of relay_messages_rejected_total (content: see below). */
+    private void countRefusal(SmtpReply reply) {
+        if (reply == Replies.RELAY_DENIED) {
+            services.metrics().messageRejected("relay_denied");
+        } else if (reply == Replies.NO_VALID_RECIPIENTS) {
+            services.metrics().messageRejected("no_recipients");
+        } else if (reply == Replies.SIZE_EXCEEDED) {
+            services.metrics().messageRejected("size"); // declared at MAIL FROM (SIZE=)
         }
     }
 

@@ -67,6 +67,19 @@ class RelayConfigTest {
         assertThat(c.database()).isEqualTo(DatabaseConfig.defaults());
         assertThat(c.delivery()).isEqualTo(DeliveryConfig.defaults());
         assertThat(c.dataDirectory()).isEqualTo(Path.of("./data"));
+        assertThat(c.log()).isEqualTo(LogConfig.defaults());
+    }
+
+    @Test
+    void logFormat() throws IOException {
+        assertThat(RelayConfig.defaults().log().format()).isEqualTo(LogConfig.Format.TEXT);
+        assertThat(load("log:\n  format: JSON\n").log().format()).isEqualTo(LogConfig.Format.JSON);
+        assertThat(RelayConfig.load(null, Map.of("RELAY_LOG__FORMAT", "json")).log().format())
+                .isEqualTo(LogConfig.Format.JSON);
+        ConfigException e = configError(() -> run("log:\n  format: xml\n"));
+        assertThat(e.key()).isEqualTo("log.format");
+        assertThat(e.value()).isEqualTo("xml");
+        assertThat(e.reason()).contains("text or json");
     }
 
     @Test

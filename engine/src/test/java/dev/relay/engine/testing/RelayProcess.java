@@ -17,9 +17,18 @@ public final class RelayProcess {
 
     /** Starts {@code relay run --config config}, output to {@code log}; returns once it greets on {@code smtp}. */
     public static Process start(Path config, Path log, InetSocketAddress smtp, int startSeconds) throws Exception {
+        return start(config, log, smtp, startSeconds, List.of());
+    }
+
+    /** @param jvmOptions extra JVM options, e.g. {@code -Dlogback.configurationFile=...} */
+    public static Process start(Path config, Path log, InetSocketAddress smtp, int startSeconds,
+                                List<String> jvmOptions) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process relay = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.relay.engine.Main", "run", "--config", config.toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "dev.relay.engine.Main", "run", "--config", config.toString()));
+        Process relay = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();

@@ -121,6 +121,11 @@ public final class TestRelay implements AutoCloseable {
         return directory;
     }
 
+    /** Stops the relay the way SIGTERM does (drain, then release), keeping its database for the test to read. */
+    public void stopRelay() {
+        server.close();
+    }
+
     @Override
     public void close() {
         server.close();
