@@ -87,6 +87,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final AtomicInteger running = new AtomicInteger();
+    /** Window room reserved for the claim query in progress and not yet filled: not "in memory" for metrics. */
+    private final AtomicInteger claimRoom = new AtomicInteger();
     private final Disposable.Composite tasks = Disposables.composite();
     private volatile boolean moreDue = true;
     private volatile boolean closed;
@@ -156,7 +158,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** Recipients held in memory now. */
     public int inMemory() {
-        return window.used();
+        return Math.max(0, window.used() - claimRoom.get());
     }
 
     /** Deliveries (SMTP transactions) running now. */
@@ -184,6 +186,7 @@ public final class DeliveryScheduler implements AutoCloseable {
             return;
         }
         int room = window.reserveUpTo(Math.max(1, settings.window() / 4));
+        claimRoom.set(room);
         if (room == 0) {
             claiming.set(false);
             return;
@@ -194,10 +197,12 @@ public final class DeliveryScheduler implements AutoCloseable {
                 .concatMap(group -> contents.prefetch(prefetchable(group)).thenMany(Flux.fromIterable(group)))
                 .doOnNext(m -> {
                     claimed.addAndGet(m.recipients().size());
+                    claimRoom.addAndGet(-m.recipients().size());
                     accept(m);
                 })
                 .doFinally(signal -> {
                     window.release(room - claimed.get());
+                    claimRoom.set(0);
                     moreDue = claimed.get() == room;
                     claiming.set(false);
                 })
