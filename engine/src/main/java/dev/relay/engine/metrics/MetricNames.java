@@ -32,6 +32,12 @@ public final class MetricNames {
     public static final String POOL_IN_USE = "relay.delivery.pool.in.use";
     public static final String POOL_IDLE = "relay.delivery.pool.idle";
     public static final String POOL_WAITING = "relay.delivery.pool.waiting";
+    public static final String SHAPING_RULE_HITS = "relay.shaping.rule.hits";
+    public static final String SHAPING_RATE_WAITS = "relay.shaping.rate.waits";
+    public static final String SHAPING_SUSPENDED = "relay.shaping.suspended";
+    public static final String SHAPING_CONNECTION_LIMIT = "relay.shaping.connection.limit";
+    public static final String SHAPING_RELOADS = "relay.shaping.reloads";
+    public static final String SHAPING_RELOAD_FAILURES = "relay.shaping.reload.failures";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
@@ -40,6 +46,9 @@ public final class MetricNames {
     public static final String TAG_VERB = "verb";
     public static final String TAG_CLASS = "class";
     public static final String TAG_RESULT = "result";
+    public static final String TAG_RULE = "rule";
+    public static final String TAG_ACTION = "action";
+    public static final String TAG_KIND = "kind";
 
     private MetricNames() {
     }

@@ -3,6 +3,7 @@ package dev.relay.engine.queue;
 import dev.relay.engine.config.RetryConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -47,12 +48,19 @@ public final class RetrySchedule {
      * @return at most {@code receivedAt + max_lifetime}, and not before {@code now}
      */
     public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter) {
+        return nextAttempt(attemptsSoFar, now, receivedAt, retryAfter, null);
+    }
+
+    /** Like the above with a site's own schedule ({@code retry} in shaping.yaml); null: {@code delivery.retry}. */
+    public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter,
+                               @Nullable List<Duration> schedule) {
         if (attemptsSoFar < 0) {
             throw new IllegalArgumentException("attemptsSoFar must be >= 0, was " + attemptsSoFar);
         }
         Objects.requireNonNull(now, "now");
         Instant expiry = expiry(receivedAt);
-        Duration delay = retryAfter != null ? afterGreylisting(retryAfter) : scheduled(attemptsSoFar);
+        Duration delay = retryAfter != null ? afterGreylisting(retryAfter)
+                : scheduled(attemptsSoFar, schedule != null ? schedule : config.schedule());
         // compare before adding: a huge retryAfter from a remote server must not overflow Instant
         Duration left = Duration.between(now, expiry);
         if (delay.compareTo(left) >= 0) {
@@ -71,9 +79,9 @@ public final class RetrySchedule {
         return Objects.requireNonNull(receivedAt, "receivedAt").plus(config.maxLifetime());
     }
 
-    private Duration scheduled(int attemptsSoFar) {
-        int last = config.schedule().size() - 1;
-        Duration base = config.schedule().get(Math.min(Math.max(attemptsSoFar - 1, 0), last));
+    private Duration scheduled(int attemptsSoFar, List<Duration> schedule) {
+        int last = schedule.size() - 1;
+        Duration base = schedule.get(Math.min(Math.max(attemptsSoFar - 1, 0), last));
         double r = random.getAsDouble();
         if (!(r >= 0 && r < 1)) {
             throw new IllegalStateException("random source must yield values in [0, 1), gave " + r);
