@@ -123,6 +123,9 @@ public final class DeliveryScheduler implements AutoCloseable {
                     tasks.add(Flux.interval(Duration.ZERO, settings.heartbeat(), timers)
                             .onBackpressureDrop()
                             .concatMap(tick -> store.heartbeat(settings.node(), settings.staleAfter())
+                                    .then(store.liveNodes(settings.staleAfter()))
+                                    .doOnNext(this::liveNodes)
+                                    .then()
                                     .onErrorResume(e -> {
                                         log.warn("heartbeat failed: {}", e.toString());
                                         return Mono.empty();
@@ -406,9 +409,13 @@ public final class DeliveryScheduler implements AutoCloseable {
         sites.values().forEach(this::dispatch);
     }
 
-    /** Live nodes sharing the database; per-site limits are divided among them (floor 1). */
-    public void liveNodes(int nodes) {
-        liveNodes = Math.max(1, nodes);
+    /** Live nodes sharing the database (from the heartbeat); per-site limits are divided among them (floor 1). */
+    void liveNodes(int nodes) {
+        int n = Math.max(1, nodes);
+        if (n != liveNodes) {
+            log.info("{} live nodes share the database: per-site limits are divided by {}", n, n);
+            liveNodes = n;
+        }
     }
 
     private void evictIdleSites() {

@@ -203,6 +203,52 @@ class ShapingIT {
         }
     }
 
+    @Test
+    void slowBannersLowerConcurrencyAndFastOnesRestoreItGradually() throws Exception {
+        Map<Integer, Instant> greeted = new java.util.concurrent.ConcurrentHashMap<>();
+        // the first 8 connections get their banner after 800 ms (a tarpit), later ones at once; every final dot
+        // takes 100 ms so that deliveries overlap
+        try (TestMx mx = TestMx.builder().script(step -> {
+            if (step.is("GREETING")) {
+                greeted.put(step.connection(), Instant.now());
+                return step.connection() <= 8 ? Action.delayed(Duration.ofMillis(800), null) : null;
+            }
+            return step.is("DATA_END") ? Action.delayed(SLOW_DATA_END, null) : null;
+        }).start()) {
+            Path shaping = ShapingFiles.write("test-site:\n  mx: [" + site(mx) + "]\n  connection_limit: 4\n"
+                    + "  max_deliveries_per_connection: 1\n  tarpit_threshold: 500ms\n  tarpit_recovery: 1s\n");
+            try (TestRelay relay = TestRelay.startWithDatabase("shaping-tarpit", "", delivery(mx, shaping))) {
+                List<long[]> samples = new CopyOnWriteArrayList<>();
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread sampler = new Thread(() -> {
+                    while (!stop.get()) {
+                        samples.add(new long[] {System.currentTimeMillis(), mx.connectionsOpen()});
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                sampler.start();
+                try {
+                    submit(relay, 150, n -> "user" + n + "@tarpit.example");
+                    awaitTrue(Duration.ofSeconds(15), () -> greeted.containsKey(9));
+                    long firstSlowReply = greeted.get(1).toEpochMilli() + 800;
+                    long fastAgain = greeted.get(9).toEpochMilli();
+                    // the first slow banner halved the site's 4 connections; soon after, at most 2 are open
+                    assertThat(max(samples, firstSlowReply + 300, fastAgain)).isLessThanOrEqualTo(2);
+                    // fast banners again: one connection back per second, so 3 or more within 5 s
+                    awaitTrue(Duration.ofSeconds(8), () -> mx.connectionsOpen() >= 3);
+                    assertThat(mx.maxConcurrentConnections()).isLessThanOrEqualTo(4);
+                } finally {
+                    stop.set(true);
+                    sampler.join();
+                }
+            }
+        }
+    }
+
     private static String limitFile(TestMx mx, int limit) {
         return "test-site:\n  mx: [" + site(mx) + "]\n  connection_limit: " + limit + "\n";
     }
