@@ -26,8 +26,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Limits are divided among the live nodes sharing the database (floor 1): {@code nodes} is passed in.
  *
  * <p>Tarpitting: a reply slower than the site's {@code tarpit_threshold} halves its concurrency (at least 1), at most
- * once per threshold period, so one slow burst seen on many connections cuts once; after each {@code tarpit_recovery}
- * period without a slow reply, one connection comes back until the configured limit is reached.
+ * once per threshold period, so one slow burst seen on many connections cuts once; a fast reply after a
+ * {@code tarpit_recovery} period without slow ones gives one connection back, until the configured limit is reached.
  */
 public final class SiteThrottle implements SitePacing {
     /** What the scheduler may do for the next job of the site. */
@@ -97,7 +97,6 @@ public final class SiteThrottle implements SitePacing {
         if (suspendedUntil != Long.MIN_VALUE) {
             return new Admission.Wait(suspendedUntil, true);
         }
-        recover(now);
         int limit = connectionLimit();
         if (active >= limit) {
             return new Admission.Full();
@@ -247,7 +246,10 @@ public final class SiteThrottle implements SitePacing {
         }
     }
 
-    /** One connection back per recovery period without a slow reply; lifted at the configured limit. */
+    /**
+     * One connection back per recovery period without a slow reply, on the evidence of a fast one (a site that
+     * merely saw no traffic has shown nothing); lifted at the configured limit.
+     */
     private void recover(long now) {
         if (tarpitLimit == Integer.MAX_VALUE) {
             return;

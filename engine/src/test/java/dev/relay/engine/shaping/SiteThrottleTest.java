@@ -144,7 +144,9 @@ class SiteThrottleTest {
             throttle.replied(Duration.ofMillis(50).toNanos());
             assertThat(throttle.connectionLimit()).isEqualTo(expected);
         }
-        now += Duration.ofSeconds(30).toNanos();
+        now += Duration.ofMinutes(5).toNanos();
+        assertThat(admitted(site, 0)).as("no traffic is no evidence").isEqualTo(9);
+        throttle.replied(Duration.ofMillis(50).toNanos());
         assertThat(admitted(site, 0)).isEqualTo(10);
         assertThat(throttle.state(WALL).tarpitted()).isFalse();
         assertThat(throttle.quiet()).isTrue();
