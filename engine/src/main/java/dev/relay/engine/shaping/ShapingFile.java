@@ -191,14 +191,14 @@ public final class ShapingFile {
         if (text.equalsIgnoreCase("unlimited")) {
             return new ShapingFields.RateSetting(null);
         }
-        return new ShapingFields.RateSetting(parseRate(key, text));
+        return new ShapingFields.RateSetting(parseRate(key, text, ", or unlimited"));
     }
 
-    private Rate parseRate(String key, String text) {
+    private Rate parseRate(String key, String text, String alternatives) {
         try {
             return Rate.parse(key, text);
         } catch (ConfigException e) {
-            throw new ConfigException(source, key, text, e.reason() + ", or unlimited");
+            throw new ConfigException(source, key, text, e.reason() + alternatives);
         }
     }
 
@@ -327,7 +327,7 @@ public final class ShapingFile {
         if (n.has("max_message_rate")) {
             String sub = key + ".max_message_rate";
             return new ShapingAction.LimitMessageRate(parseRate(sub, scalar(sub, n.get("max_message_rate"),
-                    "a rate such as 10/m")));
+                    "a rate such as 10/m"), ""));
         }
         throw new ConfigException(source, key, show(n), "expected " + expected);
     }
