@@ -41,7 +41,10 @@ http:
   listen: 127.0.0.1:8025
 delivery:
   routes: { example.test: "127.0.0.1:2627" }
-  defaults: { connection_limit: 100, max_deliveries_per_connection: 1000 }
+  shaping: shaping.yaml
+YAML
+cat >"$work/shaping.yaml" <<YAML
+default: { connection_limit: 100, max_deliveries_per_connection: 1000 }
 YAML
 exec "$bench/compare.sh" \
   --cmd-start "'$0' --start-relay" --cmd-stop "'$0' --stop-relay" --pid-file "$work/relay.pid" \

@@ -40,7 +40,10 @@ http:
   listen: 127.0.0.1:8035
 delivery:
   routes: { "*": "127.0.0.1:$sink_port" }
-  defaults: { connection_limit: 100, max_deliveries_per_connection: 1000 }
+  shaping: shaping.yaml
+YAML
+cat >"$work/shaping.yaml" <<YAML
+default: { connection_limit: 100, max_deliveries_per_connection: 1000 }
 YAML
 
 "$BUILD_DIR/smtp-sink-count" --listen "127.0.0.1:$sink_port" --stats "$work/sink.stats" --run-id "$run_id" \

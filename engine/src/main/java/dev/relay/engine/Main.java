@@ -1,5 +1,6 @@
 package dev.relay.engine;
 
+import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
 
 import dev.relay.engine.auth.UserCommand;
@@ -12,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code relay run [--config FILE]} and {@code relay user add|list|remove ...}. Exit codes: 0 ok, 1 runtime
+ * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]} and
+ * {@code relay sink}. Exit codes: 0 ok, 1 runtime
  * failure, 2 configuration or usage error.
  */
 public final class Main {
@@ -43,6 +45,8 @@ public final class Main {
         switch (command) {
             case "run":
                 return runRelay(config);
+            case "shaping":
+                return ShapingCommand.run(withoutConfigOption(rest), config, System.out, System.err);
             case "sink":
                 return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
             case "user":
@@ -129,6 +133,7 @@ public final class Main {
                        relay user add NAME [--priority transactional|bulk] [--config FILE]
                        relay user list [--config FILE]
                        relay user remove NAME [--config FILE]
+                       relay shaping check [FILE] [--config FILE]   (validate a shaping file; default: delivery.shaping)
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                 """);
     }

@@ -16,8 +16,8 @@ import dev.relay.engine.metrics.SiteTags;
 import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.RetrySchedule;
-import dev.relay.engine.shaping.Shaping;
-import dev.relay.engine.shaping.SiteShaping;
+import dev.relay.engine.metrics.ShapingMetrics;
+import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.routing.RelayRouter;
 import dev.relay.engine.http.HttpEndpoint;
 import dev.relay.engine.metrics.SmtpMetrics;
@@ -53,7 +53,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,9 +178,15 @@ public final class RelayServer implements AutoCloseable {
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry) {
         DeliveryConfig dc = config.delivery();
+        // first, so that an invalid shaping file stops the start before anything connects anywhere
+        ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
+                ReloadingShaping.DEFAULT_PERIOD);
+        resources.push(shaping);
+        log.info("shaping: {} ({})", dc.shapingFile() == null ? "shipped defaults only" : dc.shapingFile(),
+                shaping.current().summary());
         PgDeliveryStore store = new PgDeliveryStore(pool);
         resources.push(store);
-        RelayRouter router = RelayRouter.create(dc);
+        RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes());
         resources.push(router);
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
         CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
@@ -189,19 +194,21 @@ public final class RelayServer implements AutoCloseable {
         PooledDeliveryClient client = new PooledDeliveryClient(helo);
         resources.push(client);
         NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
-        SiteTags siteTags = new SiteTags(dc);
+        SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
         PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
         DeliveryScheduler scheduler = new DeliveryScheduler(
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.pollInterval(), Duration.ofSeconds(10),
                         Duration.ofMinutes(2), Duration.ofMinutes(5)),
-                store, router, client, Shaping.fixed(new SiteShaping(dc.siteDefaults(), null, null,
-                        dc.retry().schedule(), List.of())), new RetrySchedule(dc.retry()),
+                store, router, client, shaping, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
                 new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());
+        shaping.onReload(scheduler::shapingChanged);
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, Clock.systemUTC());
+        ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);
         beforeScrape = () -> {
             poolMetrics.refresh();
             queueMetrics.refresh();
+            shapingMetrics.refresh();
         };
         Long released = scheduler.start().block(DATABASE_WAIT);
         resources.push(() -> scheduler.drain(config.smtp().shutdownGrace()));

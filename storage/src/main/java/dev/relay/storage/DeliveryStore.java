@@ -18,6 +18,14 @@ public interface DeliveryStore {
     Mono<Void> heartbeat(String node, Duration staleAfter);
 
     /**
+     * Nodes whose last heartbeat is more recent than {@code staleAfter} (this one included once it has beaten), at
+     * least 1; per-site limits are divided among them. Stores without nodes answer 1.
+     */
+    default Mono<Integer> liveNodes(Duration staleAfter) {
+        return Mono.just(1);
+    }
+
+    /**
      * Claims up to {@code limit} due recipients (queued, next attempt not in the future), transactional before bulk,
      * then oldest due first, grouped by message. Completes empty when nothing is due.
      */

@@ -160,6 +160,14 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     /** Recipients still to deliver (queued or in flight). */
+    @Override
+    public Mono<Integer> liveNodes(Duration staleAfter) {
+        return query(c -> c.createStatement("SELECT count(*) FROM relay_node"
+                        + " WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'")
+                        .bind(0, staleAfter.toMillis()),
+                row -> (int) Math.max(1, Objects.requireNonNull(row.get(0, Long.class))));
+    }
+
     public Mono<Long> countQueued() {
         return query(c -> c.createStatement("SELECT count(*) FROM recipient WHERE state IN (0, 1)"),
                 row -> Objects.requireNonNull(row.get(0, Long.class)));

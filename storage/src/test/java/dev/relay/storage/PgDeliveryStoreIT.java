@@ -170,6 +170,7 @@ class PgDeliveryStoreIT {
         store.heartbeat("me", Duration.ofMinutes(1)).block(WAIT);
 
         assertThat(rows("SELECT name FROM relay_node ORDER BY name")).containsExactly("dead", "me", "other");
+        StepVerifier.create(store.liveNodes(Duration.ofMinutes(1))).expectNext(2).verifyComplete();
         assertThat(claim("me", 10)).extracting(ClaimedMessage::id).containsExactly(dead.id());
         assertThat(rows("SELECT claimed_by FROM recipient WHERE message_id = '" + alive.id().uuid() + "'"))
                 .containsExactly("other");

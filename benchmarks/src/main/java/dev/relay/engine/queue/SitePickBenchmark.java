@@ -4,6 +4,7 @@ import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.routing.NextHop;
 import dev.relay.engine.shaping.Shaping;
+import dev.relay.engine.shaping.SiteThrottle;
 import dev.relay.engine.shaping.SiteShaping;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
@@ -95,8 +96,9 @@ public class SitePickBenchmark {
         SiteLimits siteLimits = new SiteLimits(CONNECTION_LIMIT, 100, 100, Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(3),
                 Duration.ofMinutes(10), TlsMode.OPPORTUNISTIC);
-        shaping = Shaping.fixed(new SiteShaping(siteLimits, null, null, List.of(Duration.ofMinutes(5)), List.of()));
-        Function<DeliveryJob, SiteLimits> limits = job -> siteLimits;
+        SiteShaping siteShaping = new SiteShaping(siteLimits, null, null, List.of(Duration.ofMinutes(5)), List.of());
+        shaping = Shaping.fixed(siteShaping);
+        Function<DeliveryJob, SiteShaping> limits = job -> siteShaping;
         siteNames = new String[SITES];
         sites = new ConcurrentHashMap<>();
         global = new PriorityQueue<>(SITES * WAITING_PER_SITE, Comparator.<Job, Priority>comparing(j -> j.priority)
@@ -107,13 +109,13 @@ public class SitePickBenchmark {
         for (int s = 0; s < SITES; s++) {
             String name = "mx.site-" + s + ".example.net";
             siteNames[s] = name;
-            SiteQueue queue = new SiteQueue(name, now);
+            SiteQueue queue = newQueue(name);
             sites.put(name, queue);
             String domain = "domain-" + s + ".example.com";
             // The connection slots are full, as a busy relay would have them: these jobs run, outside the queues.
             for (int j = 0; j < CONNECTION_LIMIT; j++) {
                 queue.add(new SiteQueue.Ready(job(domain, Priority.BULK), hops));
-                queue.start(limits, now);
+                queue.start(limits, 1, now);
                 running[s]++;
             }
             for (int j = 0; j < WAITING_PER_SITE; j++) {
@@ -129,6 +131,11 @@ public class SitePickBenchmark {
         }
     }
 
+    private SiteQueue newQueue(String name) {
+        return new SiteQueue(name, new SiteThrottle(shaping.resolve(name, ""), System::nanoTime, kind -> { }),
+                System.nanoTime());
+    }
+
     private static DeliveryJob job(String domain, Priority priority) {
         ClaimedRecipient recipient = new ClaimedRecipient(0, "user@" + domain, domain, 0);
         ClaimedMessage message = new ClaimedMessage(MessageId.newId(), "sender@example.org", priority,
@@ -140,9 +147,10 @@ public class SitePickBenchmark {
     public SiteQueue.Ready siteQueues() {
         String site = siteNames[order[cursor++ & (ORDER - 1)]];
         // The calls DeliveryScheduler.route and dispatch make, lambdas included; only the clock is read once.
-        SiteQueue queue = sites.computeIfAbsent(site, s -> new SiteQueue(s, System.nanoTime()));
+        SiteQueue queue = sites.computeIfAbsent(site, this::newQueue);
         queue.finished(now);
-        SiteQueue.Ready next = queue.start(job -> shaping.resolve(queue.site(), job.domain()).limits(), now);
+        SiteQueue.Step step = queue.start(job -> shaping.resolve(queue.site(), job.domain()), 1, now);
+        SiteQueue.Ready next = ((SiteQueue.Step.Start) step).ready();
         queue.add(next);
         return next;
     }

@@ -1,5 +1,6 @@
 package dev.relay.engine.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,11 +13,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code delivery}: whether this node delivers at all, its node name (claims in the shared database are per node),
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
- * host suffixes that group hosts into sites, retries and lifetime, the in-memory window, and per-site defaults.
+ * host suffixes that group hosts into sites, retries and lifetime, the in-memory window, and the user's shaping file
+ * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                              List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
-                             @Nullable String heloName, SiteLimits siteDefaults) {
+                             @Nullable String heloName, @Nullable Path shapingFile) {
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
             "outlook.com", "protection.outlook.com", "yahoodns.net", "icloud.com", "comcast.net", "gmx.net",
@@ -48,12 +50,11 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
         Objects.requireNonNull(retry, "retry");
         Limits.check("delivery.window", window, 10, 10_000_000);
         Limits.positive("delivery.poll_interval", pollInterval);
-        Objects.requireNonNull(siteDefaults, "defaults");
     }
 
     public static DeliveryConfig defaults() {
         return new DeliveryConfig(true, defaultNodeName(), Map.of(), DnsConfig.defaults(), DEFAULT_SITE_SUFFIXES,
-                RetryConfig.defaults(), 20_000, Duration.ofSeconds(1), null, SiteLimits.defaults());
+                RetryConfig.defaults(), 20_000, Duration.ofSeconds(1), null, null);
     }
 
     /** $HOSTNAME when it is a valid node name, else "local". */

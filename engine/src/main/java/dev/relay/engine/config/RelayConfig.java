@@ -116,7 +116,7 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         DatabaseConfig database = new DatabaseConfig(d.optionalString("url"), d.integer("pool_size", dflt.poolSize()),
                 d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()));
         d.finish();
-        DeliveryConfig delivery = delivery(root.section("delivery"));
+        DeliveryConfig delivery = delivery(root.section("delivery"), base);
         Section lg = root.section("log");
         LogConfig log = new LogConfig(lg.parsed("format", LogConfig.Format.TEXT, "text or json", LogConfig.Format::parse));
         lg.finish();
@@ -124,7 +124,7 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         return new RelayConfig(smtp, http, database, delivery, dataDir, log);
     }
 
-    private static DeliveryConfig delivery(Section dl) {
+    private static DeliveryConfig delivery(Section dl, @Nullable Path base) {
         DeliveryConfig d = DeliveryConfig.defaults();
         boolean enabled = dl.bool("enabled", d.enabled());
         String nodeName = dl.string("node_name", d.nodeName());
@@ -148,27 +148,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         int window = dl.integer("window", d.window());
         var poll = dl.duration("poll_interval", d.pollInterval());
         String helo = dl.optionalString("helo_name");
-        Section l = dl.section("defaults");
-        SiteLimits ld = d.siteDefaults();
-        SiteLimits limits = siteLimits(l, ld);
-        l.finish();
-        dl.finish();
-        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, limits);
-    }
-
-    private static SiteLimits siteLimits(Section l, SiteLimits d) {
-        try {
-            return new SiteLimits(l.integer("connection_limit", d.connectionLimit()),
-                    l.integer("max_deliveries_per_connection", d.maxDeliveriesPerConnection()),
-                    l.integer("max_recipients_per_message", d.maxRecipientsPerMessage()),
-                    l.duration("idle_timeout", d.idleTimeout()), l.duration("connect_timeout", d.connectTimeout()),
-                    l.duration("greeting_timeout", d.greetingTimeout()),
-                    l.duration("command_timeout", d.commandTimeout()), l.duration("data_timeout", d.dataTimeout()),
-                    l.duration("data_end_timeout", d.dataEndTimeout()),
-                    l.parsed("tls", d.tls(), "opportunistic, required or disabled", TlsMode::parse));
-        } catch (ConfigException e) {
-            throw e.key().contains(".") ? e : new ConfigException(l.key(e.key()), e.value(), e.reason());
+        if (dl.present("defaults")) {
+            // one place of truth: per-site settings live in shaping.yaml, which is also hot-reloaded
+            throw new ConfigException(dl.key("defaults"), "...", "per-site settings moved to shaping.yaml: put these"
+                    + " fields under the 'default:' entry of the file named by delivery.shaping (see README, Traffic"
+                    + " shaping)");
         }
+        Path shaping = optionalPath(dl, "shaping", base);
+        dl.finish();
+        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, shaping);
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {

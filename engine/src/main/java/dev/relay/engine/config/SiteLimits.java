@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How the relay treats one site (a provider's set of MX hosts): connections, reuse, recipients per transaction,
- * timeouts (RFC 5321 4.5.3.2 defaults) and TLS. {@code delivery.defaults} in relay.yaml; shaping overrides per site.
+ * timeouts (RFC 5321 4.5.3.2 defaults) and TLS. Resolved per site from {@code shaping.yaml}.
  */
 public record SiteLimits(int connectionLimit, int maxDeliveriesPerConnection, int maxRecipientsPerMessage,
                          Duration idleTimeout, Duration connectTimeout, Duration greetingTimeout,
@@ -30,5 +30,12 @@ public record SiteLimits(int connectionLimit, int maxDeliveriesPerConnection, in
     public static SiteLimits defaults() {
         return new SiteLimits(10, 100, 100, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(5),
                 Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofMinutes(10), TlsMode.OPPORTUNISTIC);
+    }
+
+    /** The same limits with another connection limit (what shaping rules and tarpit detection lower). */
+    public SiteLimits withConnectionLimit(int limit) {
+        return limit == connectionLimit ? this : new SiteLimits(limit, maxDeliveriesPerConnection,
+                maxRecipientsPerMessage, idleTimeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout,
+                dataEndTimeout, tls);
     }
 }

@@ -12,7 +12,13 @@ import reactor.core.publisher.Mono;
  */
 public interface DeliveryClient extends AutoCloseable {
     /** Never errors: every failure is an outcome per recipient. Cancelling closes the connection in use. */
-    Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, Envelope envelope);
+    default Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, Envelope envelope) {
+        return deliver(site, hops, limits, SitePacing.NONE, envelope);
+    }
+
+    /** Like the above; new connections wait for {@code pacing}'s permits and every reply's latency is reported. */
+    Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, SitePacing pacing,
+                                Envelope envelope);
 
     /** Closes every pooled connection (QUIT when idle). */
     @Override

@@ -74,37 +74,41 @@ public final class PooledDeliveryClient implements DeliveryClient {
     }
 
     @Override
-    public Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, Envelope envelope) {
+    public Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, SitePacing pacing,
+                                       Envelope envelope) {
         Objects.requireNonNull(site, "site");
+        Objects.requireNonNull(pacing, "pacing");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(envelope, "envelope");
         List<NextHop> route = List.copyOf(hops);
         if (route.isEmpty()) {
             throw new IllegalArgumentException("deliver needs at least one hop");
         }
-        return Mono.defer(() -> attempt(site, route, limits, envelope));
+        return Mono.defer(() -> attempt(site, route, limits, pacing, envelope));
     }
 
-    private Mono<AttemptResult> attempt(String site, List<NextHop> route, SiteLimits limits, Envelope envelope) {
+    private Mono<AttemptResult> attempt(String site, List<NextHop> route, SiteLimits limits, SitePacing pacing,
+                                        Envelope envelope) {
         if (closed) {
             return Mono.just(all(envelope, ReplyClassifier.local(null, ReplyClassifier.CLIENT_CLOSED)));
         }
         SitePool pool = pools.computeIfAbsent(site, s -> new SitePool(s, maxWaiting, retired -> pools.remove(s, retired)));
-        return pool.acquire(limits)
-                .flatMap(slot -> use(pool, slot, route, limits, envelope))
+        return pool.acquire(limits, pacing)
+                .flatMap(slot -> use(pool, slot, route, limits, pacing, envelope))
                 // empty: the pool was retired between the map lookup and acquire; the map has a new one by now
-                .switchIfEmpty(Mono.defer(() -> attempt(site, route, limits, envelope)))
+                .switchIfEmpty(Mono.defer(() -> attempt(site, route, limits, pacing, envelope)))
                 .onErrorResume(SitePool.PoolFullException.class, e -> Mono.just(all(envelope,
                         ReplyClassifier.local(null, closed ? ReplyClassifier.CLIENT_CLOSED : ReplyClassifier.POOL_FULL))));
     }
 
     private Mono<AttemptResult> use(SitePool pool, SitePool.Slot slot, List<NextHop> hops, SiteLimits limits,
-                                    Envelope envelope) {
+                                    SitePacing pacing, Envelope envelope) {
         // exactly one release per slot, whichever way the delivery ends (result, all hops failed, cancellation)
         AtomicBoolean released = new AtomicBoolean();
         AtomicReference<SmtpClientConnection> current = new AtomicReference<>(slot.reuse());
-        Mono<SmtpClientConnection> connection = slot.reuse() == null ? openAny(pool, hops, limits)
-                : slot.reuse().reset().flatMap(ok -> ok ? Mono.just(slot.reuse()) : openAny(pool, hops, limits));
+        Mono<SmtpClientConnection> connection = slot.reuse() == null ? openAny(pool, hops, limits, pacing)
+                : slot.reuse().reset().flatMap(ok -> ok ? Mono.just(slot.reuse())
+                        : openAny(pool, hops, limits, pacing));
         return connection
                 .doOnNext(current::set)
                 .flatMap(c -> c.send(envelope).doOnNext(result -> {
@@ -130,26 +134,27 @@ public final class PooledDeliveryClient implements DeliveryClient {
     }
 
     /** Opens a connection to the first hop that completes the handshake; errors only with {@link HopsFailed}. */
-    private Mono<SmtpClientConnection> openAny(SitePool pool, List<NextHop> hops, SiteLimits limits) {
-        return openFrom(hops, 0, limits, new ArrayList<>())
+    private Mono<SmtpClientConnection> openAny(SitePool pool, List<NextHop> hops, SiteLimits limits,
+                                               SitePacing pacing) {
+        return openFrom(hops, 0, limits, pacing, new ArrayList<>())
                 .doOnNext(c -> c.onClose(() -> pool.expire(c)));
     }
 
     private Mono<SmtpClientConnection> openFrom(List<NextHop> hops, int index, SiteLimits limits,
-                                                List<DeliveryOutcome> failures) {
+                                                SitePacing pacing, List<DeliveryOutcome> failures) {
         if (index == hops.size()) {
             return Mono.error(new HopsFailed(summarise(failures)));
         }
         NextHop hop = hops.get(index);
         TlsMode mode = tlsMode(hop, limits);
-        return SmtpClientConnection.open(hop, mode, limits, heloName, tls, loops)
+        return SmtpClientConnection.open(hop, mode, limits, heloName, tls, loops, pacing)
                 .onErrorResume(HopFailure.class, f -> f.retryWithoutTls()
-                        ? SmtpClientConnection.open(hop, TlsMode.DISABLED, limits, heloName, tls, loops)
+                        ? SmtpClientConnection.open(hop, TlsMode.DISABLED, limits, heloName, tls, loops, pacing)
                         : Mono.error(f))
                 .onErrorResume(HopFailure.class, f -> {
                     log.info("delivery: hop {} ({}) failed: {}", hop.hostname(), hop.address(), f.outcome());
                     failures.add(f.outcome());
-                    return openFrom(hops, index + 1, limits, failures);
+                    return openFrom(hops, index + 1, limits, pacing, failures);
                 });
     }
 

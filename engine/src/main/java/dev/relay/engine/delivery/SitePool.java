@@ -6,18 +6,21 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The connections of one site. Decisions are made under the pool's monitor (short, never blocking, never calling
  * out); their effects (QUIT, handing a slot to a waiter) run after it is released.
  *
  * <p>A caller gets a {@link Slot}: an idle connection to reuse (most recently used first, so the others can expire)
- * or the right to open one. Never more than {@code connectionLimit} are open or being opened. Beyond that, callers
- * wait in a FIFO bounded by {@code maxWaiting} (the {@link DeliveryClient} contract says callers stay within the
- * limit, so the queue only absorbs races with shaping changes); a full queue refuses at once.
+ * or the right to open one. Never more than {@code connectionLimit} are open or being opened, and new ones only as
+ * the site's connection rate allows ({@link SitePacing}). Beyond that, callers wait in a FIFO bounded by
+ * {@code maxWaiting} (the {@link DeliveryClient} contract says callers stay within the limit, so the queue absorbs
+ * connection-rate waits and races with shaping changes); a full queue refuses at once.
  */
 final class SitePool {
     /** A reused connection, or {@code null}: open a new one (the slot is already counted as open). */
@@ -55,6 +58,8 @@ final class SitePool {
     private int open;
     private int inUse;
     private int limit = 1;
+    private SitePacing pacing = SitePacing.NONE;
+    private boolean pumpPending;
     private boolean retired;
 
     SitePool(String site, int maxWaiting, java.util.function.Consumer<SitePool> onRetire) {
@@ -67,20 +72,34 @@ final class SitePool {
         return site;
     }
 
-    /** Empty when the pool was retired meanwhile: the caller takes a fresh pool from the map. */
-    Mono<Slot> acquire(SiteLimits limits) {
+    /**
+     * Empty when the pool was retired meanwhile: the caller takes a fresh pool from the map. A new connection needs
+     * a permit from {@code pacing} (the site's connection rate); without one the caller waits its turn, and the pool
+     * tries again when the permit is due. A lowered limit QUITs idle connections beyond it.
+     */
+    Mono<Slot> acquire(SiteLimits limits, SitePacing pacing) {
         return Mono.create(sink -> {
-            Slot slot;
+            Slot slot = null;
+            boolean queued = false;
+            boolean full = false;
+            List<SmtpClientConnection> surplus = new ArrayList<>();
+            long retryIn = 0;
             synchronized (this) {
                 limit = limits.connectionLimit();
+                this.pacing = pacing;
+                while (open > limit && !idle.isEmpty()) {
+                    Idle i = idle.pollFirst(); // least recently used first
+                    i.timer().cancel(false);
+                    surplus.add(i.connection());
+                }
                 if (retired) {
-                    slot = null;
+                    // empty: the caller takes a fresh pool
                 } else if (!idle.isEmpty()) {
                     Idle i = idle.pollLast();
                     i.timer().cancel(false);
                     inUse++;
                     slot = new Slot(i.connection());
-                } else if (open < limit) {
+                } else if (open < limit && waiters.isEmpty() && (retryIn = pacing.tryOpen()) == 0) {
                     open++;
                     inUse++;
                     slot = new Slot(null);
@@ -88,18 +107,58 @@ final class SitePool {
                     Waiter waiter = new Waiter(sink, limits);
                     waiters.add(waiter);
                     sink.onCancel(() -> cancelled(waiter));
-                    return;
+                    queued = true;
                 } else {
-                    sink.error(new PoolFullException());
-                    return;
+                    full = true;
                 }
             }
-            if (slot == null) {
-                sink.success();
-            } else {
+            surplus.forEach(this::quitThenFree);
+            if (retryIn > 0) {
+                pumpIn(retryIn);
+            } else if (queued) {
+                pump(); // a slot may have come free between the checks (never waits: fair order)
+            }
+            if (full) {
+                sink.error(new PoolFullException());
+            } else if (slot != null) {
                 sink.success(slot);
+            } else if (!queued) {
+                sink.success();
             }
         });
+    }
+
+    /** Hands free connection slots to waiters, as far as the limit and the connection rate allow. */
+    private void pump() {
+        List<Waiter> served = new ArrayList<>();
+        long retryIn = 0;
+        synchronized (this) {
+            pumpPending = false;
+            while (!waiters.isEmpty() && open < limit) {
+                retryIn = pacing.tryOpen();
+                if (retryIn > 0) {
+                    break;
+                }
+                Waiter waiter = nextWaiter(new Slot(null));
+                open++;
+                inUse++;
+                served.add(waiter);
+            }
+        }
+        if (retryIn > 0) {
+            pumpIn(retryIn);
+        }
+        served.forEach(w -> w.sink.success(w.handed));
+    }
+
+    private void pumpIn(long nanos) {
+        synchronized (this) {
+            if (pumpPending) {
+                return;
+            }
+            pumpPending = true;
+        }
+        Schedulers.parallel().schedule(this::pump, nanos, TimeUnit.NANOSECONDS);
     }
 
     private void cancelled(Waiter waiter) {
@@ -133,7 +192,7 @@ final class SitePool {
         synchronized (this) {
             inUse--;
             boolean keep = connection != null && reusable && !retired && connection.isOpen()
-                    && connection.transactions() < limits.maxDeliveriesPerConnection();
+                    && connection.transactions() < limits.maxDeliveriesPerConnection() && open <= limit;
             if (keep) {
                 waiter = nextWaiter(new Slot(connection));
                 if (waiter != null) {
@@ -148,10 +207,6 @@ final class SitePool {
                 quit = true;
             } else {
                 open--;
-                if (open < limit && (waiter = nextWaiter(new Slot(null))) != null) {
-                    open++;
-                    inUse++;
-                }
             }
         }
         if (quit) {
@@ -160,6 +215,7 @@ final class SitePool {
         if (waiter != null) {
             waiter.sink.success(waiter.handed);
         }
+        pump();
         retireIfUnused();
     }
 
@@ -185,17 +241,10 @@ final class SitePool {
     /** QUIT, wait for the close, then give the connection's slot to a waiter (or drop it). */
     private void quitThenFree(SmtpClientConnection connection) {
         connection.quit().then(connection.closed()).onErrorResume(e -> Mono.empty()).doFinally(s -> {
-            Waiter waiter = null;
             synchronized (this) {
                 open--;
-                if (open < limit && (waiter = nextWaiter(new Slot(null))) != null) {
-                    open++;
-                    inUse++;
-                }
             }
-            if (waiter != null) {
-                waiter.sink.success(waiter.handed);
-            }
+            pump();
             retireIfUnused();
         }).subscribe();
     }

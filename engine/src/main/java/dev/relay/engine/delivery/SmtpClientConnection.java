@@ -60,23 +60,33 @@ final class SmtpClientConnection {
     record Command(SmtpRequest request, Duration timeout, String name) {
     }
 
-    private record Pending(Sinks.One<SmtpReply> sink, String what) {
+    /** {@code sinceNanos}: when the expectation was registered; latency counts from it or the previous reply. */
+    private record Pending(Sinks.One<SmtpReply> sink, String what, long sinceNanos) {
+        /** The final dot's reply waits for the content upload, and QUIT's does not matter: neither says tarpit. */
+        boolean measured() {
+            return !what.equals(END_OF_DATA) && !what.equals("QUIT");
+        }
     }
+
+    private static final String END_OF_DATA = "end of data";
 
     private final Connection connection;
     private final Channel channel;
     private final Scheduler loop;
     private final NextHop hop;
     private final SiteLimits limits;
+    private final SitePacing pacing;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(); // event loop only
+    private long lastReplyNanos; // event loop only
     private final Mono<SmtpReply> greeting;
     private volatile @Nullable Throwable failure;
     private EhloCapabilities capabilities = EhloCapabilities.NONE;
     private boolean tls;
     private int transactions;
 
-    private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits) {
+    private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits, SitePacing pacing) {
         this.connection = connection;
+        this.pacing = pacing;
         this.channel = connection.channel();
         this.loop = Schedulers.fromExecutor(channel.eventLoop());
         this.hop = hop;
@@ -91,7 +101,7 @@ final class SmtpClientConnection {
      * {@link HopFailure}; the connection is closed on every failure path and on cancellation.
      */
     static Mono<SmtpClientConnection> open(NextHop hop, TlsMode tlsMode, SiteLimits limits, String heloName,
-                                           ClientTls contexts, LoopResources loops) {
+                                           ClientTls contexts, LoopResources loops, SitePacing pacing) {
         return TcpClient.newConnection()
                 .runOn(loops)
                 .remoteAddress(hop::address)
@@ -102,7 +112,7 @@ final class SmtpClientConnection {
                 .connect()
                 .onErrorMap(e -> new HopFailure(ReplyClassifier.failure(hop.hostname(), e), false))
                 .flatMap(c -> {
-                    SmtpClientConnection s = new SmtpClientConnection(c, hop, limits);
+                    SmtpClientConnection s = new SmtpClientConnection(c, hop, limits, pacing);
                     // operators downstream (next(), timeouts) may cancel after the value: only close before it
                     java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
                     return s.handshake(heloName, tlsMode, contexts)
@@ -307,7 +317,7 @@ final class SmtpClientConnection {
     Mono<SmtpReply> sendContent(byte[] content) {
         return onLoop(() -> {
             // registered first: an early reply (say 552 mid-transfer, then close) answers the transaction
-            Mono<SmtpReply> finalReply = expect(limits.dataEndTimeout(), "end of data");
+            Mono<SmtpReply> finalReply = expect(limits.dataEndTimeout(), END_OF_DATA);
             ByteBuf wire = DotStuffing.stuff(content);
             int size = wire.readableBytes();
             if (size <= CONTENT_BLOCK) {
@@ -345,12 +355,16 @@ final class SmtpClientConnection {
     private Mono<SmtpReply> expect(Duration timeout, String what) {
         Sinks.One<SmtpReply> sink = Sinks.one();
         Throwable dead = failure;
+        Pending expected = new Pending(sink, what, System.nanoTime());
         if (dead != null) {
             sink.tryEmitError(dead);
         } else {
-            pending.add(new Pending(sink, what));
+            pending.add(expected);
         }
         return sink.asMono().timeout(timeout, Mono.defer(() -> {
+            if (expected.measured()) {
+                pacing.replied(timeout.toNanos()); // the slowest reply of all: none
+            }
             ConversationException e = new ConversationException("no reply to " + what + " within " + timeout);
             fail(e);
             return Mono.error(e);
@@ -363,6 +377,11 @@ final class SmtpClientConnection {
             fail(new ConversationException("unsolicited reply from " + hop.hostname()));
             return;
         }
+        long now = System.nanoTime();
+        if (next.measured()) {
+            pacing.replied(now - Math.max(next.sinceNanos(), lastReplyNanos));
+        }
+        lastReplyNanos = now;
         SmtpReply reply;
         try {
             reply = SmtpReply.fromWire(response.code(), response.details());

@@ -40,6 +40,12 @@ public final class DeliveryMetrics implements DeliveryObserver {
             reply("other", klass).increment(0);
         }
         duration("other");
+        for (String kind : List.of("message", "connection")) {
+            counters.computeIfAbsent("w|other|" + kind, k -> Counter.builder(MetricNames.SHAPING_RATE_WAITS)
+                    .tag(MetricNames.TAG_SITE, "other").tag(MetricNames.TAG_KIND, kind)
+                    .description("deliveries (kind=message) or new connections (kind=connection) held back by a rate")
+                    .register(registry));
+        }
     }
 
     @Override
@@ -70,6 +76,26 @@ public final class DeliveryMetrics implements DeliveryObserver {
     @Override
     public void expired(int recipients) {
         expired.increment(recipients);
+    }
+
+    @Override
+    public void ruleMatched(String site, String rule, String action) {
+        String tag = siteTag.apply(site);
+        // rule names come from the shaping files: bounded by configuration like the site tags
+        counters.computeIfAbsent("h|" + tag + "|" + rule + "|" + action, k -> Counter.builder(
+                        MetricNames.SHAPING_RULE_HITS)
+                .tag(MetricNames.TAG_SITE, tag).tag(MetricNames.TAG_RULE, rule).tag(MetricNames.TAG_ACTION, action)
+                .description("shaping rules that matched a remote reply and acted on the site").register(registry))
+                .increment();
+    }
+
+    @Override
+    public void rateWaited(String site, String kind) {
+        String tag = siteTag.apply(site);
+        counters.computeIfAbsent("w|" + tag + "|" + kind, k -> Counter.builder(MetricNames.SHAPING_RATE_WAITS)
+                .tag(MetricNames.TAG_SITE, tag).tag(MetricNames.TAG_KIND, kind)
+                .description("deliveries (kind=message) or new connections (kind=connection) held back by a rate")
+                .register(registry)).increment();
     }
 
     private Counter outcome(String site, String outcome) {

@@ -36,6 +36,12 @@ public final class MetricNames {
     public static final String NETTY_ALLOCATOR_PINNED = "relay.netty.allocator.pinned";
     public static final String NETTY_EVENTLOOP_PENDING = "relay.netty.eventloop.pending.tasks";
     public static final String NETTY_EVENTLOOPS = "relay.netty.eventloops";
+    public static final String SHAPING_RULE_HITS = "relay.shaping.rule.hits";
+    public static final String SHAPING_RATE_WAITS = "relay.shaping.rate.waits";
+    public static final String SHAPING_SUSPENDED = "relay.shaping.suspended";
+    public static final String SHAPING_CONNECTION_LIMIT = "relay.shaping.connection.limit";
+    public static final String SHAPING_RELOADS = "relay.shaping.reloads";
+    public static final String SHAPING_RELOAD_FAILURES = "relay.shaping.reload.failures";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
@@ -46,6 +52,9 @@ public final class MetricNames {
     public static final String TAG_RESULT = "result";
     public static final String TAG_MEMORY = "memory";
     public static final String TAG_GROUP = "group";
+    public static final String TAG_RULE = "rule";
+    public static final String TAG_ACTION = "action";
+    public static final String TAG_KIND = "kind";
 
     private MetricNames() {
     }

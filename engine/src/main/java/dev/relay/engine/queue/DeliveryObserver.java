@@ -19,4 +19,10 @@ public interface DeliveryObserver {
 
     /** Recipients bounced because their message outlived the maximum lifetime. */
     void expired(int recipients);
+
+    /** A shaping rule of {@code site} matched a reply; {@code action}: suspend, connection_limit or max_message_rate. */
+    default void ruleMatched(String site, String rule, String action) {}
+
+    /** A rate of {@code site} made a delivery ({@code kind} "message") or a new connection ("connection") wait. */
+    default void rateWaited(String site, String kind) {}
 }

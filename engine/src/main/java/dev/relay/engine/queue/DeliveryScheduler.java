@@ -8,6 +8,9 @@ import dev.relay.engine.delivery.Envelope;
 import dev.relay.engine.routing.Resolution;
 import dev.relay.engine.routing.Router;
 import dev.relay.engine.shaping.Shaping;
+import dev.relay.engine.shaping.ShapingAction;
+import dev.relay.engine.shaping.SiteShaping;
+import dev.relay.engine.shaping.SiteThrottle;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
@@ -18,9 +21,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,6 +97,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final AtomicInteger claimRoom = new AtomicInteger();
     private final Disposable.Composite tasks = Disposables.composite();
     private volatile boolean moreDue = true;
+    private volatile int liveNodes = 1;
     private volatile boolean closed;
 
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
@@ -123,6 +130,9 @@ public final class DeliveryScheduler implements AutoCloseable {
                     tasks.add(Flux.interval(Duration.ZERO, settings.heartbeat(), timers)
                             .onBackpressureDrop()
                             .concatMap(tick -> store.heartbeat(settings.node(), settings.staleAfter())
+                                    .then(store.liveNodes(settings.staleAfter()))
+                                    .doOnNext(this::liveNodes)
+                                    .then()
                                     .onErrorResume(e -> {
                                         log.warn("heartbeat failed: {}", e.toString());
                                         return Mono.empty();
@@ -237,8 +247,8 @@ public final class DeliveryScheduler implements AutoCloseable {
     private void route(DeliveryJob job) {
         router.resolve(job.domain()).subscribe(resolution -> {
             if (resolution instanceof Resolution.Routed routed) {
-                SiteQueue queue = sites.computeIfAbsent(routed.site(), s -> new SiteQueue(s, System.nanoTime()));
-                for (DeliveryJob part : job.split(limitsOf(routed.site(), job).maxRecipientsPerMessage())) {
+                SiteQueue queue = queueOf(routed.site());
+                for (DeliveryJob part : job.split(shapingOf(routed.site(), job).limits().maxRecipientsPerMessage())) {
                     queue.add(new SiteQueue.Ready(part, routed.hops()));
                 }
                 dispatch(queue);
@@ -256,21 +266,35 @@ public final class DeliveryScheduler implements AutoCloseable {
         });
     }
 
+    private SiteQueue queueOf(String site) {
+        return sites.computeIfAbsent(site, s -> new SiteQueue(s, new SiteThrottle(shaping.resolve(s, ""),
+                System::nanoTime, kind -> observer.rateWaited(s, kind)), System.nanoTime()));
+    }
+
+    /** Starts what the site's shaping allows now; when it says "not before T", comes back at T on the timer. */
     private void dispatch(SiteQueue queue) {
-        if (closed) {
-            return;
-        }
-        SiteQueue.Ready ready;
-        while ((ready = queue.start(job -> limitsOf(queue.site(), job), System.nanoTime())) != null) {
-            deliver(queue, ready, limitsOf(queue.site(), ready.job()));
+        while (!closed) {
+            SiteQueue.Step step = queue.start(job -> shapingOf(queue.site(), job), liveNodes, System.nanoTime());
+            if (step instanceof SiteQueue.Step.Start start) {
+                deliver(queue, start.ready(), start.shaping(), start.limits());
+            } else {
+                if (step instanceof SiteQueue.Step.Later later && queue.wakeAt(later.atNanos())) {
+                    long at = later.atNanos();
+                    timers.schedule(() -> {
+                        queue.woke(at);
+                        dispatch(queue);
+                    }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+                return;
+            }
         }
     }
 
-    private SiteLimits limitsOf(String site, DeliveryJob job) {
-        return shaping.resolve(site, job.domain()).limits();
+    private SiteShaping shapingOf(String site, DeliveryJob job) {
+        return shaping.resolve(site, job.domain());
     }
 
-    private void deliver(SiteQueue queue, SiteQueue.Ready ready, SiteLimits siteLimits) {
+    private void deliver(SiteQueue queue, SiteQueue.Ready ready, SiteShaping siteShaping, SiteLimits siteLimits) {
         DeliveryJob job = ready.job();
         ClaimedMessage m = job.message();
         long started = System.nanoTime();
@@ -280,7 +304,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                     Envelope envelope = new Envelope(m.id(), m.reversePath(),
                             job.recipients().stream().map(ClaimedRecipient::address).toList(), content, m.body8bit(),
                             m.smtputf8());
-                    return client.deliver(queue.site(), ready.hops(), siteLimits, envelope)
+                    return client.deliver(queue.site(), ready.hops(), siteLimits, queue.throttle(), envelope)
                             .map(AttemptResult::outcomes)
                             .onErrorResume(e -> Mono.just(Collections.nCopies(job.recipients().size(),
                                     new DeliveryOutcome.ConnectionFailed(null, e.toString()))))
@@ -288,8 +312,9 @@ public final class DeliveryScheduler implements AutoCloseable {
                                 Duration took = Duration.ofNanos(System.nanoTime() - started);
                                 observer.attempted(queue.site(), outcomes, took);
                                 AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
+                                applyRules(queue, siteShaping, outcomes);
                             })
-                            .flatMap(outcomes -> record(job, content, outcomes))
+                            .flatMap(outcomes -> record(job, content, outcomes, siteShaping.retrySchedule()))
                             .thenReturn(true);
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
@@ -306,10 +331,46 @@ public final class DeliveryScheduler implements AutoCloseable {
                 .subscribe(null, e -> log.error("{} delivery to {} failed unexpectedly", m.id(), queue.site(), e));
     }
 
+    /**
+     * The site's reply rules against the remote replies of an attempt that were not positive: a 421 or a provider's
+     * throttling text suspends or slows the whole site; a reply no rule matches (a full mailbox, say) stays the
+     * business of its recipient alone.
+     */
+    private void applyRules(SiteQueue queue, SiteShaping siteShaping, List<DeliveryOutcome> outcomes) {
+        Set<SmtpReply> replies = new LinkedHashSet<>();
+        for (DeliveryOutcome o : outcomes) {
+            if (o instanceof DeliveryOutcome.Deferred d && d.remoteHost() != null) {
+                replies.add(d.reply());
+            } else if (o instanceof DeliveryOutcome.Bounced b && b.remoteHost() != null) {
+                replies.add(b.reply());
+            }
+        }
+        for (SiteThrottle.Hit hit : queue.throttle().observe(siteShaping, replies)) {
+            log.warn("site {}: rule {} matched \"{}\": {} for {}", queue.site(), hit.rule().name(), hit.reply(),
+                    describe(hit.rule().action()), hit.rule().duration());
+            observer.ruleMatched(queue.site(), hit.rule().name(), actionName(hit.rule().action()));
+        }
+    }
+
+    static String actionName(ShapingAction action) {
+        return action instanceof ShapingAction.Suspend ? "suspend"
+                : action instanceof ShapingAction.LimitConnections ? "connection_limit" : "max_message_rate";
+    }
+
+    private static String describe(ShapingAction action) {
+        if (action instanceof ShapingAction.LimitConnections c) {
+            return "connection_limit " + c.connectionLimit();
+        }
+        if (action instanceof ShapingAction.LimitMessageRate r) {
+            return "max_message_rate " + r.rate();
+        }
+        return "suspended";
+    }
+
     /** Records outcomes decided without an SMTP transaction (routing). */
     private void finish(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
         AttemptLog.attempted(job.message().id(), "(routing)", job.domain(), outcomes, Duration.ZERO);
-        record(job, content, outcomes)
+        record(job, content, outcomes, null)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));
     }
@@ -318,9 +379,10 @@ public final class DeliveryScheduler implements AutoCloseable {
      * Bounce notice first (so a crash in between repeats the notice rather than losing it), then the write-back;
      * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
      */
-    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
+    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes,
+                              @Nullable List<Duration> retrySchedule) {
         Instant now = clock.instant();
-        OutcomeUpdates.Batch batch = updates.of(job, outcomes, now);
+        OutcomeUpdates.Batch batch = updates.of(job, outcomes, now, retrySchedule);
         if (batch.expired() > 0) {
             observer.expired(batch.expired());
         }
@@ -336,6 +398,50 @@ public final class DeliveryScheduler implements AutoCloseable {
                         + " next start", job.message().id(), e.toString()))
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(signal -> window.release(job.recipients().size()));
+    }
+
+    /**
+     * No new deliveries to {@code site} for {@code forHowLong} (the admin API): its queued jobs wait in memory,
+     * running ones finish. A later call replaces the suspension.
+     */
+    public void suspend(String site, Duration forHowLong, String reason) {
+        if (forHowLong.isNegative() || forHowLong.isZero()) {
+            throw new IllegalArgumentException("suspension must be positive, was " + forHowLong);
+        }
+        queueOf(site).throttle().suspend(forHowLong, reason);
+        log.warn("site {}: suspended for {} ({})", site, forHowLong, reason);
+    }
+
+    /** Lifts an operator's suspension of {@code site} and any rule's suspension of it, and starts what waits. */
+    public void resume(String site) {
+        SiteQueue queue = sites.get(site);
+        if (queue != null) {
+            queue.throttle().resume();
+            log.info("site {}: resumed", site);
+            dispatch(queue);
+        }
+    }
+
+    /** The shaping state of every site with a queue object: suspension, effective limits, rules in force. */
+    public Map<String, SiteThrottle.State> shapingState() {
+        Map<String, SiteThrottle.State> out = new java.util.TreeMap<>();
+        Instant now = clock.instant();
+        sites.forEach((name, q) -> out.put(name, q.throttle().state(now)));
+        return out;
+    }
+
+    /** The shaping file changed: raised limits take effect now rather than at the next finished delivery. */
+    public void shapingChanged() {
+        sites.values().forEach(this::dispatch);
+    }
+
+    /** Live nodes sharing the database (from the heartbeat); per-site limits are divided among them (floor 1). */
+    void liveNodes(int nodes) {
+        int n = Math.max(1, nodes);
+        if (n != liveNodes) {
+            log.info("{} live nodes share the database: per-site limits are divided by {}", n, n);
+            liveNodes = n;
+        }
     }
 
     private void evictIdleSites() {

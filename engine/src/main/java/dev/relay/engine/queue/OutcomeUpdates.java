@@ -35,6 +35,12 @@ final class OutcomeUpdates {
 
     /** {@code outcomes} aligns with the job's recipients. */
     Batch of(DeliveryJob job, List<DeliveryOutcome> outcomes, Instant now) {
+        return of(job, outcomes, now, null);
+    }
+
+    /** With the site's own retry schedule ({@code shaping.yaml} {@code retry}), or null for the global one. */
+    Batch of(DeliveryJob job, List<DeliveryOutcome> outcomes, Instant now,
+             java.util.@Nullable List<java.time.Duration> schedule) {
         if (outcomes.size() != job.recipients().size()) {
             throw new IllegalArgumentException(outcomes.size() + " outcomes for " + job.recipients().size()
                     + " recipients");
@@ -74,7 +80,7 @@ final class OutcomeUpdates {
                 } else {
                     // attempts counts the one that just failed, as RetrySchedule expects
                     Instant next = retry.nextAttempt(r.attempts() + 1, now, m.receivedAt(), retryAfter,
-                            greylisting);
+                            greylisting, schedule);
                     updates.add(update(m, r, RecipientUpdate.Kind.DEFERRED, next, host, text));
                 }
             }

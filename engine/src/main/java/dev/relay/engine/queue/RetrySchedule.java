@@ -3,6 +3,7 @@ package dev.relay.engine.queue;
 import dev.relay.engine.config.RetryConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
@@ -50,24 +51,32 @@ public final class RetrySchedule {
      * @return at most {@code receivedAt + max_lifetime}, and not before {@code now}
      */
     public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter) {
-        return nextAttempt(attemptsSoFar, now, receivedAt, retryAfter, false);
+        return nextAttempt(attemptsSoFar, now, receivedAt, retryAfter, false, null);
+    }
+
+    /** Like the above for a reply that may look like greylisting, on the global schedule. */
+    public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter,
+                               boolean greylisting) {
+        return nextAttempt(attemptsSoFar, now, receivedAt, retryAfter, greylisting, null);
     }
 
     /**
-     * The next attempt after a deferral that may look like greylisting.
+     * The next attempt after a deferral that may look like greylisting, on a site's own schedule.
      *
      * @param greylisting the reply looked like greylisting (see {@code RetryHint}); without {@code retryAfter} the
      *                    first deferral then waits {@code greylist_retry}
+     * @param schedule    the site's own schedule ({@code retry} in shaping.yaml); null: {@code delivery.retry}
      */
     public Instant nextAttempt(int attemptsSoFar, Instant now, Instant receivedAt, @Nullable Duration retryAfter,
-                               boolean greylisting) {
+                               boolean greylisting, @Nullable List<Duration> schedule) {
         if (attemptsSoFar < 0) {
             throw new IllegalArgumentException("attemptsSoFar must be >= 0, was " + attemptsSoFar);
         }
         Objects.requireNonNull(now, "now");
         Instant expiry = expiry(receivedAt);
         Duration delay = retryAfter != null ? afterGreylisting(retryAfter)
-                : greylisting && attemptsSoFar <= 1 ? jittered(config.greylistRetry()) : scheduled(attemptsSoFar);
+                : greylisting && attemptsSoFar <= 1 ? jittered(config.greylistRetry())
+                : scheduled(attemptsSoFar, schedule != null ? schedule : config.schedule());
         // compare before adding: a huge retryAfter from a remote server must not overflow Instant
         Duration left = Duration.between(now, expiry);
         if (delay.compareTo(left) >= 0) {
@@ -86,9 +95,9 @@ public final class RetrySchedule {
         return Objects.requireNonNull(receivedAt, "receivedAt").plus(config.maxLifetime());
     }
 
-    private Duration scheduled(int attemptsSoFar) {
-        int last = config.schedule().size() - 1;
-        return jittered(config.schedule().get(Math.min(Math.max(attemptsSoFar - 1, 0), last)));
+    private Duration scheduled(int attemptsSoFar, List<Duration> schedule) {
+        int last = schedule.size() - 1;
+        return jittered(schedule.get(Math.min(Math.max(attemptsSoFar - 1, 0), last)));
     }
 
     private Duration jittered(Duration base) {

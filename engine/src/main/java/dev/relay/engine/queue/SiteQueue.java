@@ -2,17 +2,19 @@ package dev.relay.engine.queue;
 
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.routing.NextHop;
+import dev.relay.engine.shaping.SiteShaping;
+import dev.relay.engine.shaping.SiteThrottle;
 import dev.relay.storage.Priority;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The ready queue of one site: jobs whose route is known, in two lanes (transactional is always taken first, bulk
- * only when no transactional job waits), and the count of deliveries running against the site, kept within the
- * site's connection limit. Thread-safe; critical sections are a few field updates.
+ * only when no transactional job waits), the count of deliveries running against the site, and the site's
+ * {@link SiteThrottle}, which keeps them within its effective limits. Thread-safe; critical sections are a few field
+ * updates (the queue's monitor is taken before the throttle's, never the other way).
  */
 final class SiteQueue {
     /** A job with the hops it was routed to (the hops of one domain; domains of one site may differ). */
@@ -23,14 +25,36 @@ final class SiteQueue {
         }
     }
 
+    /** What {@link #start} decided. */
+    sealed interface Step {
+        /** Run this job now under these limits (the connection limit is the site's effective one). */
+        record Start(Ready ready, SiteShaping shaping, SiteLimits limits) implements Step {
+        }
+
+        /** Nothing to start now; a finishing delivery or a new job will ask again. */
+        record Idle() implements Step {
+        }
+
+        /** Nothing to start before {@code atNanos} (suspended, or waiting for a message-rate token). */
+        record Later(long atNanos) implements Step {
+        }
+    }
+
+    private static final Step IDLE = new Step.Idle();
+
     private final String site;
+    private final SiteThrottle throttle;
     private final ArrayDeque<Ready> transactional = new ArrayDeque<>();
     private final ArrayDeque<Ready> bulk = new ArrayDeque<>();
     private int active;
     private long lastUsedNanos;
 
-    SiteQueue(String site, long nowNanos) {
+    private long wakeAt;
+    private boolean wakePending;
+
+    SiteQueue(String site, SiteThrottle throttle, long nowNanos) {
         this.site = site;
+        this.throttle = throttle;
         this.lastUsedNanos = nowNanos;
     }
 
@@ -38,28 +62,56 @@ final class SiteQueue {
         return site;
     }
 
+    SiteThrottle throttle() {
+        return throttle;
+    }
+
     synchronized void add(Ready ready) {
         (ready.job().message().priority() == Priority.BULK ? bulk : transactional).add(ready);
     }
 
     /**
-     * The next job to start when the site has a free connection slot under the limits that apply to that job (they
-     * may differ by recipient domain), counting it as active; null otherwise.
+     * Asks the site's throttle whether the next job may start under the shaping that applies to it (which may
+     * differ by recipient domain); when it may, takes it and counts it as active.
      */
-    synchronized @Nullable Ready start(Function<DeliveryJob, SiteLimits> limits, long nowNanos) {
+    synchronized Step start(Function<DeliveryJob, SiteShaping> shapingOf, int liveNodes, long nowNanos) {
         Ready next = transactional.peek();
         ArrayDeque<Ready> lane = transactional;
         if (next == null) {
             next = bulk.peek();
             lane = bulk;
         }
-        if (next == null || active >= limits.apply(next.job()).connectionLimit()) {
-            return null;
+        if (next == null) {
+            return IDLE;
         }
-        lane.poll();
-        active++;
-        lastUsedNanos = nowNanos;
-        return next;
+        SiteShaping shaping = shapingOf.apply(next.job());
+        SiteThrottle.Admission admission = throttle.admit(shaping, active, liveNodes);
+        if (admission instanceof SiteThrottle.Admission.Go go) {
+            lane.poll();
+            active++;
+            lastUsedNanos = nowNanos;
+            return new Step.Start(next, shaping, go.limits());
+        }
+        if (admission instanceof SiteThrottle.Admission.Wait wait) {
+            return new Step.Later(wait.untilNanos());
+        }
+        return IDLE;
+    }
+
+    /** True when the caller should schedule a wake-up at {@code atNanos} (none as early is pending). */
+    synchronized boolean wakeAt(long atNanos) {
+        if (wakePending && wakeAt - atNanos <= 0) {
+            return false;
+        }
+        wakePending = true;
+        wakeAt = atNanos;
+        return true;
+    }
+
+    synchronized void woke(long atNanos) {
+        if (wakeAt == atNanos) {
+            wakePending = false;
+        }
     }
 
     synchronized void finished(long nowNanos) {
@@ -77,7 +129,8 @@ final class SiteQueue {
 
     /** Nothing waiting or running, and untouched since {@code idleSinceNanos}: the queue object may go. */
     synchronized boolean idleSince(long idleSinceNanos) {
-        return active == 0 && transactional.isEmpty() && bulk.isEmpty() && lastUsedNanos <= idleSinceNanos;
+        return active == 0 && transactional.isEmpty() && bulk.isEmpty() && lastUsedNanos <= idleSinceNanos
+                && throttle.quiet();
     }
 
     /** Removes every waiting job (shutdown); running ones finish on their own. */

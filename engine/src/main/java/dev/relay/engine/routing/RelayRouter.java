@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -34,16 +35,17 @@ public final class RelayRouter implements Router, AutoCloseable {
      * Tests pass a {@link DnsClient} for their own nameserver, a loopback port and a fake ticker.
      */
     public RelayRouter(DeliveryConfig config, DnsLookup lookup, int mxPort, Ticker ticker) {
-        this(config, lookup, mxPort, ticker, null);
+        this(config, lookup, mxPort, ticker, null, List::of);
     }
 
     private RelayRouter(DeliveryConfig config, DnsLookup lookup, int mxPort, Ticker ticker,
-            @Nullable DnsClient owned) {
+            @Nullable DnsClient owned, Supplier<List<String>> moreSiteSuffixes) {
         this.cache = new CachingResolver(lookup, config.dns(), ticker);
-        this.tls = config.siteDefaults().tls();
+        // MX hops are opportunistic: the site's shaping (tls: required|disabled) decides per delivery
+        this.tls = TlsMode.OPPORTUNISTIC;
         this.port = mxPort;
         this.staticRoutes = new StaticRoutes(config.routes(), cache);
-        this.dns = new DnsRouter(cache, new Sites(config.siteSuffixes()), mxPort, tls);
+        this.dns = new DnsRouter(cache, new Sites(config.siteSuffixes(), moreSiteSuffixes), mxPort, tls);
         this.owned = owned;
     }
 
@@ -52,10 +54,19 @@ public final class RelayRouter implements Router, AutoCloseable {
         return create(config, SMTP_PORT, Ticker.systemTicker());
     }
 
+    /**
+     * Production with site suffixes that may change while running (the MX suffixes of the shaping file, read at
+     * each lookup so a reloaded file regroups hosts at once).
+     */
+    public static RelayRouter create(DeliveryConfig config, Supplier<List<String>> moreSiteSuffixes) {
+        DnsClient client = DnsClient.create(config.dns());
+        return new RelayRouter(config, client, SMTP_PORT, Ticker.systemTicker(), client, moreSiteSuffixes);
+    }
+
     /** Its own {@link DnsClient} for {@code delivery.dns.servers}, closed with this router. */
     public static RelayRouter create(DeliveryConfig config, int mxPort, Ticker ticker) {
         DnsClient client = DnsClient.create(config.dns());
-        return new RelayRouter(config, client, mxPort, ticker, client);
+        return new RelayRouter(config, client, mxPort, ticker, client, List::of);
     }
 
     @Override

@@ -2,7 +2,10 @@ package dev.relay.engine.routing;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names the site of a domain from its most preferred MX host, so that every domain hosted by one provider shares one
@@ -22,21 +25,34 @@ public final class Sites {
             "or", "go", "ltd", "plc");
 
     private final List<String> suffixes;
+    private final Supplier<List<String>> more;
 
     public Sites(List<String> suffixes) {
+        this(suffixes, List::of);
+    }
+
+    /** {@code more}: further suffixes asked for at each call (lower case), e.g. the shaping file's, which may change. */
+    public Sites(List<String> suffixes, Supplier<List<String>> more) {
         this.suffixes = suffixes.stream().map(s -> DnsMessages.normalize(s.strip())).toList();
+        this.more = Objects.requireNonNull(more, "more");
     }
 
     /** The site of the domain whose most preferred MX host (or, without MX, the domain itself) is {@code host}. */
     public String siteOf(String host) {
         String h = DnsMessages.normalize(host);
         String best = null;
+        best = longest(h, suffixes, best);
+        best = longest(h, more.get(), best);
+        return best != null ? best : registrableName(h);
+    }
+
+    private static @Nullable String longest(String h, List<String> suffixes, @Nullable String best) {
         for (String suffix : suffixes) {
             if ((h.equals(suffix) || h.endsWith("." + suffix)) && (best == null || suffix.length() > best.length())) {
                 best = suffix;
             }
         }
-        return best != null ? best : registrableName(h);
+        return best;
     }
 
     static String registrableName(String host) {

@@ -291,7 +291,7 @@ class RelayConfigTest {
                   window: 500
                   poll_interval: 250ms
                   helo_name: out.example
-                  defaults: {connection_limit: 3, max_recipients_per_message: 50, tls: required}
+                  shaping: my-shaping.yaml
                 """);
         DeliveryConfig d = c.delivery();
         assertThat(d.nodeName()).isEqualTo("relay-2");
@@ -309,10 +309,10 @@ class RelayConfigTest {
         assertThat(d.window()).isEqualTo(500);
         assertThat(d.pollInterval()).isEqualTo(Duration.ofMillis(250));
         assertThat(d.heloName()).isEqualTo("out.example");
-        assertThat(d.siteDefaults().connectionLimit()).isEqualTo(3);
-        assertThat(d.siteDefaults().maxRecipientsPerMessage()).isEqualTo(50);
-        assertThat(d.siteDefaults().tls()).isEqualTo(TlsMode.REQUIRED);
-        assertThat(d.siteDefaults().maxDeliveriesPerConnection()).isEqualTo(100);
+        // relative to the config file's directory, like the users file
+        assertThat(d.shapingFile()).isNotNull();
+        assertThat(d.shapingFile().getFileName().toString()).isEqualTo("my-shaping.yaml");
+        assertThat(d.shapingFile().isAbsolute()).isTrue();
     }
 
     @Test
@@ -321,10 +321,10 @@ class RelayConfigTest {
                 .isEqualTo("delivery.routes.a.test");
         assertThat(configError(() -> run("delivery:\n  routes: {a.test: \"h:25 verify=true tls=disabled\"}\n"))
                 .reason()).contains("verify=true needs TLS");
-        assertThat(configError(() -> run("delivery:\n  defaults: {connection_limit: 0}\n")).key())
-                .isEqualTo("delivery.defaults.connection_limit");
-        assertThat(configError(() -> run("delivery:\n  defaults: {tls: sometimes}\n")).key())
-                .isEqualTo("delivery.defaults.tls");
+        // per-site settings moved to shaping.yaml: the old key says where they went
+        ConfigException moved = configError(() -> run("delivery:\n  defaults: {connection_limit: 3}\n"));
+        assertThat(moved.key()).isEqualTo("delivery.defaults");
+        assertThat(moved.reason()).contains("shaping.yaml", "delivery.shaping", "default:");
         assertThat(configError(() -> run("delivery:\n  retry: {schedule: []}\n")).key())
                 .isEqualTo("delivery.retry.schedule");
         assertThat(configError(() -> run("delivery:\n  retry: {jitter: 2}\n")).key()).isEqualTo("delivery.retry.jitter");

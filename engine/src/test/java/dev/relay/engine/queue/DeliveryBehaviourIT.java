@@ -5,6 +5,7 @@ import static dev.relay.engine.queue.DeliveryEndToEndIT.eventCounts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.RelayProcess;
+import dev.relay.engine.testing.ShapingFiles;
 import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class DeliveryBehaviourIT {
     private static final String FAST_RETRY = "  retry: {schedule: [1s], jitter: 0, greylist_retry: 1s}\n"
-            + "  defaults: {greeting_timeout: 1s, command_timeout: 2s, connect_timeout: 1s}\n";
+            + ShapingFiles.key("default: {greeting_timeout: 1s, command_timeout: 2s, connect_timeout: 1s}\n");
 
     @Test
     void temporaryFailureIsRetriedAndDeliveredOnce() throws Exception {

@@ -2,6 +2,7 @@ package dev.relay.engine.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.engine.testing.ShapingFiles;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestRelay;
@@ -33,7 +34,7 @@ class DeliveryEndToEndIT {
     void tenThousandMessagesArriveOnceAndByteIdentical() throws Exception {
         try (TestMx mx = TestMx.builder().start();
              TestRelay relay = TestRelay.startWithDatabase("e2e", "", route(mx.address(), "")
-                     + "  defaults: {connection_limit: 10, max_deliveries_per_connection: 1000}\n")) {
+                     + ShapingFiles.key("default: {connection_limit: 10, max_deliveries_per_connection: 1000}\n"))) {
             Map<String, byte[]> sent = new ConcurrentHashMap<>();
             AtomicInteger next = new AtomicInteger();
             List<Thread> threads = new ArrayList<>();

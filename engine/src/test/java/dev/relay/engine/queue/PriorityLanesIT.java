@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestMx;
+import dev.relay.engine.testing.ShapingFiles;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.Priority;
 import dev.relay.storage.StoredMessage;
@@ -74,7 +75,7 @@ class PriorityLanesIT {
     void transactionalMailOvertakesABulkBacklogOnTheSameSite() throws Exception {
         try (TestMx mx = TestMx.builder().tarpit(Duration.ofMillis(15)).start();
              TestRelay relay = TestRelay.startWithDatabase("lanes", "", DeliveryEndToEndIT.route(mx.address(),
-                     "  defaults: {connection_limit: 1, max_deliveries_per_connection: 1000}\n"))) {
+                     ShapingFiles.key("default: {connection_limit: 1, max_deliveries_per_connection: 1000}\n")))) {
             try (SmtpTestClient client = session(relay)) {
                 for (int i = 0; i < BULK; i++) {
                     send(client, "bulk" + i + "@example.test", "X-Relay-Priority: bulk\r\n");

@@ -7,7 +7,6 @@ import dev.relay.engine.config.DnsConfig;
 import dev.relay.engine.config.HostPort;
 import dev.relay.engine.config.RetryConfig;
 import dev.relay.engine.config.RouteTarget;
-import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.testing.TestDnsServer;
 import io.netty.handler.codec.dns.DnsRecordType;
@@ -82,7 +81,7 @@ class DnsRouterIT {
         DnsConfig dnsConfig = new DnsConfig(List.of(new HostPort("127.0.0.1", dns.port())), TIMEOUT, 1000,
                 Duration.ofSeconds(1), Duration.ofDays(1), Duration.ofMinutes(5));
         return new DeliveryConfig(true, "test", routes, dnsConfig, List.of("mailhost.test"), RetryConfig.defaults(),
-                20_000, Duration.ofSeconds(1), null, SiteLimits.defaults());
+                20_000, Duration.ofSeconds(1), null, null);
     }
 
     private Resolution resolve(String domain) {
