@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * The operator's HTTP listener: {@code /healthz} (the process is alive), {@code /readyz} (it can accept mail now)
@@ -27,6 +29,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Supplier<Mono<Readiness>> readiness;
     private final Runnable beforeScrape;
+    private final Consumer<HttpServerRoutes> moreRoutes;
     private DisposableServer server;
 
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
@@ -37,6 +40,13 @@ public final class HttpEndpoint implements AutoCloseable {
     /** {@code beforeScrape} refreshes gauges computed from snapshots (queues, pools); it must not block. */
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
             Supplier<Mono<Readiness>> readiness, Runnable beforeScrape) {
+        this(listen, registry, readiness, beforeScrape, routes -> { });
+    }
+
+    /** {@code moreRoutes} adds the routes of other parts (the admin API under /admin/). */
+    public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
+            Supplier<Mono<Readiness>> readiness, Runnable beforeScrape, Consumer<HttpServerRoutes> moreRoutes) {
+        this.moreRoutes = Objects.requireNonNull(moreRoutes, "moreRoutes");
         this.listen = Objects.requireNonNull(listen, "listen");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.readiness = Objects.requireNonNull(readiness, "readiness");
@@ -58,7 +68,7 @@ public final class HttpEndpoint implements AutoCloseable {
     public InetSocketAddress start() {
         server = HttpServer.create()
                 .bindAddress(() -> listen)
-                .route(routes -> routes
+                .route(routes -> moreRoutes.accept(routes
                         .get("/healthz", (request, response) -> json(response, HttpResponseStatus.OK,
                                 "{\"status\":\"up\"}\n"))
                         .get("/readyz", (request, response) -> readiness.get()
@@ -67,10 +77,10 @@ public final class HttpEndpoint implements AutoCloseable {
                                 .flatMap(r -> json(response,
                                         r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                                         r.json()).then()))
-                        .get("/metrics", this::metrics))
+                        .get("/metrics", this::metrics)))
                 .bindNow();
         InetSocketAddress bound = (InetSocketAddress) server.address();
-        log.info("HTTP listening on {}:{} (/healthz /readyz /metrics)", bound.getHostString(), bound.getPort());
+        log.info("HTTP listening on {}:{} (/healthz /readyz /metrics /admin/)", bound.getHostString(), bound.getPort());
         return bound;
     }
 

@@ -12,6 +12,7 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.DeliveryStore;
+import dev.relay.storage.RecipientUpdate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +73,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Router router;
     private final DeliveryClient client;
     private final Shaping shaping;
+    private final SiteSuspensions suspensions;
     private final OutcomeUpdates updates;
     private final BounceSink bounces;
     private final DeliveryObserver observer;
@@ -89,6 +91,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
                              Shaping shaping, RetrySchedule retry, BounceSink bounces,
                              DeliveryObserver observer, Clock clock, Scheduler timers) {
+        this(settings, store, router, client, shaping, SiteSuspensions.NONE, retry, bounces, observer, clock, timers);
+    }
+
+    /** @param suspensions sites suspended by an operator: their jobs are held back, not delivered */
+    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
+                             Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
+                             DeliveryObserver observer, Clock clock, Scheduler timers) {
+        this.suspensions = Objects.requireNonNull(suspensions, "suspensions");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.router = Objects.requireNonNull(router, "router");
@@ -238,6 +248,12 @@ public final class DeliveryScheduler implements AutoCloseable {
         }
         SiteQueue.Ready ready;
         while ((ready = queue.start(job -> limitsOf(queue.site(), job), System.nanoTime())) != null) {
+            SiteSuspensions.Hold hold = suspensions.holdOf(queue.site());
+            if (hold != null) {
+                queue.finished(System.nanoTime());
+                hold(ready.job(), queue.site(), hold);
+                continue;
+            }
             deliver(queue, ready, limitsOf(queue.site(), ready.job()));
         }
     }
@@ -262,7 +278,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                                     new DeliveryOutcome.ConnectionFailed(null, e.toString()))))
                             .doOnNext(outcomes -> observer.attempted(queue.site(), outcomes,
                                     Duration.ofNanos(System.nanoTime() - started)))
-                            .flatMap(outcomes -> record(job, content, outcomes))
+                            .flatMap(outcomes -> record(job, content, outcomes, queue.site()))
                             .thenReturn(true);
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
@@ -281,7 +297,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** Records outcomes decided without an SMTP transaction (routing). */
     private void finish(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
-        record(job, content, outcomes)
+        record(job, content, outcomes, null)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));
     }
@@ -290,16 +306,38 @@ public final class DeliveryScheduler implements AutoCloseable {
      * Bounce notice first (so a crash in between repeats the notice rather than losing it), then the write-back;
      * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
      */
-    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
+    private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes,
+                              @Nullable String site) {
         Instant now = clock.instant();
         OutcomeUpdates.Batch batch = updates.of(job, outcomes, now);
+        // the site goes with the rows and events, so the admin summary can group a backlog by site
+        List<RecipientUpdate> rows = batch.updates().stream().map(u -> u.atSite(site)).toList();
         if (batch.expired() > 0) {
             observer.expired(batch.expired());
         }
         Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
                 : (content != null ? Mono.just(content) : contents.content(job.message().id()))
                         .flatMap(c -> bounces.bounced(job.message(), c, batch.failures()));
-        return notice.then(Mono.defer(() -> store.record(batch.updates())))
+        return retried(job, notice.then(Mono.defer(() -> store.record(rows))));
+    }
+
+    /**
+     * Returns the recipients of a job for a suspended site to the queue without an attempt, due again when the
+     * suspension ends (an operator's resume makes them due at once).
+     */
+    private void hold(DeliveryJob job, String site, SiteSuspensions.Hold hold) {
+        List<RecipientUpdate> held = job.recipients().stream()
+                .map(r -> new RecipientUpdate(job.message().id(), r.index(), r.address(), RecipientUpdate.Kind.HELD,
+                        hold.until(), null, "site " + site + " suspended: " + hold.reason(), site))
+                .toList();
+        retried(job, Mono.defer(() -> store.record(held)))
+                .doFinally(signal -> refill(false))
+                .subscribe(null, e -> log.error("{} holding for {} failed unexpectedly", job.message().id(), site, e));
+    }
+
+    /** Retries a write-back while the database is away (the recipients stay claimed until then); releases the window. */
+    private Mono<Void> retried(DeliveryJob job, Mono<Void> writeBack) {
+        return writeBack
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
                         .filter(e -> !closed)
                         .doBeforeRetry(s -> log.warn("{} writing outcomes failed, retrying: {}", job.message().id(),
