@@ -128,6 +128,16 @@ class PgQueueAdminIT {
     }
 
     @Test
+    void aHeldRecipientStoredClaimedIsNotDueUntilItsTime() {
+        IncomingMessage m = message(Priority.TRANSACTIONAL, ago(0), "a@x.example");
+        spool.storeClaimed(m, "n1").block(WAIT);
+        store.record(List.of(new RecipientUpdate(m.id(), 0, "a@x.example", Kind.HELD, inHours(1), null, "held",
+                "s"))).block(WAIT);
+        assertThat(rows("SELECT state, next_attempt_at > now() FROM recipient")).containsExactly("0|true");
+        assertThat(claim(10)).isEmpty();
+    }
+
+    @Test
     void summaryGroupsBySiteAndPriorityAndNamesTheDomainsOfUnroutedRecipients() {
         IncomingMessage t = stored(Priority.TRANSACTIONAL, ago(30), "a@x.example", "b@y.example");
         IncomingMessage b = stored(Priority.BULK, ago(10), "c@z.example");

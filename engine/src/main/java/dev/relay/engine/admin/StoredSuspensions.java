@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +34,9 @@ public final class StoredSuspensions implements SiteSuspensions, AutoCloseable {
     private final PgQueueAdmin store;
     private final Clock clock;
     private volatile Map<String, Suspension> snapshot = Map.of();
+    /** Refreshes started, and the latest one whose answer was applied: an older, slower answer never wins. */
+    private final AtomicLong started = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
     private @Nullable Disposable task;
 
     public StoredSuspensions(PgQueueAdmin store, Clock clock) {
@@ -52,11 +56,23 @@ public final class StoredSuspensions implements SiteSuspensions, AutoCloseable {
         return this;
     }
 
-    /** Re-reads the table. */
+    /**
+     * Re-reads the table. Refreshes may overlap (the timer's and one after a change); the answer of a refresh that
+     * started earlier is dropped once a later one was applied, so a resume is never undone by a stale read.
+     */
     public Mono<Void> refresh() {
-        return store.suspensions().collectMap(Suspension::site, Function.identity())
-                .doOnNext(m -> snapshot = Map.copyOf(m))
-                .then();
+        return Mono.defer(() -> {
+            long generation = started.incrementAndGet();
+            return store.suspensions().collectMap(Suspension::site, Function.identity())
+                    .doOnNext(m -> apply(generation, Map.copyOf(m)));
+        }).then();
+    }
+
+    private synchronized void apply(long generation, Map<String, Suspension> read) {
+        if (generation > applied.get()) {
+            applied.set(generation);
+            snapshot = read;
+        }
     }
 
     /** The suspensions in force, by site. */

@@ -326,6 +326,8 @@ public final class DeliveryScheduler implements AutoCloseable {
      * suspension ends (an operator's resume makes them due at once).
      */
     private void hold(DeliveryJob job, String site, SiteSuspensions.Hold hold) {
+        log.info("{} held: site {} is suspended until {} ({} recipients)", job.message().id(), site, hold.until(),
+                job.recipients().size());
         List<RecipientUpdate> held = job.recipients().stream()
                 .map(r -> new RecipientUpdate(job.message().id(), r.index(), r.address(), RecipientUpdate.Kind.HELD,
                         hold.until(), null, "site " + site + " suspended: " + hold.reason(), site))
