@@ -1,9 +1,11 @@
 package dev.relay.engine;
 
+import dev.relay.engine.admin.QueueCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
 
 import dev.relay.engine.auth.UserCommand;
+import dev.relay.engine.sink.SinkCommand;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
 import java.nio.file.Files;
@@ -13,8 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]} and
- * {@code relay sink}. Exit codes: 0 ok, 1 runtime
+ * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
+ * {@code relay sink ...} and {@code relay queue ...}. Exit codes: 0 ok, 1 runtime
  * failure, 2 configuration or usage error.
  */
 public final class Main {
@@ -28,18 +30,24 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        return run(args, System.getenv(), System.out, System.err);
+    }
+
+    /** The entry point with its environment and output streams given (tests drive the CLI through it). */
+    static int run(String[] args, java.util.Map<String, String> env, java.io.PrintStream out,
+                   java.io.PrintStream err) {
         String command = args.length == 0 ? "run" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         Path configFile;
         RelayConfig config;
         try {
             configFile = configFile(rest);
-            config = RelayConfig.load(configFile, System.getenv());
+            config = RelayConfig.load(configFile, env);
         } catch (ConfigException e) {
-            System.err.println("relay: " + e.getMessage());
+            err.println("relay: " + e.getMessage());
             return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
-            System.err.println("relay: " + e.getMessage());
+            err.println("relay: " + e.getMessage());
             return EXIT_CONFIG;
         }
         switch (command) {
@@ -49,6 +57,8 @@ public final class Main {
                 return ShapingCommand.run(withoutConfigOption(rest), config, System.out, System.err);
             case "sink":
                 return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
+            case "queue":
+                return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -135,6 +145,8 @@ public final class Main {
                        relay user remove NAME [--config FILE]
                        relay shaping check [FILE] [--config FILE]   (validate a shaping file; default: delivery.shaping)
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
+                       relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
+                                                                  `relay queue help` lists the arguments)
                 """);
     }
 }

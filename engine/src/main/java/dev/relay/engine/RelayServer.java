@@ -1,5 +1,9 @@
 package dev.relay.engine;
 
+import dev.relay.engine.admin.AdminApi;
+import dev.relay.engine.admin.AdminToken;
+import dev.relay.engine.admin.QueueService;
+import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.config.RelayConfig;
@@ -18,6 +22,7 @@ import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.RetrySchedule;
 import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.shaping.ReloadingShaping;
+import dev.relay.engine.queue.SiteSuspensions;
 import dev.relay.engine.routing.RelayRouter;
 import dev.relay.engine.http.HttpEndpoint;
 import dev.relay.engine.metrics.SmtpMetrics;
@@ -33,6 +38,7 @@ import dev.relay.storage.GroupCommitSettings;
 import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
 import dev.relay.storage.PgDeliveryStore;
+import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -75,6 +81,7 @@ public final class RelayServer implements AutoCloseable {
     private @Nullable InetSocketAddress smtpAddress;
     private @Nullable InetSocketAddress httpAddress;
     private Runnable beforeScrape = () -> { };
+    private @Nullable RelayRouter router;
 
     private RelayServer(RelayConfig config) {
         this.config = config;
@@ -93,6 +100,9 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private void startAll() {
+        // a bad token file stops the start before anything listens
+        AdminToken adminToken = config.http().adminTokenFile() == null ? null
+                : AdminToken.read(config.http().adminTokenFile(), "http.admin_token_file");
         String url = config.database().url();
         if (url == null) {
             EmbeddedPostgres embedded = EmbeddedPostgres.start(config.dataDirectory());
@@ -131,9 +141,15 @@ public final class RelayServer implements AutoCloseable {
 
         SmtpConfig smtpConfig = config.smtp();
         Spool frontDoorSpool = spool;
+        PgQueueAdmin queueAdmin = new PgQueueAdmin(pool);
+        StoredSuspensions suspensions = new StoredSuspensions(queueAdmin, Clock.systemUTC())
+                .start(Schedulers.parallel());
+        resources.push(suspensions);
+        java.util.function.Consumer<String> localResume = site -> { };
         if (config.delivery().enabled()) {
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
+            localResume = scheduler::resume;
         }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
         Authenticator authenticator = null;
@@ -165,7 +181,8 @@ public final class RelayServer implements AutoCloseable {
                         .timeout(Duration.ofSeconds(2))
                         .onErrorReturn(false)
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
-                                smtpServer.isDraining())), beforeScrape);
+                                smtpServer.isDraining())), beforeScrape,
+                adminApi(adminToken, queueAdmin, suspensions, spool, localResume)::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -176,7 +193,8 @@ public final class RelayServer implements AutoCloseable {
      * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
-    private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry) {
+    private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
+                                            SiteSuspensions suspensions) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -188,6 +206,7 @@ public final class RelayServer implements AutoCloseable {
         resources.push(store);
         RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes());
         resources.push(router);
+        this.router = router;
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
         CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
         String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
@@ -199,7 +218,7 @@ public final class RelayServer implements AutoCloseable {
         DeliveryScheduler scheduler = new DeliveryScheduler(
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.pollInterval(), Duration.ofSeconds(10),
                         Duration.ofMinutes(2), Duration.ofMinutes(5)),
-                store, router, client, shaping, new RetrySchedule(dc.retry()),
+                store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
                 new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());
         shaping.onReload(scheduler::shapingChanged);
@@ -214,6 +233,18 @@ public final class RelayServer implements AutoCloseable {
         resources.push(() -> scheduler.drain(config.smtp().shutdownGrace()));
         log.info("delivery started as node {} ({} recipients returned from a previous run)", dc.nodeName(), released);
         return scheduler;
+    }
+
+    /** The admin API: disabled (404) without {@code http.admin_token_file}. */
+    private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
+                              Spool spool, java.util.function.Consumer<String> localResume) {
+        if (token == null) {
+            log.info("admin API disabled (no http.admin_token_file)");
+            return new AdminApi(null, null);
+        }
+        return new AdminApi(token, new QueueService(queueAdmin, suspensions,
+                new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()), router,
+                Clock.systemUTC(), localResume));
     }
 
     public InetSocketAddress smtpAddress() {

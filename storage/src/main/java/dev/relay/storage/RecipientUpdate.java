@@ -5,22 +5,32 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The result of one delivery attempt (or of expiry) for one recipient, as the store records it: the recipient's new
- * state and one event row. {@code remoteHost} and {@code reply} are what the next hop said (or the local reason).
+ * The result of one delivery attempt (or of expiry, or of a hold) for one recipient, as the store records it: the
+ * recipient's new state and one event row. {@code remoteHost} and {@code reply} are what the next hop said (or the
+ * local reason); {@code site}, when known, is the site the recipient was routed to, kept on a requeued row.
  */
 public record RecipientUpdate(MessageId messageId, int index, String address, Kind kind,
-                              @Nullable Instant nextAttemptAt, @Nullable String remoteHost, @Nullable String reply) {
-    /** What happened; DEFERRED is the only non-final kind and needs a next attempt time. */
+                              @Nullable Instant nextAttemptAt, @Nullable String remoteHost, @Nullable String reply,
+                              @Nullable String site) {
+    /**
+     * What happened; DEFERRED and HELD are the non-final kinds and need a next attempt time. HELD returns a claimed
+     * recipient to the queue without an attempt (its site is suspended), so its attempt count stays.
+     */
     public enum Kind {
         DELIVERED((short) 2),
         DEFERRED((short) 3),
         BOUNCED((short) 4),
-        EXPIRED((short) 5);
+        EXPIRED((short) 5),
+        HELD((short) 6);
 
         private final short eventCode;
 
         Kind(short eventCode) {
             this.eventCode = eventCode;
+        }
+
+        public boolean isFinal() {
+            return this != DEFERRED && this != HELD;
         }
 
         /** The {@code event.kind} code; 1 is accepted. */
@@ -33,12 +43,23 @@ public record RecipientUpdate(MessageId messageId, int index, String address, Ki
         Objects.requireNonNull(messageId, "messageId");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(kind, "kind");
-        if ((kind == Kind.DEFERRED) != (nextAttemptAt != null)) {
-            throw new IllegalArgumentException("a next attempt time is required for DEFERRED and only for it");
+        if (!kind.isFinal() != (nextAttemptAt != null)) {
+            throw new IllegalArgumentException("a next attempt time is required for DEFERRED and HELD, only for them");
         }
     }
 
+    /** Without a site (routing did not get that far, or the row is retired anyway). */
+    public RecipientUpdate(MessageId messageId, int index, String address, Kind kind, @Nullable Instant nextAttemptAt,
+                           @Nullable String remoteHost, @Nullable String reply) {
+        this(messageId, index, address, kind, nextAttemptAt, remoteHost, reply, null);
+    }
+
+    /** The same update, remembering the site the recipient was routed to. */
+    public RecipientUpdate atSite(@Nullable String routedSite) {
+        return new RecipientUpdate(messageId, index, address, kind, nextAttemptAt, remoteHost, reply, routedSite);
+    }
+
     public boolean isFinal() {
-        return kind != Kind.DEFERRED;
+        return kind.isFinal();
     }
 }

@@ -28,25 +28,38 @@ import reactor.core.publisher.Mono;
  */
 final class RecordSql {
     private static final short DEFERRED = RecipientUpdate.Kind.DEFERRED.eventCode();
+    private static final short HELD = RecipientUpdate.Kind.HELD.eventCode();
+    /** SQL list of the kinds that requeue rather than retire. */
+    private static final String REQUEUE = "(" + DEFERRED + ", " + HELD + ")";
     private static final short EXPIRED = RecipientUpdate.Kind.EXPIRED.eventCode();
     /** Placeholder for final updates: the column must be non-null in the array, the value is never used. */
     private static final Instant NO_NEXT_ATTEMPT = Instant.EPOCH;
 
     static final String APPLY = "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
-            + " $4::timestamptz[], $5::text[], $6::text[]) AS u(message_id, idx, kind, next_attempt_at, remote_host, reply)),"
-            + " locked AS (SELECT id FROM message WHERE id IN (SELECT message_id FROM u WHERE kind <> " + DEFERRED + ")"
-            + " ORDER BY id FOR UPDATE),"
+            + " $4::timestamptz[], $5::text[], $6::text[], $7::text[])"
+            + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site)),"
+            + " locked AS (SELECT id FROM message WHERE id IN (SELECT message_id FROM u WHERE kind NOT IN " + REQUEUE
+            + ") ORDER BY id FOR UPDATE),"
             + " del AS (DELETE FROM recipient r USING u WHERE r.message_id = u.message_id AND r.idx = u.idx"
-            + " AND u.kind <> " + DEFERRED
-            + " RETURNING r.message_id, r.idx, r.address, r.attempts + 1 AS attempt, u.kind, u.remote_host, u.reply),"
-            + " upd AS (UPDATE recipient r SET state = 0, claimed_by = NULL, next_attempt_at = u.next_attempt_at,"
-            + " attempts = r.attempts + 1, last_reply = u.reply FROM u"
-            + " WHERE r.message_id = u.message_id AND r.idx = u.idx AND u.kind = " + DEFERRED
-            + " RETURNING r.message_id, r.idx, r.address, r.attempts AS attempt, u.kind, u.remote_host, u.reply),"
+            + " AND u.kind NOT IN " + REQUEUE
+            + " RETURNING r.message_id, r.idx, r.address, r.attempts + 1 AS attempt, u.kind, u.remote_host, u.reply,"
+            + " u.site),"
+            // a hold is no attempt: the count stays and a held row keeps the reply of its last real attempt
+            // a hold whose suspension is gone by now (resumed while the node's copy was older) is due at once
+            + " upd AS (UPDATE recipient r SET state = 0, claimed_by = NULL, next_attempt_at = CASE WHEN u.kind = "
+            + HELD + " AND NOT EXISTS (SELECT 1 FROM site_suspension s WHERE s.site = u.site"
+            + " AND (s.until IS NULL OR s.until > now())) THEN now() ELSE u.next_attempt_at END,"
+            + " attempts = r.attempts + CASE WHEN u.kind = " + DEFERRED + " THEN 1 ELSE 0 END,"
+            + " last_reply = CASE WHEN u.kind = " + DEFERRED + " THEN u.reply ELSE r.last_reply END,"
+            + " site = COALESCE(u.site, r.site) FROM u"
+            + " WHERE r.message_id = u.message_id AND r.idx = u.idx AND u.kind IN " + REQUEUE
+            + " RETURNING r.message_id, r.idx, r.address, r.attempts AS attempt, u.kind, u.remote_host, u.reply,"
+            + " u.site),"
             // events only for rows that changed, so recording an update twice does not log it twice
-            + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply)"
-            + " SELECT message_id, address, kind, CASE WHEN kind = " + EXPIRED + " THEN NULL ELSE attempt END,"
-            + " remote_host, reply FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
+            + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply, site)"
+            + " SELECT message_id, address, kind, CASE WHEN kind IN (" + EXPIRED + ", " + HELD + ") THEN NULL"
+            + " ELSE attempt END, remote_host, reply, site"
+            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
             // the main query runs before the data-modifying CTEs, so the message locks come first
             + " SELECT count(*) FROM locked";
     static final String RETIRE = "DELETE FROM message m WHERE m.id = ANY($1::uuid[])"
@@ -67,6 +80,7 @@ final class RecordSql {
         Instant[] next = new Instant[n];
         String[] hosts = new String[n];
         String[] replies = new String[n];
+        String[] sites = new String[n];
         TreeSet<UUID> retiring = new TreeSet<>();
         int i = 0;
         for (RecipientUpdate u : byRecipient.values()) {
@@ -77,13 +91,14 @@ final class RecordSql {
             next[i] = at == null ? NO_NEXT_ATTEMPT : at;
             hosts[i] = u.remoteHost();
             replies[i] = u.reply();
+            sites[i] = u.site();
             if (u.isFinal()) {
                 retiring.add(ids[i]);
             }
             i++;
         }
         Statement apply = c.createStatement(APPLY).bind(0, ids).bind(1, indexes).bind(2, kinds).bind(3, next)
-                .bind(4, hosts).bind(5, replies);
+                .bind(4, hosts).bind(5, replies).bind(6, sites);
         if (retiring.isEmpty()) {
             return execute(apply);
         }

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The whole {@code relay.yaml}, immutable and validated. Every key, its default and its environment
  * variable is documented in {@code relay.example.yaml} at the repository root. Relative paths of
- * {@code smtp.tls.*} and {@code smtp.auth.users_file} resolve against the config file's directory;
+ * {@code smtp.tls.*}, {@code smtp.auth.users_file} and {@code http.admin_token_file} resolve against the
+ * config file's directory;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
@@ -109,7 +110,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Path dataDir = root.parsed("data_dir", DEFAULT_DATA_DIR, "a path", Path::of);
         SmtpConfig smtp = smtp(root.section("smtp"), base);
         Section h = root.section("http");
-        HttpConfig http = new HttpConfig(h.parsed("listen", HttpConfig.DEFAULT_LISTEN, "host:port", HostPort::parse));
+        HttpConfig http = new HttpConfig(h.parsed("listen", HttpConfig.DEFAULT_LISTEN, "host:port", HostPort::parse),
+                optionalPath(h, "admin_token_file", base));
         h.finish();
         Section d = root.section("database");
         DatabaseConfig dflt = DatabaseConfig.defaults();

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * The operator's HTTP listener: {@code /healthz} (the process is alive), {@code /readyz} (it can accept mail now)
@@ -31,6 +33,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Runnable beforeScrape;
     // its own small loop, so that a scrape or a probe never queues behind SMTP or delivery work (and is measurable)
     private final LoopResources loops = LoopResources.create("relay-http", 1, true);
+    private final Consumer<HttpServerRoutes> moreRoutes;
     private DisposableServer server;
 
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
@@ -41,6 +44,13 @@ public final class HttpEndpoint implements AutoCloseable {
     /** {@code beforeScrape} refreshes gauges computed from snapshots (queues, pools); it must not block. */
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
             Supplier<Mono<Readiness>> readiness, Runnable beforeScrape) {
+        this(listen, registry, readiness, beforeScrape, routes -> { });
+    }
+
+    /** {@code moreRoutes} adds the routes of other parts (the admin API under /admin/). */
+    public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
+            Supplier<Mono<Readiness>> readiness, Runnable beforeScrape, Consumer<HttpServerRoutes> moreRoutes) {
+        this.moreRoutes = Objects.requireNonNull(moreRoutes, "moreRoutes");
         this.listen = Objects.requireNonNull(listen, "listen");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.readiness = Objects.requireNonNull(readiness, "readiness");
@@ -63,7 +73,7 @@ public final class HttpEndpoint implements AutoCloseable {
         server = HttpServer.create()
                 .bindAddress(() -> listen)
                 .runOn(loops)
-                .route(routes -> routes
+                .route(routes -> moreRoutes.accept(routes
                         .get("/healthz", (request, response) -> json(response, HttpResponseStatus.OK,
                                 "{\"status\":\"up\"}\n"))
                         .get("/readyz", (request, response) -> readiness.get()
@@ -72,10 +82,10 @@ public final class HttpEndpoint implements AutoCloseable {
                                 .flatMap(r -> json(response,
                                         r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                                         r.json()).then()))
-                        .get("/metrics", this::metrics))
+                        .get("/metrics", this::metrics)))
                 .bindNow();
         InetSocketAddress bound = (InetSocketAddress) server.address();
-        log.info("HTTP listening on {}:{} (/healthz /readyz /metrics)", bound.getHostString(), bound.getPort());
+        log.info("HTTP listening on {}:{} (/healthz /readyz /metrics /admin/)", bound.getHostString(), bound.getPort());
         return bound;
     }
 

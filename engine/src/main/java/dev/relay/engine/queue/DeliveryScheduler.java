@@ -15,6 +15,7 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.DeliveryStore;
+import dev.relay.storage.RecipientUpdate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,6 +84,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final Router router;
     private final DeliveryClient client;
     private final Shaping shaping;
+    private final SiteSuspensions suspensions;
     private final OutcomeUpdates updates;
     private final BounceSink bounces;
     private final DeliveryObserver observer;
@@ -103,6 +105,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
                              Shaping shaping, RetrySchedule retry, BounceSink bounces,
                              DeliveryObserver observer, Clock clock, Scheduler timers) {
+        this(settings, store, router, client, shaping, SiteSuspensions.NONE, retry, bounces, observer, clock, timers);
+    }
+
+    /** @param suspensions sites suspended by an operator: their jobs are held back, not delivered */
+    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
+                             Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
+                             DeliveryObserver observer, Clock clock, Scheduler timers) {
+        this.suspensions = Objects.requireNonNull(suspensions, "suspensions");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.router = Objects.requireNonNull(router, "router");
@@ -274,6 +284,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     /** Starts what the site's shaping allows now; when it says "not before T", comes back at T on the timer. */
     private void dispatch(SiteQueue queue) {
         while (!closed) {
+            SiteSuspensions.Hold hold = suspensions.holdOf(queue.site());
+            if (hold != null) {
+                // an operator's suspension (all nodes, stored): what waits goes back to the database until it ends
+                for (SiteQueue.Ready ready : queue.drain()) {
+                    hold(ready.job(), queue.site(), hold);
+                }
+                return;
+            }
             SiteQueue.Step step = queue.start(job -> shapingOf(queue.site(), job), liveNodes, System.nanoTime());
             if (step instanceof SiteQueue.Step.Start start) {
                 deliver(queue, start.ready(), start.shaping(), start.limits());
@@ -314,7 +332,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                                 AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
                                 applyRules(queue, siteShaping, outcomes);
                             })
-                            .flatMap(outcomes -> record(job, content, outcomes, siteShaping.retrySchedule()))
+                            .flatMap(outcomes -> record(job, content, outcomes, siteShaping.retrySchedule(), queue.site()))
                             .thenReturn(true);
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
@@ -370,7 +388,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     /** Records outcomes decided without an SMTP transaction (routing). */
     private void finish(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes) {
         AttemptLog.attempted(job.message().id(), "(routing)", job.domain(), outcomes, Duration.ZERO);
-        record(job, content, outcomes, null)
+        record(job, content, outcomes, null, null)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} recording outcomes failed unexpectedly", job.message().id(), e));
     }
@@ -380,16 +398,39 @@ public final class DeliveryScheduler implements AutoCloseable {
      * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
      */
     private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes,
-                              @Nullable List<Duration> retrySchedule) {
+                              @Nullable List<Duration> retrySchedule, @Nullable String site) {
         Instant now = clock.instant();
         OutcomeUpdates.Batch batch = updates.of(job, outcomes, now, retrySchedule);
+        // the site goes with the rows and events, so the admin summary can group a backlog by site
+        List<RecipientUpdate> rows = batch.updates().stream().map(u -> u.atSite(site)).toList();
         if (batch.expired() > 0) {
             observer.expired(batch.expired());
         }
         Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
                 : (content != null ? Mono.just(content) : contents.content(job.message().id()))
                         .flatMap(c -> bounces.bounced(job.message(), c, batch.failures()));
-        return notice.then(Mono.defer(() -> store.record(batch.updates())))
+        return retried(job, notice.then(Mono.defer(() -> store.record(rows))));
+    }
+
+    /**
+     * Returns the recipients of a job for a suspended site to the queue without an attempt, due again when the
+     * suspension ends (an operator's resume makes them due at once).
+     */
+    private void hold(DeliveryJob job, String site, SiteSuspensions.Hold hold) {
+        log.info("{} held: site {} is suspended until {} ({} recipients)", job.message().id(), site, hold.until(),
+                job.recipients().size());
+        List<RecipientUpdate> held = job.recipients().stream()
+                .map(r -> new RecipientUpdate(job.message().id(), r.index(), r.address(), RecipientUpdate.Kind.HELD,
+                        hold.until(), null, "site " + site + " suspended: " + hold.reason(), site))
+                .toList();
+        retried(job, Mono.defer(() -> store.record(held)))
+                .doFinally(signal -> refill(false))
+                .subscribe(null, e -> log.error("{} holding for {} failed unexpectedly", job.message().id(), site, e));
+    }
+
+    /** Retries a write-back while the database is away (the recipients stay claimed until then); releases the window. */
+    private Mono<Void> retried(DeliveryJob job, Mono<Void> writeBack) {
+        return writeBack
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
                         .filter(e -> !closed)
                         .doBeforeRetry(s -> log.warn("{} writing outcomes failed, retrying: {}", job.message().id(),
@@ -401,18 +442,9 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     /**
-     * No new deliveries to {@code site} for {@code forHowLong} (the admin API): its queued jobs wait in memory,
-     * running ones finish. A later call replaces the suspension.
+     * Lifts the suspensions this node's shaping rules hold against {@code site} and starts
+     * what waits: an operator's resume through the admin API means now.
      */
-    public void suspend(String site, Duration forHowLong, String reason) {
-        if (forHowLong.isNegative() || forHowLong.isZero()) {
-            throw new IllegalArgumentException("suspension must be positive, was " + forHowLong);
-        }
-        queueOf(site).throttle().suspend(forHowLong, reason);
-        log.warn("site {}: suspended for {} ({})", site, forHowLong, reason);
-    }
-
-    /** Lifts an operator's suspension of {@code site} and any rule's suspension of it, and starts what waits. */
     public void resume(String site) {
         SiteQueue queue = sites.get(site);
         if (queue != null) {

@@ -133,7 +133,7 @@ final class SiteQueue {
                 && throttle.quiet();
     }
 
-    /** Removes every waiting job (shutdown); running ones finish on their own. */
+    /** Removes every waiting job (shutdown, an operator's hold); running ones finish on their own. */
     synchronized List<Ready> drain() {
         List<Ready> all = new java.util.ArrayList<>(transactional);
         all.addAll(bulk);

@@ -24,6 +24,8 @@ public final class TestRelay implements AutoCloseable {
     /** A second AUTH user, in the bulk lane, with the same {@link #PASSWORD}. */
     public static final String BULK_USER = "campaigns";
     public static final String NO_DELIVERY = "delivery:\n  enabled: false\n";
+    /** The admin API token of a relay from {@link #startWithAdmin} (in {@code admin.token} of its directory). */
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
 
     private final Path directory;
     private final RelayServer server;
@@ -48,6 +50,19 @@ public final class TestRelay implements AutoCloseable {
         TestDatabase database = TestDatabase.create(label);
         try {
             TestRelay relay = start(database.url(), smtpExtra, sections);
+            relay.database = database;
+            return relay;
+        } catch (RuntimeException | Error e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** Like {@link #startWithDatabase(String, String, String)} with the admin API on ({@link #ADMIN_TOKEN}). */
+    public static TestRelay startWithAdmin(String label, String sections) {
+        TestDatabase database = TestDatabase.create(label);
+        try {
+            TestRelay relay = start(database.url(), "", "  admin_token_file: admin.token\n", sections);
             relay.database = database;
             return relay;
         } catch (RuntimeException | Error e) {
@@ -85,6 +100,10 @@ public final class TestRelay implements AutoCloseable {
      * through the system's resolver, and tests only ever talk to loopback.
      */
     public static TestRelay start(String databaseUrl, String smtpExtra, String sections) {
+        return start(databaseUrl, smtpExtra, "", sections);
+    }
+
+    private static TestRelay start(String databaseUrl, String smtpExtra, String httpExtra, String sections) {
         Path directory = Path.of("target", "it-relays", UUID.randomUUID().toString()).toAbsolutePath();
         try {
             Files.createDirectories(directory);
@@ -92,13 +111,14 @@ public final class TestRelay implements AutoCloseable {
             Files.writeString(directory.resolve("users.yaml"), "users:\n  " + USER + ":\n    password: \""
                     + hash + "\"\n    priority: transactional\n  " + BULK_USER + ":\n    password: \"" + hash
                     + "\"\n    priority: bulk\n");
+            Files.writeString(directory.resolve("admin.token"), ADMIN_TOKEN + "\n");
             String yaml = "data_dir: " + directory.resolve("data") + "\n"
                     + "smtp:\n"
                     + "  listen: 127.0.0.1:0\n"
                     + (smtpExtra.contains("hostname:") ? "" : "  hostname: relay.test\n")
                     + "  auth: { users_file: users.yaml, require_tls: true }\n"
                     + smtpExtra
-                    + "http:\n  listen: 127.0.0.1:0\n"
+                    + "http:\n  listen: 127.0.0.1:0\n" + httpExtra
                     + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n"
                     + sections;
             Path config = directory.resolve("relay.yaml");

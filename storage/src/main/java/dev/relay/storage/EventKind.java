@@ -1,0 +1,50 @@
+package dev.relay.storage;
+
+import java.util.Locale;
+
+/**
+ * The {@code event.kind} codes, with the names the admin API shows. Codes are stored, so they never change meaning;
+ * a code this build does not know (a newer node wrote it) is shown as {@code kind_<n>}.
+ */
+public enum EventKind {
+    ACCEPTED(1),
+    DELIVERED(2),
+    DEFERRED(3),
+    BOUNCED(4),
+    EXPIRED(5),
+    /** Returned to the queue without an attempt because its site is suspended. */
+    HELD(6),
+    /** Bounced by an operator ({@code relay queue bounce}); the sender got a DSN. */
+    ADMIN_BOUNCED(7),
+    /** Deleted by an operator ({@code relay queue delete}); no DSN. */
+    ADMIN_DELETED(8),
+    /** Next attempt moved to now by an operator ({@code relay queue flush}). */
+    FLUSHED(9),
+    SITE_SUSPENDED(10),
+    SITE_RESUMED(11);
+
+    private final short code;
+
+    EventKind(int code) {
+        this.code = (short) code;
+    }
+
+    public short code() {
+        return code;
+    }
+
+    /** Lower-case name, e.g. {@code admin_bounced}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The label of a stored code, known or not. */
+    public static String labelOf(int code) {
+        for (EventKind k : values()) {
+            if (k.code == code) {
+                return k.label();
+            }
+        }
+        return "kind_" + code;
+    }
+}
