@@ -50,7 +50,7 @@ class QueueAdminIT {
         return TestRelay.startWithAdmin(label, "delivery:\n"
                 + "  routes: {\"*\": \"127.0.0.1:" + mx.address().getPort() + " tls=disabled\"}\n"
                 + "  poll_interval: 200ms\n"
-                + "  retry: {schedule: [1h], jitter: 0}\n");
+                + "  retry: {schedule: [1h], jitter: 0, greylist_retry: 1h}\n");
     }
 
     private static String site(TestMx mx) {
