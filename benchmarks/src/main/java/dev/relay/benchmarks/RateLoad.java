@@ -55,6 +55,10 @@ public final class RateLoad implements LoadSession.Arrivals {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.print(RateLoadOptions.USAGE);
+            return;
+        }
         RateLoadOptions options;
         try {
             options = RateLoadOptions.parse(Arrays.asList(args));
@@ -65,13 +69,18 @@ public final class RateLoad implements LoadSession.Arrivals {
             return;
         }
         System.err.println("RateLoad: " + options.describe());
-        System.out.println(new RateLoad(options).run());
+        System.out.println(run(options));
         System.out.flush();
         // session threads are daemons and have been cut off; nothing else may keep the JVM alive
         System.exit(0);
     }
 
-    private String run() throws InterruptedException {
+    /** Runs the whole schedule and returns the result line; returns by the hard deadline plus a few seconds. */
+    static String run(RateLoadOptions options) throws InterruptedException {
+        return new RateLoad(options).measure();
+    }
+
+    private String measure() throws InterruptedException {
         dispatch();
         dispatched = true;
         for (Thread t : threads) {
