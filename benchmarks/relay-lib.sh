@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# Shared by acceptance-bench.sh and latency-bench.sh (sourced): the relay under test, started from
+# engine/target/relay.jar with its embedded PostgreSQL in WORK, listening on 127.0.0.1:2525 and routing
+# example.test to the harness's counting sink on 127.0.0.1:2627 with up to 100 connections (as the bench
+# Postfix's smtp_destination_concurrency_limit) reused for up to 1000 messages each.
+
+# relay_prepare WORK: a fresh WORK with relay.yaml and shaping.yaml
+relay_prepare() {
+  local work=$1
+  rm -rf "$work" && mkdir -p "$work"
+  chmod o+x "$work"
+  cat >"$work/relay.yaml" <<YAML
+data_dir: $work/data
+smtp:
+  listen: 127.0.0.1:2525
+  hostname: relay.bench
+  max_connections: 2000
+http:
+  listen: 127.0.0.1:8025
+delivery:
+  routes: { example.test: "127.0.0.1:2627" }
+  shaping: shaping.yaml
+YAML
+  cat >"$work/shaping.yaml" <<YAML
+default: { connection_limit: 100, max_deliveries_per_connection: 1000 }
+YAML
+}
+
+# relay_start ROOT WORK: starts the relay in the background and waits (up to 2 min) for "relay ready";
+# WORK/relay.pid gets the JVM's PID, then the postmaster's (so the harness charges both with CPU)
+relay_start() {
+  local root=$1 work=$2
+  (cd "$work" && exec java -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$root/engine/target/relay.jar" run \
+      --config "$work/relay.yaml" >"$work/relay.log" 2>&1) &
+  echo $! >"$work/relay.pid"
+  for _ in $(seq 1 240); do
+    grep -q "relay ready" "$work/relay.log" 2>/dev/null && break
+    sleep 0.5
+  done
+  head -1 "$work/data/postgres/pgdata/postmaster.pid" >>"$work/relay.pid"
+}
+
+# relay_stop WORK: stops the relay of WORK/relay.pid and waits (up to 30 s) for it to exit
+relay_stop() {
+  local work=$1 pid
+  pid=$(head -1 "$work/relay.pid" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+}

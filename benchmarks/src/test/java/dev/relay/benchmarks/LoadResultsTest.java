@@ -1,0 +1,67 @@
+package dev.relay.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class LoadResultsTest {
+    @Test
+    void percentilesAreNearestRankOverAllSamples() {
+        int[] micros = IntStream.rangeClosed(1, 1000).toArray();
+        assertThat(LoadResults.pct(micros, 0.50)).isEqualTo("0.500");
+        assertThat(LoadResults.pct(micros, 0.99)).isEqualTo("0.990");
+        assertThat(LoadResults.pct(micros, 0.999)).isEqualTo("0.999");
+        assertThat(LoadResults.pct(micros, 1.0)).isEqualTo("1.000");
+        // few samples: p999 of 3 is the largest, not an interpolation past it
+        assertThat(LoadResults.pct(new int[] {1000, 2000, 3000}, 0.999)).isEqualTo("3.000");
+        assertThat(LoadResults.pct(new int[0], 0.5)).isEqualTo("-");
+    }
+
+    @Test
+    void summaryCountsOnlyTheWindowAndMeasuresResponseFromTheScheduledTime() {
+        LoadResults r = new LoadResults(6);
+        long ms = 1_000_000L;
+        // message 0 is warm-up: left out of the window
+        r.sent(0);
+        r.accepted(0, 0, 0, 900 * ms);
+        // 1 and 2 accepted: 1 ms of service each, but 2 waited 50 ms for a session
+        r.sent(1);
+        r.accepted(1, 10 * ms, 9 * ms, 11 * ms);
+        r.sent(2);
+        r.accepted(2, 60 * ms, 10 * ms, 61 * ms);
+        r.failed(3, LoadResults.TEMPFAIL);
+        r.failed(4, LoadResults.ERROR);
+        r.accepted(4, 0, 0, 1); // the first outcome wins
+        // 5: never sent
+
+        Map<String, String> f = fields(r.summary(1, 6, 9 * ms, 100));
+
+        assertThat(f).containsEntry("scheduled", "5").containsEntry("sent", "2").containsEntry("accepted", "2")
+                .containsEntry("tempfail", "1").containsEntry("permfail", "0").containsEntry("errors", "1")
+                .containsEntry("unfinished", "1").containsEntry("service_p50_ms", "1.000")
+                .containsEntry("service_max_ms", "1.000").containsEntry("response_p50_ms", "2.000")
+                .containsEntry("response_max_ms", "51.000").containsEntry("rate_target", "100.0");
+        // 2 accepted between 9 ms (first measured arrival) and 900 ms (the last 250, warm-up's included)
+        assertThat(f.get("rate_achieved")).isEqualTo("2.2");
+    }
+
+    @Test
+    void onlyFailuresAreFailures() {
+        assertThatThrownBy(() -> new LoadResults(1).failed(0, LoadResults.ACCEPTED))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    static Map<String, String> fields(String line) {
+        Map<String, String> f = new HashMap<>();
+        Arrays.stream(line.trim().split(" +")).forEach(kv -> {
+            int eq = kv.indexOf('=');
+            f.put(kv.substring(0, eq), kv.substring(eq + 1));
+        });
+        return f;
+    }
+}
