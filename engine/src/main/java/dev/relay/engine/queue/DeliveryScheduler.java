@@ -256,6 +256,11 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     private void route(DeliveryJob job) {
         router.resolve(job.domain()).subscribe(resolution -> {
+            if (closed) {
+                // claimed or routed after drain() emptied the queues: leave it to releaseClaims, do not wait for it
+                window.release(job.recipients().size());
+                return;
+            }
             if (resolution instanceof Resolution.Routed routed) {
                 SiteQueue queue = queueOf(routed.site());
                 for (DeliveryJob part : job.split(shapingOf(routed.site(), job).limits().maxRecipientsPerMessage())) {
