@@ -159,6 +159,34 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
         });
     }
 
+    /** Recipients not yet final of one site (null: never routed) and priority, and their oldest message. */
+    public record Depth(@org.jspecify.annotations.Nullable String site, Priority priority, long recipients,
+                        Instant oldestReceivedAt) {
+        public Depth {
+            Objects.requireNonNull(priority, "priority");
+            Objects.requireNonNull(oldestReceivedAt, "oldestReceivedAt");
+        }
+    }
+
+    /**
+     * The queue by site (as last written back; null for recipients never routed) and priority, all nodes: one
+     * grouped scan, for the metrics' periodic refresh.
+     */
+    public Flux<Depth> depth() {
+        return Flux.usingWhen(pool.create(),
+                        c -> Flux.from(c.createStatement("SELECT r.site, r.priority, count(*) AS n,"
+                                        + " min(m.received_at) AS oldest FROM recipient r"
+                                        + " JOIN message m ON m.id = r.message_id GROUP BY 1, 2").execute())
+                                .concatMap(r -> r.map((row, meta) -> new Depth(row.get("site", String.class),
+                                        Priority.fromCode(Objects.requireNonNull(row.get("priority", Short.class))),
+                                        Objects.requireNonNull(row.get("n", Long.class)),
+                                        Objects.requireNonNull(row.get("oldest", OffsetDateTime.class))
+                                                .toInstant()))),
+                        Connection::close)
+                .timeout(STATEMENT_TIMEOUT)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
     /** Recipients still to deliver (queued or in flight). */
     @Override
     public Mono<Integer> liveNodes(Duration staleAfter) {

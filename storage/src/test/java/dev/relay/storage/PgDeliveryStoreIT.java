@@ -127,6 +127,8 @@ class PgDeliveryStoreIT {
         assertThat(rows("SELECT count(*) FROM recipient WHERE state = 1 AND claimed_by = 'n1'")).containsExactly("6");
         StepVerifier.create(store.countQueued()).expectNext(7L).verifyComplete();
         StepVerifier.create(store.oldestQueued()).expectNext(bulkOlder.receivedAt()).verifyComplete();
+        assertThat(store.depth().collectList().block(WAIT)).extracting(d -> d.site() + "|" + d.priority() + "|"
+                + d.recipients()).containsExactlyInAnyOrder("null|TRANSACTIONAL|4", "null|BULK|3");
     }
 
     @Test

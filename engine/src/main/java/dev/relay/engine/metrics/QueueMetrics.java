@@ -16,14 +16,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Mono;
 
 /**
  * Queue gauges: the in-memory window, deliveries running, jobs ready per site tag and priority (from the scheduler,
  * refreshed on scrape), and, from the database (refreshed on scrape at most every {@code DATABASE_EVERY}, since it
- * counts rows), recipients queued cluster-wide and the age of the oldest queued message.
+ * scans the queue), recipients not yet final and the age of the oldest such message per site tag and priority,
+ * cluster-wide (every node reports the same figures). Recipients never routed yet have the site tag
+ * {@code unrouted}.
  */
 public final class QueueMetrics {
     private static final Duration DATABASE_EVERY = Duration.ofSeconds(10);
@@ -32,9 +33,11 @@ public final class QueueMetrics {
     private final PgDeliveryStore store;
     private final UnaryOperator<String> siteTag;
     private final Clock clock;
+    static final String UNROUTED = "unrouted";
+
     private final MultiGauge ready;
-    private final AtomicLong depth = new AtomicLong();
-    private final AtomicLong oldestAgeSeconds = new AtomicLong();
+    private final MultiGauge depth;
+    private final MultiGauge oldestAge;
     private volatile long nextDatabaseRead;
 
     public QueueMetrics(MeterRegistry registry, DeliveryScheduler scheduler, PgDeliveryStore store,
@@ -49,10 +52,14 @@ public final class QueueMetrics {
                 .description("most recipients held in memory (delivery.window)").register(registry);
         Gauge.builder(MetricNames.DELIVERY_RUNNING, scheduler, DeliveryScheduler::running)
                 .description("SMTP transactions running now").register(registry);
-        Gauge.builder(MetricNames.QUEUE_DEPTH, depth, AtomicLong::get)
-                .description("recipients not yet final in the database (all nodes)").register(registry);
-        Gauge.builder(MetricNames.QUEUE_OLDEST_AGE, oldestAgeSeconds, AtomicLong::get).baseUnit("seconds")
-                .description("age of the oldest message with recipients not yet final (all nodes)").register(registry);
+        this.depth = MultiGauge.builder(MetricNames.QUEUE_DEPTH)
+                .description("recipients not yet final in the database, by site and priority (all nodes)")
+                .register(registry);
+        this.oldestAge = MultiGauge.builder(MetricNames.QUEUE_OLDEST_AGE).baseUnit("seconds")
+                .description("age of the oldest message with recipients not yet final, by site and priority"
+                        + " (all nodes)")
+                .register(registry);
+        publishDepth(List.of(), Instant.EPOCH);
         this.ready = MultiGauge.builder(MetricNames.QUEUE_READY)
                 .description("delivery jobs routed and waiting for a connection, by site and priority")
                 .register(registry);
@@ -79,11 +86,40 @@ public final class QueueMetrics {
         if (now - nextDatabaseRead >= 0) {
             nextDatabaseRead = now + DATABASE_EVERY.toNanos();
             Instant at = clock.instant();
-            store.countQueued().doOnNext(depth::set)
-                    .then(store.oldestQueued().map(o -> Math.max(0, Duration.between(o, at).toSeconds()))
-                            .defaultIfEmpty(0L).doOnNext(oldestAgeSeconds::set))
+            store.depth().collectList()
+                    .doOnNext(found -> publishDepth(found, at))
                     .onErrorResume(e -> Mono.empty())
                     .subscribe();
         }
+    }
+
+    /** Sums the rows per site tag and priority; the `other` rows always exist, so the series never vanish. */
+    private void publishDepth(List<PgDeliveryStore.Depth> rows, Instant at) {
+        Map<String, long[]> counts = new TreeMap<>();
+        Map<String, Instant[]> oldest = new TreeMap<>();
+        counts.put(SiteTags.OTHER, new long[2]);
+        oldest.put(SiteTags.OTHER, new Instant[2]);
+        for (PgDeliveryStore.Depth d : rows) {
+            String tag = d.site() == null ? UNROUTED : siteTag.apply(d.site());
+            counts.computeIfAbsent(tag, k -> new long[2])[d.priority().ordinal()] += d.recipients();
+            Instant[] o = oldest.computeIfAbsent(tag, k -> new Instant[2]);
+            int p = d.priority().ordinal();
+            if (o[p] == null || d.oldestReceivedAt().isBefore(o[p])) {
+                o[p] = d.oldestReceivedAt();
+            }
+        }
+        List<MultiGauge.Row<?>> depthRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
+        counts.forEach((site, c) -> {
+            for (Priority p : Priority.values()) {
+                Tags tags = Tags.of(MetricNames.TAG_SITE, site, MetricNames.TAG_PRIORITY,
+                        p.name().toLowerCase(Locale.ROOT));
+                depthRows.add(MultiGauge.Row.of(tags, c[p.ordinal()]));
+                Instant o = oldest.get(site)[p.ordinal()];
+                ageRows.add(MultiGauge.Row.of(tags, o == null ? 0 : Math.max(0, Duration.between(o, at).toSeconds())));
+            }
+        });
+        depth.register(depthRows, true);
+        oldestAge.register(ageRows, true);
     }
 }
