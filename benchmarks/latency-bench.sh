@@ -120,6 +120,11 @@ measure() {
       dev.relay.benchmarks.RateLoad --target "$target" --rate "$rate" --duration "$duration" --warmup "$warmup" \
       --size "$size" --sessions "$sessions" --per-conn "$per_conn" --run-id "l$stamp$label$pct" \
       --label "$label" 2>>"$out/rateload.err") || true
+    if [ -z "$line" ]; then
+      log "$label: RateLoad printed no result (stale benchmarks.jar? run without --no-build); its errors:"
+      tail -5 "$out/rateload.err" >&2
+      exit 1
+    fi
     emit "level=$pct max_msgs_per_s=$max $line"
     wait_drained "$sink"
   done
