@@ -30,7 +30,7 @@ YAML
 # WORK/relay.pid gets the JVM's PID, then the postmaster's (so the harness charges both with CPU)
 relay_start() {
   local root=$1 work=$2
-  (cd "$work" && exec java -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$root/engine/target/relay.jar" run \
+  (cd "$work" && exec java -Xms1g -Xmx1g ${RELAY_GC:--XX:+UseParallelGC} ${RELAY_JAVA_OPTS:-} -jar "$root/engine/target/relay.jar" run \
       --config "$work/relay.yaml" >"$work/relay.log" 2>&1) &
   echo $! >"$work/relay.pid"
   for _ in $(seq 1 240); do
