@@ -34,6 +34,7 @@ public final class QueueMetrics {
     private final UnaryOperator<String> siteTag;
     private final Clock clock;
     static final String UNROUTED = "unrouted";
+    private static final int PRIORITIES = Priority.values().length;
 
     private final MultiGauge ready;
     private final MultiGauge depth;
@@ -67,21 +68,13 @@ public final class QueueMetrics {
 
     /** Called before each scrape; the database figures are refreshed in the background. */
     public void refresh() {
-        Map<String, long[]> sums = new TreeMap<>();
-        sums.put(SiteTags.OTHER, new long[2]);
+        Map<String, long[]> waiting = new TreeMap<>();
         scheduler.sites().forEach((site, queue) -> {
-            long[] s = sums.computeIfAbsent(siteTag.apply(site), k -> new long[2]);
-            s[0] += queue.transactional();
-            s[1] += queue.bulk();
+            long[] w = waiting.computeIfAbsent(siteTag.apply(site), k -> new long[PRIORITIES]);
+            w[Priority.TRANSACTIONAL.ordinal()] += queue.transactional();
+            w[Priority.BULK.ordinal()] += queue.bulk();
         });
-        List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        sums.forEach((site, s) -> {
-            for (Priority p : Priority.values()) {
-                rows.add(MultiGauge.Row.of(Tags.of(MetricNames.TAG_SITE, site, MetricNames.TAG_PRIORITY,
-                        p.name().toLowerCase(Locale.ROOT)), s[p.ordinal()]));
-            }
-        });
-        ready.register(rows, true);
+        ready.register(rows(waiting), true);
         long now = System.nanoTime();
         if (now - nextDatabaseRead >= 0) {
             nextDatabaseRead = now + DATABASE_EVERY.toNanos();
@@ -93,33 +86,31 @@ public final class QueueMetrics {
         }
     }
 
-    /** Sums the rows per site tag and priority; the `other` rows always exist, so the series never vanish. */
-    private void publishDepth(List<PgDeliveryStore.Depth> rows, Instant at) {
+    /** Recipients and the oldest message's age per site tag and priority ({@code unrouted}: never routed yet). */
+    private void publishDepth(List<PgDeliveryStore.Depth> found, Instant at) {
         Map<String, long[]> counts = new TreeMap<>();
-        Map<String, Instant[]> oldest = new TreeMap<>();
-        counts.put(SiteTags.OTHER, new long[2]);
-        oldest.put(SiteTags.OTHER, new Instant[2]);
-        for (PgDeliveryStore.Depth d : rows) {
+        Map<String, long[]> ages = new TreeMap<>();
+        for (PgDeliveryStore.Depth d : found) {
             String tag = d.site() == null ? UNROUTED : siteTag.apply(d.site());
-            counts.computeIfAbsent(tag, k -> new long[2])[d.priority().ordinal()] += d.recipients();
-            Instant[] o = oldest.computeIfAbsent(tag, k -> new Instant[2]);
             int p = d.priority().ordinal();
-            if (o[p] == null || d.oldestReceivedAt().isBefore(o[p])) {
-                o[p] = d.oldestReceivedAt();
-            }
+            counts.computeIfAbsent(tag, k -> new long[PRIORITIES])[p] += d.recipients();
+            long[] a = ages.computeIfAbsent(tag, k -> new long[PRIORITIES]);
+            a[p] = Math.max(a[p], Duration.between(d.oldestReceivedAt(), at).toSeconds());
         }
-        List<MultiGauge.Row<?>> depthRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
-        counts.forEach((site, c) -> {
+        depth.register(rows(counts), true);
+        oldestAge.register(rows(ages), true);
+    }
+
+    /** One row per site tag and priority; the {@code other} rows always exist, so the series never vanish. */
+    private static List<MultiGauge.Row<?>> rows(Map<String, long[]> bySiteTag) {
+        bySiteTag.putIfAbsent(SiteTags.OTHER, new long[PRIORITIES]);
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        bySiteTag.forEach((site, values) -> {
             for (Priority p : Priority.values()) {
-                Tags tags = Tags.of(MetricNames.TAG_SITE, site, MetricNames.TAG_PRIORITY,
-                        p.name().toLowerCase(Locale.ROOT));
-                depthRows.add(MultiGauge.Row.of(tags, c[p.ordinal()]));
-                Instant o = oldest.get(site)[p.ordinal()];
-                ageRows.add(MultiGauge.Row.of(tags, o == null ? 0 : Math.max(0, Duration.between(o, at).toSeconds())));
+                rows.add(MultiGauge.Row.of(Tags.of(MetricNames.TAG_SITE, site, MetricNames.TAG_PRIORITY,
+                        p.name().toLowerCase(Locale.ROOT)), values[p.ordinal()]));
             }
         });
-        depth.register(depthRows, true);
-        oldestAge.register(ageRows, true);
+        return rows;
     }
 }
