@@ -133,15 +133,9 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             return Flux.empty();
         }
         UUID[] uuids = ids.stream().map(MessageId::uuid).toArray(UUID[]::new);
-        return Flux.usingWhen(pool.create(),
-                        c -> Flux.from(c.createStatement("SELECT id, content FROM message WHERE id = ANY($1)")
-                                        .bind(0, uuids).execute())
-                                .concatMap(r -> r.map((row, meta) -> new StoredContent(
-                                        new MessageId(Objects.requireNonNull(row.get(0, UUID.class))),
-                                        bytes(Objects.requireNonNull(row.get(1, ByteBuffer.class)))))),
-                        Connection::close)
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgDeliveryStore::unavailable);
+        return many(c -> c.createStatement("SELECT id, content FROM message WHERE id = ANY($1)").bind(0, uuids),
+                row -> new StoredContent(new MessageId(Objects.requireNonNull(row.get(0, UUID.class))),
+                        bytes(Objects.requireNonNull(row.get(1, ByteBuffer.class)))));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -173,40 +167,20 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
      * grouped scan, for the metrics' periodic refresh.
      */
     public Flux<Depth> depth() {
-        return Flux.usingWhen(pool.create(),
-                        c -> Flux.from(c.createStatement("SELECT r.site, r.priority, count(*) AS n,"
-                                        + " min(m.received_at) AS oldest FROM recipient r"
-                                        + " JOIN message m ON m.id = r.message_id GROUP BY 1, 2").execute())
-                                .concatMap(r -> r.map((row, meta) -> new Depth(row.get("site", String.class),
-                                        Priority.fromCode(Objects.requireNonNull(row.get("priority", Short.class))),
-                                        Objects.requireNonNull(row.get("n", Long.class)),
-                                        Objects.requireNonNull(row.get("oldest", OffsetDateTime.class))
-                                                .toInstant()))),
-                        Connection::close)
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgDeliveryStore::unavailable);
+        return many(c -> c.createStatement("SELECT r.site, r.priority, count(*) AS n, min(m.received_at) AS oldest"
+                        + " FROM recipient r JOIN message m ON m.id = r.message_id GROUP BY 1, 2"),
+                row -> new Depth(row.get("site", String.class),
+                        Priority.fromCode(Objects.requireNonNull(row.get("priority", Short.class))),
+                        Objects.requireNonNull(row.get("n", Long.class)),
+                        Objects.requireNonNull(row.get("oldest", OffsetDateTime.class)).toInstant()));
     }
 
-    /** Recipients still to deliver (queued or in flight). */
     @Override
     public Mono<Integer> liveNodes(Duration staleAfter) {
         return query(c -> c.createStatement("SELECT count(*) FROM relay_node"
                         + " WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'")
                         .bind(0, staleAfter.toMillis()),
                 row -> (int) Math.max(1, Objects.requireNonNull(row.get(0, Long.class))));
-    }
-
-    public Mono<Long> countQueued() {
-        return query(c -> c.createStatement("SELECT count(*) FROM recipient WHERE state IN (0, 1)"),
-                row -> Objects.requireNonNull(row.get(0, Long.class)));
-    }
-
-    /** When the oldest message with recipients still to deliver was received; empty when there is none. */
-    public Mono<Instant> oldestQueued() {
-        return query(c -> c.createStatement("SELECT min(m.received_at) FROM message m"
-                        + " WHERE EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)"),
-                row -> row.get(0, OffsetDateTime.class))
-                .map(OffsetDateTime::toInstant);
     }
 
     /** Fails record calls still queued; batches already committing finish. */
@@ -218,6 +192,16 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     private Mono<Long> update(Function<Connection, io.r2dbc.spi.Statement> statement) {
         return Database.withConnection(pool, c -> Flux.from(statement.apply(c).execute())
                         .flatMap(Result::getRowsUpdated).reduce(0L, Long::sum))
+                .timeout(STATEMENT_TIMEOUT)
+                .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    /** Every row, mapped; the connection goes back to the pool when the rows are consumed or the caller stops. */
+    private <T> Flux<T> many(Function<Connection, io.r2dbc.spi.Statement> statement, Function<Row, T> mapper) {
+        return Flux.usingWhen(pool.create(),
+                        c -> Flux.from(statement.apply(c).execute())
+                                .concatMap(r -> r.map((row, meta) -> mapper.apply(row))),
+                        Connection::close)
                 .timeout(STATEMENT_TIMEOUT)
                 .onErrorMap(PgDeliveryStore::unavailable);
     }
