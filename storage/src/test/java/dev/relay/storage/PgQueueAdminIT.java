@@ -25,7 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -68,18 +67,11 @@ class PgQueueAdminIT {
     }
 
     private static void sql(String sql) {
-        Database.withConnection(pool, c -> Database.execute(c, sql)).block(WAIT);
+        TestSql.execute(pool, sql);
     }
 
     private static List<String> rows(String sql) {
-        return Database.withConnection(pool, c -> Flux.from(c.createStatement(sql).execute())
-                .concatMap(r -> r.map((row, meta) -> {
-                    StringBuilder b = new StringBuilder();
-                    for (int i = 0; i < meta.getColumnMetadatas().size(); i++) {
-                        b.append(i == 0 ? "" : "|").append(row.get(i, Object.class));
-                    }
-                    return b.toString();
-                })).collectList()).block(WAIT);
+        return TestSql.rows(pool, sql);
     }
 
     private IncomingMessage stored(Priority priority, Instant receivedAt, String... recipients) {
