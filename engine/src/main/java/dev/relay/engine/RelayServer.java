@@ -216,8 +216,8 @@ public final class RelayServer implements AutoCloseable {
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
         PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
         DeliveryScheduler scheduler = new DeliveryScheduler(
-                new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.pollInterval(), Duration.ofSeconds(10),
-                        Duration.ofMinutes(2), Duration.ofMinutes(5)),
+                new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.siteWindowShare(), dc.pollInterval(),
+                        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
                 new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());

@@ -29,7 +29,22 @@ public interface DeliveryStore {
      * Claims up to {@code limit} due recipients (queued, next attempt not in the future), transactional before bulk,
      * then oldest due first, grouped by message. Completes empty when nothing is due.
      */
-    Flux<ClaimedMessage> claimDue(String node, int limit);
+    default Flux<ClaimedMessage> claimDue(String node, int limit) {
+        return claimDue(node, limit, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #claimDue(String, int)}, passing over recipients last routed to one of {@code skipSites} (sites that
+     * hold their share of the node's window already); recipients never routed are claimed whatever their site.
+     */
+    Flux<ClaimedMessage> claimDue(String node, int limit, java.util.Set<String> skipSites);
+
+    /**
+     * Returns claimed recipients of one message to the queue without an attempt, no event and no change to their
+     * next attempt time, remembering the site they were routed to: the node took them but their site already holds
+     * its share of the window. Applies only to recipients still in flight for {@code node}. Emits how many.
+     */
+    Mono<Long> unclaim(String node, MessageId message, List<Integer> indexes, String site);
 
     /** The message content as stored (unstuffed, CRLF line ends); empty when the message is gone. */
     Mono<byte[]> content(MessageId id);

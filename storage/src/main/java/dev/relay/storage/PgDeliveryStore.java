@@ -27,6 +27,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     /** Upper bound on one statement, so a hung connection cannot hold a caller forever. */
     private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
     private static final String CLAIM = claimSql();
+    private static final String UNCLAIM = "UPDATE recipient SET state = 0, claimed_by = NULL, site = $4"
+            + " WHERE message_id = $1 AND idx = ANY($2::smallint[]) AND state = 1 AND claimed_by = $3";
     private static final String RELEASE = "UPDATE recipient SET state = 0, claimed_by = NULL"
             + " WHERE state = 1 AND claimed_by = $1";
     /** Upserts this node, then releases the claims of every other node silent for longer than the limit. */
@@ -79,6 +81,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
      */
     private static String claimSql() {
         return "WITH due AS (SELECT message_id, idx FROM recipient WHERE state = 0 AND next_attempt_at <= now()"
+                // sites holding their share of the window are passed over; never-routed rows (null site) are not
+                + " AND (site IS NULL OR NOT (site = ANY($3::text[])))"
                 + " ORDER BY priority, next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
                 + " c AS (UPDATE recipient r SET state = 1, claimed_by = $1 FROM due"
                 + " WHERE r.message_id = due.message_id AND r.idx = due.idx"
@@ -105,19 +109,30 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
-    public Flux<ClaimedMessage> claimDue(String node, int limit) {
+    public Flux<ClaimedMessage> claimDue(String node, int limit, java.util.Set<String> skipSites) {
         requireNode(node);
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
+        String[] skip = skipSites.toArray(new String[0]);
         return Flux.usingWhen(pool.create(),
-                        c -> Flux.from(c.createStatement(CLAIM).bind(0, node).bind(1, limit).execute())
+                        c -> Flux.from(c.createStatement(CLAIM).bind(0, node).bind(1, limit).bind(2, skip).execute())
                                 .concatMap(r -> r.map((row, meta) -> ClaimRow.of(row))),
                         Connection::close)
                 .timeout(STATEMENT_TIMEOUT)
                 .bufferUntilChanged(ClaimRow::messageId)
                 .map(PgDeliveryStore::toMessage)
                 .onErrorMap(PgDeliveryStore::unavailable);
+    }
+
+    @Override
+    public Mono<Long> unclaim(String node, MessageId message, List<Integer> indexes, String site) {
+        requireNode(node);
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(site, "site");
+        Short[] idx = indexes.stream().map(Integer::shortValue).toArray(Short[]::new);
+        return update(c -> c.createStatement(UNCLAIM).bind(0, message.uuid()).bind(1, idx).bind(2, node)
+                .bind(3, site));
     }
 
     @Override

@@ -127,6 +127,34 @@ class PgDeliveryStoreIT {
     }
 
     @Test
+    void unclaimReturnsRecipientsWithTheirSiteAndAClaimCanPassOverThatSite() {
+        IncomingMessage slow = stored(Priority.TRANSACTIONAL, ago(10), "a@slow.example", "b@slow.example",
+                "c@other.example");
+        IncomingMessage fresh = stored(Priority.TRANSACTIONAL, ago(1), "d@fresh.example");
+        List<ClaimedMessage> first = claim("n1", 3);
+        assertThat(first).extracting(ClaimedMessage::id).containsExactly(slow.id());
+
+        // another node's name, or a recipient not in flight, changes nothing
+        assertThat(store.unclaim("n2", slow.id(), List.of(0, 1), "slow-site").block(WAIT)).isZero();
+        assertThat(store.unclaim("n1", slow.id(), List.of(0, 1), "slow-site").block(WAIT)).isEqualTo(2L);
+        assertThat(store.unclaim("n1", slow.id(), List.of(0, 1), "slow-site").block(WAIT)).isZero();
+        assertThat(rows("SELECT idx || ':' || state || ':' || coalesce(site, '-') || ':' || attempts"
+                + " FROM recipient WHERE message_id = '" + slow.id().uuid() + "' ORDER BY idx"))
+                .containsExactly("0:0:slow-site:0", "1:0:slow-site:0", "2:1:-:0");
+        assertThat(rows("SELECT count(*) FROM event WHERE message_id = '" + slow.id().uuid() + "' AND kind <> "
+                + EventKind.ACCEPTED.code())).containsExactly("0");
+
+        // passing over the site: the never-routed newer recipient comes first, the returned ones stay queued
+        List<ClaimedMessage> skipping = store.claimDue("n1", 10, java.util.Set.of("slow-site")).collectList()
+                .block(WAIT);
+        assertThat(skipping).extracting(ClaimedMessage::id).containsExactly(fresh.id());
+        List<ClaimedMessage> again = store.claimDue("n1", 10, java.util.Set.of("other-site")).collectList()
+                .block(WAIT);
+        assertThat(again).extracting(ClaimedMessage::id).containsExactly(slow.id());
+        assertThat(again.get(0).recipients()).extracting(ClaimedRecipient::index).containsExactly(0, 1);
+    }
+
+    @Test
     void aLimitSplitsAMessageAndTheRestIsClaimedLater() {
         IncomingMessage m = stored(Priority.BULK, ago(1), "a@x.example", "b@x.example", "c@x.example");
         List<ClaimedMessage> first = claim("n1", 2);

@@ -13,11 +13,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code delivery}: whether this node delivers at all, its node name (claims in the shared database are per node),
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
- * host suffixes that group hosts into sites, retries and lifetime, the in-memory window, and the user's shaping file
+ * host suffixes that group hosts into sites, retries and lifetime, the in-memory window and the share of it one site
+ * may hold (so a slow site cannot starve the others of room), and the user's shaping file
  * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
-                             List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
+                             List<String> siteSuffixes, RetryConfig retry, int window, double siteWindowShare,
+                             Duration pollInterval,
                              @Nullable String heloName, @Nullable Path shapingFile) {
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
@@ -49,12 +51,16 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
         }
         Objects.requireNonNull(retry, "retry");
         Limits.check("delivery.window", window, 10, 10_000_000);
+        if (!(siteWindowShare >= 0.05 && siteWindowShare <= 1)) {
+            throw new ConfigException("delivery.site_window_share", String.valueOf(siteWindowShare),
+                    "must be a fraction of the window between 0.05 and 1");
+        }
         Limits.positive("delivery.poll_interval", pollInterval);
     }
 
     public static DeliveryConfig defaults() {
         return new DeliveryConfig(true, defaultNodeName(), Map.of(), DnsConfig.defaults(), DEFAULT_SITE_SUFFIXES,
-                RetryConfig.defaults(), 20_000, Duration.ofSeconds(1), null, null);
+                RetryConfig.defaults(), 20_000, 0.5, Duration.ofSeconds(1), null, null);
     }
 
     /** $HOSTNAME when it is a valid node name, else "local". */

@@ -148,6 +148,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         RetryConfig retry = new RetryConfig(schedule, jitter, dl.duration("max_lifetime", rd.maxLifetime()),
                 greylistRetry);
         int window = dl.integer("window", d.window());
+        double share = dl.parsed("site_window_share", d.siteWindowShare(), "a fraction between 0.05 and 1",
+                Double::parseDouble);
         var poll = dl.duration("poll_interval", d.pollInterval());
         String helo = dl.optionalString("helo_name");
         if (dl.present("defaults")) {
@@ -158,7 +160,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         }
         Path shaping = optionalPath(dl, "shaping", base);
         dl.finish();
-        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, shaping);
+        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, share, poll, helo,
+                shaping);
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {

@@ -98,6 +98,15 @@ public final class DeliveryMetrics implements DeliveryObserver {
                 .register(registry)).increment();
     }
 
+    @Override
+    public void returnedForShare(String site, int recipients) {
+        String tag = siteTag.apply(site);
+        counters.computeIfAbsent("s|" + tag, k -> Counter.builder(MetricNames.QUEUE_SHARE_RETURNS)
+                .tag(MetricNames.TAG_SITE, tag)
+                .description("claimed recipients returned to the spool unattempted: their site held its share of"
+                        + " the window").register(registry)).increment(recipients);
+    }
+
     private Counter outcome(String site, String outcome) {
         return counters.computeIfAbsent("o|" + site + "|" + outcome, k -> Counter.builder(MetricNames.DELIVERY_OUTCOMES)
                 .tag(MetricNames.TAG_SITE, site).tag(MetricNames.TAG_OUTCOME, outcome)

@@ -27,6 +27,7 @@ public final class MetricNames {
     public static final String QUEUE_IN_MEMORY = "relay.queue.in.memory";
     public static final String QUEUE_WINDOW = "relay.queue.window";
     public static final String QUEUE_READY = "relay.queue.ready";
+    public static final String QUEUE_SHARE_RETURNS = "relay.queue.site.share.returns";
     public static final String QUEUE_DEPTH = "relay.queue.depth";
     public static final String QUEUE_OLDEST_AGE = "relay.queue.oldest.age";
     public static final String POOL_IN_USE = "relay.delivery.pool.in.use";

@@ -25,4 +25,7 @@ public interface DeliveryObserver {
 
     /** A rate of {@code site} made a delivery ({@code kind} "message") or a new connection ("connection") wait. */
     default void rateWaited(String site, String kind) {}
+
+    /** Claimed recipients went back to the spool unattempted: {@code site} held its share of the window already. */
+    default void returnedForShare(String site, int recipients) {}
 }

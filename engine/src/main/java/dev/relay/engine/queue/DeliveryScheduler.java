@@ -60,13 +60,19 @@ public final class DeliveryScheduler implements AutoCloseable {
     private static final int PREFETCH_MAX_SIZE = 256 << 10;
     private static final long PREFETCH_BYTES = 8L << 20;
 
-    /** How this node takes part: its name, window, poll and heartbeat periods, and when idle site queues go. */
-    public record Settings(String node, int window, Duration pollInterval, Duration heartbeat, Duration staleAfter,
-                           Duration siteIdle) {
+    /**
+     * How this node takes part: its name, window, the share of the window one site may hold (0 to 1), poll and
+     * heartbeat periods, and when idle site queues go.
+     */
+    public record Settings(String node, int window, double siteShare, Duration pollInterval, Duration heartbeat,
+                           Duration staleAfter, Duration siteIdle) {
         public Settings {
             Objects.requireNonNull(node, "node");
             if (window < 1) {
                 throw new IllegalArgumentException("window must be >= 1, was " + window);
+            }
+            if (!(siteShare > 0 && siteShare <= 1)) {
+                throw new IllegalArgumentException("siteShare must be in (0, 1], was " + siteShare);
             }
             for (Duration d : List.of(pollInterval, heartbeat, staleAfter, siteIdle)) {
                 if (d.isZero() || d.isNegative()) {
@@ -76,6 +82,25 @@ public final class DeliveryScheduler implements AutoCloseable {
             if (staleAfter.compareTo(heartbeat.multipliedBy(3)) < 0) {
                 throw new IllegalArgumentException("staleAfter must be at least three heartbeats");
             }
+        }
+
+        /** Recipients one claim query asks for at most. */
+        int claimSize() {
+            return Math.max(1, window / 4);
+        }
+
+        /** Recipients one site may hold in memory (waiting or being delivered). */
+        int siteCap() {
+            return Math.max(1, (int) (window * siteShare));
+        }
+
+        /**
+         * A site holding more than this is passed over by claims: at most {@link #claimSize} below its cap, so one
+         * claim cannot overfill it, and at least half of it, so a site at its cap is not claimed for again after
+         * every single delivery (each such claim would bring rows only to return most of them).
+         */
+        int siteSkipAbove() {
+            return Math.max(siteCap() / 2, siteCap() - claimSize());
         }
     }
 
@@ -205,14 +230,14 @@ public final class DeliveryScheduler implements AutoCloseable {
         if (closed || (!timer && !moreDue) || !claiming.compareAndSet(false, true)) {
             return;
         }
-        int room = window.reserveUpTo(Math.max(1, settings.window() / 4));
+        int room = window.reserveUpTo(settings.claimSize());
         claimRoom.set(room);
         if (room == 0) {
             claiming.set(false);
             return;
         }
         AtomicInteger claimed = new AtomicInteger();
-        store.claimDue(settings.node(), room)
+        store.claimDue(settings.node(), room, fullSites())
                 .buffer(PREFETCH_GROUP)
                 .concatMap(group -> contents.prefetch(prefetchable(group)).thenMany(Flux.fromIterable(group)))
                 .doOnNext(m -> {
@@ -232,6 +257,18 @@ public final class DeliveryScheduler implements AutoCloseable {
                                 refill(false);
                             }
                         });
+    }
+
+    /** Sites holding their share of the window: claims pass over their recipients until they deliver some. */
+    private Set<String> fullSites() {
+        Set<String> full = new java.util.HashSet<>();
+        int above = settings.siteSkipAbove();
+        sites.forEach((name, q) -> {
+            if (q.holding() > above) {
+                full.add(name);
+            }
+        });
+        return full;
     }
 
     private List<dev.relay.storage.MessageId> prefetchable(List<ClaimedMessage> group) {
@@ -264,7 +301,10 @@ public final class DeliveryScheduler implements AutoCloseable {
             if (resolution instanceof Resolution.Routed routed) {
                 SiteQueue queue = queueOf(routed.site());
                 for (DeliveryJob part : job.split(shapingOf(routed.site(), job).limits().maxRecipientsPerMessage())) {
-                    queue.add(new SiteQueue.Ready(part, routed.hops()));
+                    SiteQueue.Ready ready = new SiteQueue.Ready(part, routed.hops());
+                    if (!queue.offer(ready, settings.siteCap())) {
+                        unclaim(queue, ready);
+                    }
                 }
                 dispatch(queue);
             } else if (resolution instanceof Resolution.Undeliverable u) {
@@ -279,6 +319,25 @@ public final class DeliveryScheduler implements AutoCloseable {
             finish(job, null, Collections.nCopies(job.recipients().size(),
                     new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", "routing failed"), null)));
         });
+    }
+
+    /**
+     * Gives a job back to the spool without an attempt: its site holds its share of the window already (a slow or
+     * tarpitting site must not take the room other sites' mail needs). Claims pass over the site until it has
+     * delivered some; if the database cannot take the job back now, it waits in the site's queue after all.
+     */
+    private void unclaim(SiteQueue queue, SiteQueue.Ready ready) {
+        DeliveryJob job = ready.job();
+        int n = job.recipients().size();
+        observer.returnedForShare(queue.site(), n);
+        store.unclaim(settings.node(), job.message().id(),
+                        job.recipients().stream().map(ClaimedRecipient::index).toList(), queue.site())
+                .subscribe(returned -> window.release(n), e -> {
+                    log.warn("{} could not return {} recipients for site {} to the queue ({}); they wait here",
+                            job.message().id(), n, queue.site(), e.toString());
+                    queue.add(ready);
+                    dispatch(queue);
+                });
     }
 
     private SiteQueue queueOf(String site) {
@@ -347,7 +406,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                 }))
                 .doFinally(signal -> {
                     running.decrementAndGet();
-                    queue.finished(System.nanoTime());
+                    queue.finished(System.nanoTime(), job.recipients().size());
                     dispatch(queue);
                     refill(false);
                 })

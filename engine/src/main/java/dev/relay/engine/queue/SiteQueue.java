@@ -13,8 +13,10 @@ import java.util.function.Function;
 /**
  * The ready queue of one site: jobs whose route is known, in two lanes (transactional is always taken first, bulk
  * only when no transactional job waits), the count of deliveries running against the site, and the site's
- * {@link SiteThrottle}, which keeps them within its effective limits. Thread-safe; critical sections are a few field
- * updates (the queue's monitor is taken before the throttle's, never the other way).
+ * {@link SiteThrottle}, which keeps them within its effective limits. It also counts the recipients it holds (waiting
+ * or being delivered), so that one slow site cannot fill the node's whole window: {@link #offer} refuses a job past
+ * the site's share. Thread-safe; critical sections are a few field updates (the queue's monitor is taken before the
+ * throttle's, never the other way).
  */
 final class SiteQueue {
     /** A job with the hops it was routed to (the hops of one domain; domains of one site may differ). */
@@ -47,6 +49,8 @@ final class SiteQueue {
     private final ArrayDeque<Ready> transactional = new ArrayDeque<>();
     private final ArrayDeque<Ready> bulk = new ArrayDeque<>();
     private int active;
+    /** Recipients of the jobs waiting here or being delivered. */
+    private int holding;
     private long lastUsedNanos;
 
     private long wakeAt;
@@ -68,6 +72,26 @@ final class SiteQueue {
 
     synchronized void add(Ready ready) {
         (ready.job().message().priority() == Priority.BULK ? bulk : transactional).add(ready);
+        holding += ready.job().recipients().size();
+    }
+
+    /**
+     * Adds the job unless it would take the recipients this site holds past {@code share}; a site holding nothing
+     * takes any job (a job larger than the share must still go somewhere). False: the caller returns the job to the
+     * spool.
+     */
+    synchronized boolean offer(Ready ready, int share) {
+        int n = ready.job().recipients().size();
+        if (holding > 0 && holding + n > share) {
+            return false;
+        }
+        add(ready);
+        return true;
+    }
+
+    /** Recipients waiting here or being delivered now. */
+    synchronized int holding() {
+        return holding;
     }
 
     /**
@@ -114,8 +138,10 @@ final class SiteQueue {
         }
     }
 
-    synchronized void finished(long nowNanos) {
+    /** A delivery started by {@link #start} ended, and its {@code recipients} are no longer held here. */
+    synchronized void finished(long nowNanos, int recipients) {
         active--;
+        holding -= recipients;
         lastUsedNanos = nowNanos;
     }
 
@@ -139,6 +165,9 @@ final class SiteQueue {
         all.addAll(bulk);
         transactional.clear();
         bulk.clear();
+        for (Ready r : all) {
+            holding -= r.job().recipients().size();
+        }
         return all;
     }
 }

@@ -81,7 +81,7 @@ class DnsRouterIT {
         DnsConfig dnsConfig = new DnsConfig(List.of(new HostPort("127.0.0.1", dns.port())), TIMEOUT, 1000,
                 Duration.ofSeconds(1), Duration.ofDays(1), Duration.ofMinutes(5));
         return new DeliveryConfig(true, "test", routes, dnsConfig, List.of("mailhost.test"), RetryConfig.defaults(),
-                20_000, Duration.ofSeconds(1), null, null);
+                20_000, 0.5, Duration.ofSeconds(1), null, null);
     }
 
     private Resolution resolve(String domain) {
