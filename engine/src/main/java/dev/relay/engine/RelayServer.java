@@ -210,7 +210,7 @@ public final class RelayServer implements AutoCloseable {
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
         CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
         String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
-        PooledDeliveryClient client = new PooledDeliveryClient(helo);
+        PooledDeliveryClient client = new PooledDeliveryClient(helo, dc.hopLimits());
         resources.push(client);
         NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());

@@ -14,11 +14,12 @@ import org.jspecify.annotations.Nullable;
  * {@code delivery}: whether this node delivers at all, its node name (claims in the shared database are per node),
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
  * host suffixes that group hosts into sites, retries and lifetime, the in-memory window, and the user's shaping file
- * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only).
+ * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only),
+ * and the bounds on what any next hop may cost ({@link HopLimits}).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                              List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
-                             @Nullable String heloName, @Nullable Path shapingFile) {
+                             @Nullable String heloName, @Nullable Path shapingFile, HopLimits hopLimits) {
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
             "outlook.com", "protection.outlook.com", "yahoodns.net", "icloud.com", "comcast.net", "gmx.net",
@@ -50,6 +51,15 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
         Objects.requireNonNull(retry, "retry");
         Limits.check("delivery.window", window, 10, 10_000_000);
         Limits.positive("delivery.poll_interval", pollInterval);
+        Objects.requireNonNull(hopLimits, "hopLimits");
+    }
+
+    /** Without {@link HopLimits}: their defaults. */
+    public DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
+                          List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
+                          @Nullable String heloName, @Nullable Path shapingFile) {
+        this(enabled, nodeName, routes, dns, siteSuffixes, retry, window, pollInterval, heloName, shapingFile,
+                HopLimits.defaults());
     }
 
     public static DeliveryConfig defaults() {
