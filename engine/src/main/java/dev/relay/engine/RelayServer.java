@@ -204,7 +204,8 @@ public final class RelayServer implements AutoCloseable {
                 shaping.current().summary());
         PgDeliveryStore store = new PgDeliveryStore(pool);
         resources.push(store);
-        RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes());
+        RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes(),
+                dev.relay.engine.routing.SelfAddresses.listeningOn(config.smtp().listen().host()));
         resources.push(router);
         this.router = router;
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
