@@ -204,13 +204,14 @@ public final class RelayServer implements AutoCloseable {
                 shaping.current().summary());
         PgDeliveryStore store = new PgDeliveryStore(pool);
         resources.push(store);
-        RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes());
+        RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes(),
+                dev.relay.engine.routing.SelfAddresses.listeningOn(config.smtp().listen().host()));
         resources.push(router);
         this.router = router;
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
         CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
         String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
-        PooledDeliveryClient client = new PooledDeliveryClient(helo);
+        PooledDeliveryClient client = new PooledDeliveryClient(helo, dc.hopLimits());
         resources.push(client);
         NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());

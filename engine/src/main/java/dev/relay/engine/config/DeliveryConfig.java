@@ -14,13 +14,14 @@ import org.jspecify.annotations.Nullable;
  * {@code delivery}: whether this node delivers at all, its node name (claims in the shared database are per node),
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
  * host suffixes that group hosts into sites, retries and lifetime, the in-memory window and the share of it one site
- * may hold (so a slow site cannot starve the others of room), and the user's shaping file
- * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only).
+ * may hold (so a slow site cannot starve the others of room), the user's shaping file (per-site limits, timeouts,
+ * TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only), and the bounds on what any
+ * next hop may cost ({@link HopLimits}).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                              List<String> siteSuffixes, RetryConfig retry, int window, double siteWindowShare,
-                             Duration pollInterval,
-                             @Nullable String heloName, @Nullable Path shapingFile) {
+                             Duration pollInterval, @Nullable String heloName, @Nullable Path shapingFile,
+                             HopLimits hopLimits) {
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
             "outlook.com", "protection.outlook.com", "yahoodns.net", "icloud.com", "comcast.net", "gmx.net",
@@ -56,6 +57,15 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
                     "must be a fraction of the window between 0.05 and 1");
         }
         Limits.positive("delivery.poll_interval", pollInterval);
+        Objects.requireNonNull(hopLimits, "hopLimits");
+    }
+
+    /** Without {@link HopLimits}: their defaults. */
+    public DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
+                          List<String> siteSuffixes, RetryConfig retry, int window, double siteWindowShare,
+                          Duration pollInterval, @Nullable String heloName, @Nullable Path shapingFile) {
+        this(enabled, nodeName, routes, dns, siteSuffixes, retry, window, siteWindowShare, pollInterval, heloName,
+                shapingFile, HopLimits.defaults());
     }
 
     public static DeliveryConfig defaults() {

@@ -159,9 +159,14 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                     + " shaping)");
         }
         Path shaping = optionalPath(dl, "shaping", base);
+        HopLimits hd = d.hopLimits();
+        long replyBytes = dl.size("max_reply_bytes", hd.maxReplyBytes());
+        Limits.check(dl.key("max_reply_bytes"), replyBytes, 512, 64L << 20);
+        HopLimits hopLimits = new HopLimits(dl.integer("max_reply_lines", hd.maxReplyLines()), (int) replyBytes,
+                dl.duration("transaction_deadline", hd.transactionDeadline()));
         dl.finish();
         return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, share, poll, helo,
-                shaping);
+                shaping, hopLimits);
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {

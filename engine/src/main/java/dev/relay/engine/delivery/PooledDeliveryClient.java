@@ -1,5 +1,6 @@
 package dev.relay.engine.delivery;
 
+import dev.relay.engine.config.HopLimits;
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.routing.NextHop;
@@ -41,6 +42,7 @@ public final class PooledDeliveryClient implements DeliveryClient {
 
     private final String heloName;
     private final int maxWaiting;
+    private final HopLimits hopLimits;
     private final ClientTls tls;
     private final LoopResources loops;
     private final boolean ownLoops;
@@ -49,7 +51,12 @@ public final class PooledDeliveryClient implements DeliveryClient {
 
     /** With its own event loops and the JDK trust store; call from a thread that may block (reads the store). */
     public PooledDeliveryClient(String heloName) {
-        this(heloName, LoopResources.create("relay-delivery"), true, null, DEFAULT_MAX_WAITING);
+        this(heloName, HopLimits.defaults());
+    }
+
+    /** As {@link #PooledDeliveryClient(String)}, with these bounds on what a next hop may cost. */
+    public PooledDeliveryClient(String heloName, HopLimits hopLimits) {
+        this(heloName, LoopResources.create("relay-delivery"), true, null, DEFAULT_MAX_WAITING, hopLimits);
     }
 
     /**
@@ -58,6 +65,13 @@ public final class PooledDeliveryClient implements DeliveryClient {
      */
     public PooledDeliveryClient(String heloName, LoopResources loops, boolean ownLoops,
                                 @Nullable TrustManagerFactory trust, int maxWaitingPerSite) {
+        this(heloName, loops, ownLoops, trust, maxWaitingPerSite, HopLimits.defaults());
+    }
+
+    /** @param hopLimits reply size and transaction deadline for every next hop */
+    public PooledDeliveryClient(String heloName, LoopResources loops, boolean ownLoops,
+                                @Nullable TrustManagerFactory trust, int maxWaitingPerSite, HopLimits hopLimits) {
+        this.hopLimits = Objects.requireNonNull(hopLimits, "hopLimits");
         this.heloName = Objects.requireNonNull(heloName, "heloName");
         this.loops = Objects.requireNonNull(loops, "loops");
         this.ownLoops = ownLoops;
@@ -147,9 +161,10 @@ public final class PooledDeliveryClient implements DeliveryClient {
         }
         NextHop hop = hops.get(index);
         TlsMode mode = tlsMode(hop, limits);
-        return SmtpClientConnection.open(hop, mode, limits, heloName, tls, loops, pacing)
+        return SmtpClientConnection.open(hop, mode, limits, heloName, tls, loops, pacing, hopLimits)
                 .onErrorResume(HopFailure.class, f -> f.retryWithoutTls()
-                        ? SmtpClientConnection.open(hop, TlsMode.DISABLED, limits, heloName, tls, loops, pacing)
+                        ? SmtpClientConnection.open(hop, TlsMode.DISABLED, limits, heloName, tls, loops, pacing,
+                                hopLimits)
                         : Mono.error(f))
                 .onErrorResume(HopFailure.class, f -> {
                     log.info("delivery: hop {} ({}) failed: {}", hop.hostname(), hop.address(), f.outcome());

@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>A 4xx is read once more for when to come back ({@link RetryHint}): a stated wait ("try again in 300
  *       seconds", on any line) becomes {@code retryAfter}, and greylisting without one is flagged for an early retry.
  *   <li>A 1xx/3xx where a final reply was due is a broken conversation: Deferred, never Delivered.
- *   <li>Exceptions (refused, reset, timeouts, TLS handshake, unparsable replies): ConnectionFailed with a short cause.
+ *   <li>Exceptions (refused, reset, timeouts, the transaction deadline, TLS handshake, unparsable replies or replies
+ *       over the size limits): ConnectionFailed with a short, clean cause.
  * </ul>
  *
  * Local refusals use synthetic replies with the codes a receiving MTA would have used, so DSNs read naturally.
@@ -99,14 +100,31 @@ public final class ReplyClassifier {
         return new ConnectionFailed(host, describe(error));
     }
 
-    /** A short, log-safe description of why a connection failed. */
+    /** Longest {@link #describe} result: exception messages may quote what the peer sent. */
+    static final int MAX_CAUSE = 512;
+
+    /** A short, log-safe description of why a connection failed: at most {@link #MAX_CAUSE} chars, no controls. */
     public static String describe(Throwable error) {
+        String text = describeUnbounded(error);
+        StringBuilder clean = new StringBuilder(Math.min(text.length(), MAX_CAUSE));
+        for (int i = 0; i < text.length() && clean.length() < MAX_CAUSE; i++) {
+            char c = text.charAt(i);
+            clean.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return clean.toString();
+    }
+
+    private static String describeUnbounded(Throwable error) {
         Throwable e = error;
         while ((e instanceof DecoderException || e.getClass() == RuntimeException.class) && e.getCause() != null) {
             e = e.getCause();
         }
         if (e instanceof ConversationException c) {
             return c.getMessage();
+        }
+        if (e instanceof DecoderException) {
+            // SmtpReplyDecoder's limits and malformed lines: the next hop broke the protocol
+            return "protocol error: " + e.getMessage();
         }
         if (e instanceof ConnectException) {
             return "connection refused: " + e.getMessage();

@@ -1,11 +1,13 @@
 package dev.relay.engine.delivery;
 
+import dev.relay.engine.config.HopLimits;
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.routing.NextHop;
 import dev.relay.protocol.DotStuffing;
 import dev.relay.protocol.EhloCapabilities;
 import dev.relay.protocol.SmtpReply;
+import dev.relay.protocol.SmtpReplyDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -17,12 +19,13 @@ import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
 import io.netty.handler.codec.smtp.SmtpRequests;
 import io.netty.handler.codec.smtp.SmtpResponse;
-import io.netty.handler.codec.smtp.SmtpResponseDecoder;
 import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,13 +47,16 @@ import reactor.netty.tcp.TcpClient;
  * written, all on the channel's event loop, so pipelined groups and single commands share one mechanism. Each
  * expectation's timeout starts when the previous reply arrived (RFC 5321 4.5.3.2 per command). A timeout, an
  * unsolicited or unparsable reply, or a failed write closes the connection and fails everything pending.
+ *
+ * <p>What a hostile next hop can make it cost is bounded by {@link HopLimits}: replies are read by
+ * {@link SmtpReplyDecoder} (lines and octets per reply, control characters replaced, so every reply, greeting and EHLO
+ * keyword leaves this class clean and bounded), and one delivery, from connect or from MAIL on a reused connection
+ * to its final reply, must finish within the transaction deadline, whatever the per-command timeouts allow.
  */
 final class SmtpClientConnection {
     static final String DECODER = "relay.client.smtpDecoder";
     static final String ENCODER = "relay.client.smtpEncoder";
     static final String TLS = "relay.client.tls";
-    /** RFC 5321 allows 512 octets per reply line; real servers exceed it, so be lenient but bounded. */
-    static final int MAX_REPLY_LINE = 4096;
     /** Content is written in blocks of this size, each within the data timeout (RFC 5321 4.5.3.2.5). */
     static final int CONTENT_BLOCK = 64 * 1024;
 
@@ -76,17 +82,21 @@ final class SmtpClientConnection {
     private final NextHop hop;
     private final SiteLimits limits;
     private final SitePacing pacing;
+    private final Duration deadline;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(); // event loop only
     private long lastReplyNanos; // event loop only
+    private @Nullable ScheduledFuture<?> deadlineTimer; // event loop only
     private final Mono<SmtpReply> greeting;
     private volatile @Nullable Throwable failure;
     private EhloCapabilities capabilities = EhloCapabilities.NONE;
     private boolean tls;
     private int transactions;
 
-    private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits, SitePacing pacing) {
+    private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits, SitePacing pacing,
+                                 Duration deadline) {
         this.connection = connection;
         this.pacing = pacing;
+        this.deadline = deadline;
         this.channel = connection.channel();
         this.loop = Schedulers.fromExecutor(channel.eventLoop());
         this.hop = hop;
@@ -94,6 +104,9 @@ final class SmtpClientConnection {
         // the greeting's expectation exists before the first reply can be delivered: subscribing comes second
         this.greeting = expect(limits.greetingTimeout(), "greeting");
         connection.inbound().receiveObject().subscribe(this::onInbound, this::onInboundEnd, () -> onInboundEnd(null));
+        // the handshake counts towards the first delivery's deadline: a slow banner is part of what it costs
+        onLoopNow(this::armDeadline);
+        channel.closeFuture().addListener(f -> disarmDeadline());
     }
 
     /**
@@ -101,18 +114,21 @@ final class SmtpClientConnection {
      * {@link HopFailure}; the connection is closed on every failure path and on cancellation.
      */
     static Mono<SmtpClientConnection> open(NextHop hop, TlsMode tlsMode, SiteLimits limits, String heloName,
-                                           ClientTls contexts, LoopResources loops, SitePacing pacing) {
+                                           ClientTls contexts, LoopResources loops, SitePacing pacing,
+                                           HopLimits hopLimits) {
         return TcpClient.newConnection()
                 .runOn(loops)
                 .remoteAddress(hop::address)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         limits.connectTimeout().toMillis()))
-                .doOnConnected(c -> c.addHandlerLast(DECODER, new SmtpResponseDecoder(MAX_REPLY_LINE))
+                .doOnConnected(c -> c.addHandlerLast(DECODER, new SmtpReplyDecoder(HopLimits.MAX_REPLY_LINE,
+                                hopLimits.maxReplyLines(), hopLimits.maxReplyBytes()))
                         .addHandlerLast(ENCODER, new SmtpRequestEncoder()))
                 .connect()
                 .onErrorMap(e -> new HopFailure(ReplyClassifier.failure(hop.hostname(), e), false))
                 .flatMap(c -> {
-                    SmtpClientConnection s = new SmtpClientConnection(c, hop, limits, pacing);
+                    SmtpClientConnection s = new SmtpClientConnection(c, hop, limits, pacing,
+                            hopLimits.transactionDeadline());
                     // operators downstream (next(), timeouts) may cancel after the value: only close before it
                     java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
                     return s.handshake(heloName, tlsMode, contexts)
@@ -167,9 +183,33 @@ final class SmtpClientConnection {
         channel.closeFuture().addListener(f -> whenClosed.run());
     }
 
-    /** One transaction; never errors (see {@link SmtpTransaction}). */
+    /**
+     * One transaction within the deadline (armed at connect for a new connection, here for a reused one, disarmed
+     * once the result is in); never errors (see {@link SmtpTransaction}).
+     */
     Mono<dev.relay.engine.delivery.AttemptResult> send(Envelope envelope) {
-        return new SmtpTransaction(this, envelope).run();
+        return onLoop(() -> {
+            armDeadline();
+            return new SmtpTransaction(this, envelope).run();
+        }).doFinally(s -> disarmDeadline());
+    }
+
+    /** Event loop only. Passing the deadline fails the conversation like any timeout: ConnectionFailed, retried. */
+    private void armDeadline() {
+        if (deadlineTimer == null && failure == null) {
+            deadlineTimer = channel.eventLoop().schedule(() -> fail(new ConversationException(
+                    "delivery not finished within the transaction deadline of " + deadline)),
+                    deadline.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void disarmDeadline() {
+        onLoopNow(() -> {
+            if (deadlineTimer != null) {
+                deadlineTimer.cancel(false);
+                deadlineTimer = null;
+            }
+        });
     }
 
     /** RSET before reusing the connection: true when it answered 250; otherwise the connection is closed. */

@@ -18,6 +18,10 @@ import reactor.core.publisher.Mono;
  *       address → {@code Undeliverable 5.4.4};</li>
  *   <li>SERVFAIL, REFUSED, timeout → {@code Unresolvable}; so is "no MX host has an address", since a host's
  *       addresses may be missing only for a moment (MX hosts without addresses are skipped, not fatal).</li>
+ *   <li>an MX host with an address that is this relay ({@link SelfAddresses}) cuts the list before its preference,
+ *       as Postfix does: only more preferred hosts remain (we are a backup MX and relay to the primary); when none
+ *       remains, or the implicit MX is us → {@code Undeliverable 5.4.6} "loops back to myself" (RFC 3463: routing
+ *       loop detected), a bounce instead of mail circling until it expires.</li>
  * </ul>
  * Next hops carry the site default TLS mode and never verify certificates: MX certificates rarely match.
  */
@@ -26,9 +30,15 @@ public final class DnsRouter implements Router {
     private final Sites sites;
     private final int port;
     private final TlsMode tls;
+    private final SelfAddresses self;
+
+    /** With loop detection for loopback addresses only. */
+    public DnsRouter(CachingResolver resolver, Sites sites, int port, TlsMode tls) {
+        this(resolver, sites, port, tls, SelfAddresses.LOOPBACK);
+    }
 
     /** @param port 25 in production; tests point MX answers at a loopback port of their own */
-    public DnsRouter(CachingResolver resolver, Sites sites, int port, TlsMode tls) {
+    public DnsRouter(CachingResolver resolver, Sites sites, int port, TlsMode tls, SelfAddresses self) {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.sites = Objects.requireNonNull(sites, "sites");
         if (port < 1 || port > 65535) {
@@ -36,6 +46,12 @@ public final class DnsRouter implements Router {
         }
         this.port = port;
         this.tls = Objects.requireNonNull(tls, "tls");
+        this.self = Objects.requireNonNull(self, "self");
+    }
+
+    /** The bounce for a domain whose best route is this relay. */
+    static Resolution.Undeliverable loop(String name) {
+        return new Resolution.Undeliverable("5.4.6", "mail for " + name + " loops back to myself");
     }
 
     @Override
@@ -83,13 +99,23 @@ public final class DnsRouter implements Router {
     private Resolution hops(String name, String site, List<MxRecord> ordered, List<DnsAnswer<InetAddress>> answers) {
         List<NextHop> hops = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        int ourPreference = Integer.MAX_VALUE;
         for (int i = 0; i < ordered.size(); i++) {
+            if (answers.get(i) instanceof DnsAnswer.Found<InetAddress> found
+                    && found.values().stream().anyMatch(self::isSelf)) {
+                ourPreference = Math.min(ourPreference, ordered.get(i).preference());
+            }
+        }
+        for (int i = 0; i < ordered.size() && ordered.get(i).preference() < ourPreference; i++) {
             String host = ordered.get(i).exchange();
             if (answers.get(i) instanceof DnsAnswer.Found<InetAddress> found) {
                 hops.addAll(Hops.of(host, found.values(), port, tls, false));
             } else {
                 skipped.add(host + " (" + describe(answers.get(i)) + ")");
             }
+        }
+        if (hops.isEmpty() && skipped.isEmpty() && ourPreference != Integer.MAX_VALUE) {
+            return loop(name);
         }
         return hops.isEmpty()
                 ? new Resolution.Unresolvable("no MX host of " + name + " has an address: " + String.join(", ", skipped))
@@ -99,6 +125,9 @@ public final class DnsRouter implements Router {
     private Mono<Resolution> implicitMx(String name) {
         return resolver.addresses(name).map(answer -> {
             if (answer instanceof DnsAnswer.Found<InetAddress> found) {
+                if (found.values().stream().anyMatch(self::isSelf)) {
+                    return loop(name);
+                }
                 return new Resolution.Routed(sites.siteOf(name), Hops.of(name, found.values(), port, tls, false));
             }
             if (answer instanceof DnsAnswer.Failed<InetAddress> failed) {

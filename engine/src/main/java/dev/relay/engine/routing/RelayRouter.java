@@ -14,7 +14,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The relay's {@link Router}: static routes first (exact domain, then {@code *}), then address literals
- * ({@code [192.0.2.1]} goes to that address), then DNS. Never errors: an unexpected failure becomes
+ * ({@code [192.0.2.1]} goes to that address), then DNS. An address literal or an MX that is this relay
+ * ({@link SelfAddresses}: loopback, our listen addresses) bounces with 5.4.6 "loops back to myself"; a static route
+ * may point anywhere, loopback included. Never errors: an unexpected failure becomes
  * {@link Resolution.Unresolvable}, so the recipients are deferred, not lost.
  *
  * <p>Resolutions complete on the DNS client's event loop (or the caller's thread on a cache hit); callers that do
@@ -29,23 +31,25 @@ public final class RelayRouter implements Router, AutoCloseable {
     private final int port;
     private final TlsMode tls;
     private final @Nullable DnsClient owned;
+    private final SelfAddresses self;
 
     /**
      * A router that shares {@code lookup} (closed by its owner, not here), sending MX deliveries to {@code mxPort}.
      * Tests pass a {@link DnsClient} for their own nameserver, a loopback port and a fake ticker.
      */
     public RelayRouter(DeliveryConfig config, DnsLookup lookup, int mxPort, Ticker ticker) {
-        this(config, lookup, mxPort, ticker, null, List::of);
+        this(config, lookup, mxPort, ticker, null, List::of, SelfAddresses.LOOPBACK);
     }
 
     private RelayRouter(DeliveryConfig config, DnsLookup lookup, int mxPort, Ticker ticker,
-            @Nullable DnsClient owned, Supplier<List<String>> moreSiteSuffixes) {
+            @Nullable DnsClient owned, Supplier<List<String>> moreSiteSuffixes, SelfAddresses self) {
         this.cache = new CachingResolver(lookup, config.dns(), ticker);
         // MX hops are opportunistic: the site's shaping (tls: required|disabled) decides per delivery
         this.tls = TlsMode.OPPORTUNISTIC;
         this.port = mxPort;
         this.staticRoutes = new StaticRoutes(config.routes(), cache);
-        this.dns = new DnsRouter(cache, new Sites(config.siteSuffixes(), moreSiteSuffixes), mxPort, tls);
+        this.dns = new DnsRouter(cache, new Sites(config.siteSuffixes(), moreSiteSuffixes), mxPort, tls, self);
+        this.self = self;
         this.owned = owned;
     }
 
@@ -59,14 +63,25 @@ public final class RelayRouter implements Router, AutoCloseable {
      * each lookup so a reloaded file regroups hosts at once).
      */
     public static RelayRouter create(DeliveryConfig config, Supplier<List<String>> moreSiteSuffixes) {
+        return create(config, moreSiteSuffixes, SelfAddresses.LOOPBACK);
+    }
+
+    /** As above, with {@code self} (the SMTP listener's addresses) for loop detection. */
+    public static RelayRouter create(DeliveryConfig config, Supplier<List<String>> moreSiteSuffixes,
+                                     SelfAddresses self) {
         DnsClient client = DnsClient.create(config.dns());
-        return new RelayRouter(config, client, SMTP_PORT, Ticker.systemTicker(), client, moreSiteSuffixes);
+        return new RelayRouter(config, client, SMTP_PORT, Ticker.systemTicker(), client, moreSiteSuffixes, self);
     }
 
     /** Its own {@link DnsClient} for {@code delivery.dns.servers}, closed with this router. */
     public static RelayRouter create(DeliveryConfig config, int mxPort, Ticker ticker) {
+        return create(config, mxPort, ticker, SelfAddresses.LOOPBACK);
+    }
+
+    /** As above, with {@code self} for loop detection. */
+    public static RelayRouter create(DeliveryConfig config, int mxPort, Ticker ticker, SelfAddresses self) {
         DnsClient client = DnsClient.create(config.dns());
-        return new RelayRouter(config, client, mxPort, ticker, client, List::of);
+        return new RelayRouter(config, client, mxPort, ticker, client, List::of, self);
     }
 
     @Override
@@ -81,6 +96,9 @@ public final class RelayRouter implements Router, AutoCloseable {
         InetAddress address = IpLiterals.parseDomainLiteral(domain);
         if (address == null) {
             return new Resolution.Undeliverable("5.1.2", "invalid address literal " + domain);
+        }
+        if (self.isSelf(address)) {
+            return DnsRouter.loop(domain);
         }
         InetSocketAddress target = new InetSocketAddress(address, port);
         // like a static route, the site is the destination host:port: one pool per address

@@ -337,6 +337,24 @@ class RelayConfigTest {
         assertThat(configError(() -> run("delivery:\n  window: 1\n")).key()).isEqualTo("delivery.window");
     }
 
+    @Test
+    void hopLimits() throws IOException {
+        assertThat(RelayConfig.defaults().delivery().hopLimits())
+                .isEqualTo(new HopLimits(100, 64 * 1024, java.time.Duration.ofMinutes(15)));
+        HopLimits set = load("delivery:\n  max_reply_lines: 20\n  max_reply_bytes: 8KB\n"
+                + "  transaction_deadline: 90s\n").delivery().hopLimits();
+        assertThat(set).isEqualTo(new HopLimits(20, 8 * 1024, java.time.Duration.ofSeconds(90)));
+        ConfigException lines = configError(() -> run("delivery:\n  max_reply_lines: 0\n"));
+        assertThat(lines.key()).isEqualTo("delivery.max_reply_lines");
+        assertThat(lines.getMessage()).contains("= 0", "between 1 and");
+        assertThat(configError(() -> run("delivery:\n  max_reply_bytes: 100\n")).key())
+                .isEqualTo("delivery.max_reply_bytes");
+        assertThat(configError(() -> run("delivery:\n  max_reply_bytes: 1GB\n")).key())
+                .isEqualTo("delivery.max_reply_bytes");
+        assertThat(configError(() -> run("delivery:\n  transaction_deadline: 0s\n")).key())
+                .isEqualTo("delivery.transaction_deadline");
+    }
+
     private void run(String yaml) {
         try {
             load(yaml);

@@ -11,6 +11,7 @@ import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.testing.TestDnsServer;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
@@ -59,7 +60,16 @@ class DnsRouterIT {
                 .mx("one.test", 300, 10, "mx1.mailhost.test").a("mx1.mailhost.test", 300, "192.0.2.60")
                 .mx("two.test", 300, 10, "in.mx2.mailhost.test").a("in.mx2.mailhost.test", 300, "192.0.2.61")
                 .mx("uk.test", 300, 10, "mx.provider.co.uk").a("mx.provider.co.uk", 300, "192.0.2.70")
-                .a("smarthost.test", 300, "192.0.2.80");
+                .a("smarthost.test", 300, "192.0.2.80")
+                // loops: 198.51.100.7 stands for this relay's own (non-loopback) listen address
+                .mx("loop.test", 300, 10, "mx.loop.test").a("mx.loop.test", 300, "127.0.0.1")
+                .mx("best.test", 300, 10, "us.best.test").mx("best.test", 300, 20, "backup.best.test")
+                .a("us.best.test", 300, "198.51.100.7").a("backup.best.test", 300, "192.0.2.92")
+                .mx("backup.test", 300, 10, "primary.backup.test").mx("backup.test", 300, 20, "us.backup.test")
+                .mx("backup.test", 300, 20, "peer.backup.test").mx("backup.test", 300, 30, "third.backup.test")
+                .a("primary.backup.test", 300, "192.0.2.90").a("us.backup.test", 300, "198.51.100.7")
+                .a("peer.backup.test", 300, "192.0.2.93").a("third.backup.test", 300, "192.0.2.91")
+                .a("implicit-self.test", 300, "198.51.100.7");
     }
 
     @AfterAll
@@ -255,5 +265,42 @@ class DnsRouterIT {
         assertThat(routed(resolve("one.test")).site()).isEqualTo("mailhost.test");
         assertThat(routed(resolve("two.test")).site()).isEqualTo("mailhost.test");
         assertThat(routed(resolve("uk.test")).site()).isEqualTo("provider.co.uk");
+    }
+
+    @Test
+    void mxPointingAtLoopbackLoopsBackToMyself() {
+        assertThat(resolve("loop.test")).isEqualTo(new Resolution.Undeliverable("5.4.6",
+                "mail for loop.test loops back to myself"));
+        assertThat(resolve("[127.0.0.1]")).isInstanceOfSatisfying(Resolution.Undeliverable.class,
+                u -> assertThat(u.status()).isEqualTo("5.4.6"));
+        assertThat(resolve("[IPv6:::1]")).isInstanceOfSatisfying(Resolution.Undeliverable.class,
+                u -> assertThat(u.status()).isEqualTo("5.4.6"));
+    }
+
+    @Test
+    void ourOwnListenAddressAsBestMxLoopsAsBackupMxCutsTheList() throws Exception {
+        router.close();
+        router = RelayRouter.create(config(Map.of()), MX_PORT, ticker,
+                SelfAddresses.of(Set.of(InetAddress.getByName("198.51.100.7"))));
+        assertThat(resolve("best.test")).isInstanceOfSatisfying(Resolution.Undeliverable.class,
+                u -> assertThat(u.status()).isEqualTo("5.4.6"));
+        assertThat(resolve("implicit-self.test")).isInstanceOfSatisfying(Resolution.Undeliverable.class,
+                u -> assertThat(u.status()).isEqualTo("5.4.6"));
+        assertThat(resolve("[198.51.100.7]")).isInstanceOfSatisfying(Resolution.Undeliverable.class,
+                u -> assertThat(u.status()).isEqualTo("5.4.6"));
+        // a backup MX relays only to more preferred hosts, never to its equals or to less preferred ones
+        assertThat(addresses(routed(resolve("backup.test")))).containsExactly("192.0.2.90");
+        assertThat(addresses(routed(resolve("pref.test")))).as("other domains unaffected").hasSize(3);
+    }
+
+    @Test
+    void staticRoutesToLoopbackAreNoLoop() {
+        router.close();
+        router = RelayRouter.create(config(Map.of("loop.test", RouteTarget.parse("127.0.0.1:2526"),
+                "[127.0.0.1]", RouteTarget.parse("localhost:2527"))), MX_PORT, ticker);
+        assertThat(routed(resolve("loop.test")).hops()).singleElement()
+                .satisfies(hop -> assertThat(hop.address()).isEqualTo(new InetSocketAddress("127.0.0.1", 2526)));
+        assertThat(routed(resolve("[127.0.0.1]")).hops()).singleElement()
+                .satisfies(hop -> assertThat(hop.address().getPort()).isEqualTo(2527));
     }
 }
