@@ -215,7 +215,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
                 onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats(), chunk.last());
             } else {
-                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first());
+                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first(), chunk.last());
             }
         } else if (step instanceof Step.StartTls s) {
             startTls(s.reply());
