@@ -49,6 +49,8 @@ class HostileClientsIT {
         relay = TestRelay.startWithDatabase("hostile", "  relay_networks: [127.0.0.8/29]\n"
                 + "  max_connections: 200\n"
                 + "  data_timeout: 2s\n"
+                // AUTH in the clear: 200 TLS handshakes would measure the CPU of this shared machine, not the limit
+                + "  auth: { users_file: users.yaml, require_tls: false }\n"
                 + "  client_limits: {max_connections_per_ip: 50, max_new_connections_per_ip_per_minute: 600,"
                 + " max_auth_failures_per_ip_per_minute: 10, auth_failure_delay: 1s}\n");
     }
@@ -139,18 +141,23 @@ class HostileClientsIT {
     @Test
     void badAuthFromManyConnectionsDoesNotStarveAGoodOne() throws Exception {
         int attempts = 200;
-        CountDownLatch halfSent = new CountDownLatch(attempts / 4);
-        ExecutorService pool = Executors.newFixedThreadPool(16);
+        int concurrent = 48; // under max_connections_per_ip, so the AUTH limit is what stops them
+        CountDownLatch firstWave = new CountDownLatch(concurrent);
+        ExecutorService pool = Executors.newFixedThreadPool(concurrent);
         List<Future<Integer>> bad = new ArrayList<>();
         try {
             for (int i = 0; i < attempts; i++) {
                 bad.add(pool.submit(() -> {
-                    try (SmtpTestClient client = ehlo(4)) {
-                        assertThat(client.command("STARTTLS").code()).isEqualTo(220);
-                        client.upgradeToTls();
+                    try (SmtpTestClient client = client(4)) {
+                        Reply greeting = client.reply();
+                        if (greeting.code() != 220) { // a closed connection not yet counted out: also a refusal
+                            firstWave.countDown();
+                            assertThat(greeting.text()).startsWith("4.7.0");
+                            return greeting.code();
+                        }
                         client.command("EHLO guesser.test");
                         client.send("AUTH PLAIN " + FrontDoorIT.plain(TestRelay.USER, "wrong-guess") + "\r\n");
-                        halfSent.countDown();
+                        firstWave.countDown();
                         Reply reply = client.reply();
                         if (reply.code() == 421) {
                             assertThat(reply.text()).startsWith("4.7.0");
@@ -159,21 +166,19 @@ class HostileClientsIT {
                     }
                 }));
             }
-            assertThat(halfSent.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(firstWave.await(60, TimeUnit.SECONDS)).isTrue();
             try (SmtpTestClient good = ehlo(5)) {
-                assertThat(good.command("STARTTLS").code()).isEqualTo(220);
-                good.upgradeToTls();
-                good.command("EHLO app.test");
                 long started = System.nanoTime();
                 Reply reply = good.command("AUTH PLAIN " + FrontDoorIT.plain(TestRelay.USER, TestRelay.PASSWORD));
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                System.out.printf("good AUTH took %d ms while %d bad ones ran%n", millis, attempts);
                 assertThat(reply.code()).isEqualTo(235);
                 assertThat(millis).as("good AUTH while %d bad ones run", attempts).isLessThan(2000);
             }
             int failed = 0;
             int limited = 0;
             for (Future<Integer> f : bad) {
-                int code = f.get(60, TimeUnit.SECONDS);
+                int code = f.get(120, TimeUnit.SECONDS);
                 if (code == 535) {
                     failed++;
                 } else if (code == 421) {
@@ -182,7 +187,7 @@ class HostileClientsIT {
             }
             assertThat(failed).as("password checks for one address in a minute").isEqualTo(10);
             assertThat(limited).isEqualTo(attempts - 10);
-            assertThat(sample(metrics(), "relay_smtp_auth_total", "result=\"limited\"")).isGreaterThanOrEqualTo(190);
+            assertThat(sample(metrics(), "relay_smtp_auth_total", "result=\"limited\"")).isGreaterThanOrEqualTo(150);
         } finally {
             pool.shutdownNow();
         }
@@ -216,10 +221,16 @@ class HostileClientsIT {
                 }
             }
             String body = metrics();
-            double direct = sample(body, "relay_netty_allocator_used_bytes", "memory=\"direct\"");
+            double direct = sample(body, "relay_netty_allocator_pinned_bytes", "memory=\"direct\"");
+            double helps = sample(body, "relay_smtp_commands_total", "verb=\"HELP\"");
+            System.out.printf("HELP flood: %s after %d bytes sent; relay decoded %.0f HELP; direct memory in live"
+                    + " buffers %.0f bytes%n", stalled ? "reads stopped" : "no stall", written, helps, direct);
             assertThat(stalled).as("the relay stopped reading after %d bytes of HELP", written).isTrue();
             assertThat(written).isLessThan(cap);
-            assertThat(direct).as("direct memory while the client does not read").isLessThan(64 << 20);
+            // Replies wait in the session's outbound buffer only up to Netty's high-water mark (64 KiB); without the
+            // backpressure they piled up there (2.9-6.4 MB of live buffers here before the relay stopped reading).
+            assertThat(direct).as("direct memory in live buffers while the client does not read")
+                    .isLessThan(1 << 20);
         }
         // The session itself is fine: another client is served.
         try (SmtpTestClient other = ehlo(7)) {

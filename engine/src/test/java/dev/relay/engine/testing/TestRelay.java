@@ -120,7 +120,7 @@ public final class TestRelay implements AutoCloseable {
                     + "smtp:\n"
                     + "  listen: 127.0.0.1:0\n"
                     + (smtpExtra.contains("hostname:") ? "" : "  hostname: relay.test\n")
-                    + "  auth: { users_file: users.yaml, require_tls: true }\n"
+                    + (smtpExtra.contains("  auth:") ? "" : "  auth: { users_file: users.yaml, require_tls: true }\n")
                     + smtpExtra
                     + "http:\n  listen: 127.0.0.1:0\n" + httpExtra
                     + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n"
