@@ -7,6 +7,7 @@ import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.config.RelayConfig;
+import dev.relay.engine.config.SecureFiles;
 import dev.relay.engine.bounce.DsnBounceSink;
 import dev.relay.engine.bounce.DsnBuilder;
 import dev.relay.engine.config.DeliveryConfig;
@@ -101,6 +102,12 @@ public final class RelayServer implements AutoCloseable {
 
     private void startAll() {
         // a bad token file stops the start before anything listens
+        if (config.http().adminTokenFile() != null) {
+            SecureFiles.requirePrivate(config.http().adminTokenFile(), "http.admin_token_file");
+        }
+        if (config.smtp().auth().usersFile() != null) {
+            SecureFiles.requirePrivate(config.smtp().auth().usersFile(), "smtp.auth.users_file");
+        }
         AdminToken adminToken = config.http().adminTokenFile() == null ? null
                 : AdminToken.read(config.http().adminTokenFile(), "http.admin_token_file");
         String url = config.database().url();

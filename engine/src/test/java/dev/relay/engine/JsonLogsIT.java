@@ -40,6 +40,8 @@ class JsonLogsIT {
             Path directory = ScratchDirectories.directory("jsonlogs-" + UUID.randomUUID());
             Files.writeString(directory.resolve("users.yaml"), "users:\n  shop:\n    password: \""
                     + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n");
+            Files.setPosixFilePermissions(directory.resolve("users.yaml"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             int smtpPort = RelayProcess.freePort();
             Path config = directory.resolve("relay.yaml");
             Files.writeString(config, "data_dir: " + directory.resolve("data") + "\n"

@@ -1,7 +1,6 @@
 package dev.relay.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ByteProcessor;
 
 /**
  * The DATA framing state machine and the content statistics shared by DATA and BDAT. Holds no
@@ -28,7 +27,6 @@ final class ContentScanner {
     private static final int SAW_DOT_CR = 4;
 
     private final int maxTextLineLength;
-    private final RawScanner rawScanner = new RawScanner();
 
     private int state = LINE_START;
     private long maxSize;
@@ -158,10 +156,55 @@ final class ContentScanner {
         return false;
     }
 
-    /** Accounts for raw BDAT content without changing it; returns how many octets fit the size limit. */
-    int scanRaw(ByteBuf in, int index, int length) {
-        in.forEachByte(index, length, rawScanner);
-        return fit(length);
+    /**
+     * Consumes {@code length} octets of BDAT content from {@code in}, writing them to {@code out} with every bare CR
+     * and bare LF written as CRLF, as for DATA: a chunk can then never carry {@code <LF>.<LF>} or {@code <CR>.<CR>}
+     * to a next hop that would take it for the end of DATA (SMTP smuggling through CHUNKING). A CRLF split across
+     * two chunks is one real line ending; a CR that ends the last chunk gets its LF here.
+     */
+    void scanChunk(ByteBuf in, int length, ByteBuf out, boolean lastChunk) {
+        int i = in.readerIndex();
+        int span = i;
+        final int end = i + length;
+        while (i < end) {
+            if (rawCrPending) {
+                rawCrPending = false;
+                if (in.getByte(i) == LF) {
+                    i++;
+                    lineLength = 0;
+                    continue;
+                }
+                copy(in, span, i, out);
+                bareLineEnding(LF_ONLY, out); // completes the CR already copied
+                span = i;
+                continue; // the octet after the bare CR is read again as an ordinary one
+            }
+            int lf = in.indexOf(i, end, LF);
+            int cr = in.indexOf(i, lf < 0 ? end : lf, CR);
+            int stop = cr >= 0 ? cr : lf;
+            int runEnd = stop < 0 ? end : stop;
+            if (runEnd > i) {
+                noteOctets(in, i, runEnd);
+                noteLineLength(runEnd - i);
+                i = runEnd;
+            }
+            if (stop >= 0) {
+                if (in.getByte(stop) == CR) {
+                    i++;
+                    rawCrPending = true;
+                } else {
+                    copy(in, span, i, out);
+                    bareLineEnding(CRLF, out);
+                    span = ++i;
+                }
+            }
+        }
+        copy(in, span, end, out);
+        in.readerIndex(end);
+        if (lastChunk && rawCrPending) {
+            rawCrPending = false;
+            bareLineEnding(LF_ONLY, out);
+        }
     }
 
     private void noteLineLength(int length) {
@@ -227,40 +270,6 @@ final class ContentScanner {
             } else if (value < 0) {
                 eightBit = true;
             }
-        }
-    }
-
-    /** Per-octet statistics for BDAT, where content is not rewritten. */
-    private final class RawScanner implements ByteProcessor {
-        @Override
-        public boolean process(byte value) {
-            if (value == LF) {
-                if (rawCrPending) {
-                    rawCrPending = false;
-                } else {
-                    bareLineEndings++;
-                }
-                lineLength = 0;
-                return true;
-            }
-            if (rawCrPending) {
-                bareLineEndings++; // a CR not followed by LF
-                lineLength = 0;
-            }
-            if (value == CR) {
-                rawCrPending = true;
-                return true;
-            }
-            rawCrPending = false;
-            if (++lineLength + 2 > maxTextLineLength) {
-                lineTooLong = true;
-            }
-            if (value == 0) {
-                nulByte = true;
-            } else if (value < 0) {
-                eightBit = true;
-            }
-            return true;
         }
     }
 }

@@ -50,6 +50,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
     private boolean discardingLongLine;
     private long chunkSize;
     private long chunkRemaining;
+    private boolean lastChunk;
 
     public SmtpServerDecoder() {
         this(DEFAULT_MAX_COMMAND_LENGTH, DEFAULT_MAX_TEXT_LINE_LENGTH);
@@ -80,6 +81,14 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
      * session completes it itself, using {@link #contentStats()}.
      */
     public void expectChunk(long chunkSize, long maxMessageSize, boolean firstChunk) {
+        expectChunk(chunkSize, maxMessageSize, firstChunk, false);
+    }
+
+    /**
+     * Like {@link #expectChunk(long, long, boolean)}; {@code lastChunk} ({@code BDAT n LAST}) completes a bare CR
+     * that ends the content with its LF.
+     */
+    public void expectChunk(long chunkSize, long maxMessageSize, boolean firstChunk, boolean lastChunk) {
         if (chunkSize < 1) {
             throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
         }
@@ -91,6 +100,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         }
         this.chunkSize = chunkSize;
         this.chunkRemaining = chunkSize;
+        this.lastChunk = lastChunk;
         mode = Mode.CHUNK;
     }
 
@@ -152,7 +162,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             case COMMAND -> decodeLine(in, out, maxCommandLength);
             case AUTH_RESPONSE -> decodeLine(in, out, MAX_AUTH_RESPONSE_LENGTH);
             case DATA -> decodeData(ctx, in, out);
-            case CHUNK -> decodeChunk(in, out);
+            case CHUNK -> decodeChunk(ctx, in, out);
             default -> throw new IllegalStateException("mode " + mode);
         }
     }
@@ -244,15 +254,24 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private void decodeChunk(ByteBuf in, List<Object> out) {
+    private void decodeChunk(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int length = (int) Math.min(in.readableBytes(), chunkRemaining);
-        int emit = content.scanRaw(in, in.readerIndex(), length);
-        if (emit > 0) {
-            out.add(new DataContent(in.readRetainedSlice(emit)));
-        }
-        in.skipBytes(length - emit);
         chunkRemaining -= length;
-        if (chunkRemaining == 0) {
+        boolean ended = chunkRemaining == 0;
+        // Copied, not sliced: bare line endings are rewritten (see ContentScanner#scanChunk).
+        ByteBuf buffer = ctx.alloc().buffer(length + 16);
+        try {
+            content.scanChunk(in, length, buffer, ended && lastChunk);
+        } catch (RuntimeException e) {
+            buffer.release();
+            throw e;
+        }
+        if (buffer.isReadable()) {
+            out.add(new DataContent(buffer));
+        } else {
+            buffer.release();
+        }
+        if (ended) {
             mode = Mode.COMMAND;
             out.add(new ChunkEnd(chunkSize, content.stats()));
         }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Random content over the alphabet that matters for framing, checked against a small String-based
  * reference model: DATA ends at the first CRLF.CRLF and nowhere else, and the content is the
- * reference's normalised, unstuffed text, however the input is chunked.
+ * reference's normalised, unstuffed text, however the input is chunked. BDAT content, however it is cut into
+ * chunks, comes out with every line ending as CRLF and nothing else changed.
  */
 class DataFramingFuzzTest {
     private static final Pattern LINE_ENDING = Pattern.compile("\r\n|\r|\n");
@@ -52,6 +53,59 @@ class DataFramingFuzzTest {
             assertThat(limited.get(cut.isEmpty() ? 1 : 2)).as("seed %d", seed)
                     .isEqualTo(endEvent.replace("sizeExceeded=false", "sizeExceeded=" + (expected.length() > limit)));
         }
+    }
+
+    @Test
+    void randomBdatChunksMatchTheReferenceModel() {
+        String alphabet = "\r\n.a\0\u00e9";
+        for (long seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            StringBuilder body = new StringBuilder();
+            int length = 1 + random.nextInt(40);
+            for (int i = 0; i < length; i++) {
+                body.append(alphabet.charAt(random.nextInt(random.nextInt(4) == 0 ? alphabet.length() : 4)));
+            }
+            StringBuilder wire = new StringBuilder();
+            int offset = 0;
+            while (offset < length) {
+                int size = Math.min(length - offset, 1 + random.nextInt(12));
+                boolean last = offset + size == length;
+                wire.append("BDAT ").append(size).append(last ? " LAST" : "").append("\r\n")
+                        .append(body, offset, offset + size);
+                offset += size;
+            }
+            long[] bare = new long[1];
+            String expected = normalised(body.toString(), bare);
+
+            List<String> events = harness.decodeAllWays(wire + "QUIT\r\n");
+            StringBuilder content = new StringBuilder();
+            String lastChunk = null;
+            for (String event : events) {
+                if (event.startsWith("DATA ")) {
+                    content.append(event.substring(5));
+                } else if (event.startsWith("CHUNK ")) {
+                    lastChunk = event.substring(event.indexOf(' ', 6) + 1);
+                }
+            }
+            assertThat(content.toString()).as("seed %d", seed).isEqualTo(expected);
+            assertThat(lastChunk).as("seed %d", seed).isEqualTo(stats(expected.length(), false, false,
+                    expected.indexOf('\0') >= 0, expected.indexOf('\u00e9') >= 0, bare[0]));
+            assertThat(events.get(events.size() - 1)).isEqualTo("CMD QUIT []");
+        }
+    }
+
+    /** BDAT model: every line ending, wherever the chunks split it, becomes CRLF; nothing is unstuffed. */
+    private static String normalised(String raw, long[] bare) {
+        Matcher matcher = LINE_ENDING.matcher(raw);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            if (!matcher.group().equals("\r\n")) {
+                bare[0]++;
+            }
+            matcher.appendReplacement(out, "\r\n");
+        }
+        matcher.appendTail(out);
+        return out.toString();
     }
 
     @Test

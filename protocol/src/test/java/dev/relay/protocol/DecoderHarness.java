@@ -134,7 +134,7 @@ final class DecoderHarness {
             long size = Long.parseLong(words[0]);
             boolean last = words.length > 1 && words[1].equalsIgnoreCase("LAST");
             if (size > 0) {
-                decoder.expectChunk(size, maxSize, !inBdat);
+                decoder.expectChunk(size, maxSize, !inBdat, last);
             }
             inBdat = !last;
         }

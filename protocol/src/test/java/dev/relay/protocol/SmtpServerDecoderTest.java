@@ -156,17 +156,42 @@ class SmtpServerDecoderTest {
     }
 
     @Test
-    void bdatChunksAreRawAndStatsAccumulate() {
+    void bdatChunksNormaliseBareLineEndingsAndStatsAccumulate() {
         String input = "BDAT 7\r\n.a\nb\rcdBDAT 6 LAST\r\n\u00e9\r\n.\r\nQUIT\r\n";
         assertThat(harness.decodeAllWays(input))
                 .containsExactly(
                         "CMD BDAT [7]",
-                        "DATA .a\nb\rcd",
-                        "CHUNK 7 " + stats(7, false, false, false, false, 2),
+                        "DATA .a\r\nb\r\ncd",
+                        "CHUNK 7 " + stats(9, false, false, false, false, 2),
                         "CMD BDAT [6 LAST]",
                         "DATA \u00e9\r\n.\r\n",
-                        "CHUNK 6 " + stats(13, false, false, false, true, 2),
+                        "CHUNK 6 " + stats(15, false, false, false, true, 2),
                         "CMD QUIT []");
+    }
+
+    @Test
+    void bdatCannotSmuggleAnEndOfDataMarker() {
+        // What a next hop that accepts bare line endings would take for the end of DATA, then a second message.
+        String chunk = "a\n.\nMAIL FROM:<x@y>\r\nb\r.\r";
+        String input = "BDAT " + chunk.length() + " LAST\r\n" + chunk + "QUIT\r\n";
+        assertThat(harness.decodeAllWays(input))
+                .containsExactly(
+                        "CMD BDAT [" + chunk.length() + " LAST]",
+                        "DATA a\r\n.\r\nMAIL FROM:<x@y>\r\nb\r\n.\r\n",
+                        "CHUNK " + chunk.length() + " " + stats(29, false, false, false, false, 4),
+                        "CMD QUIT []");
+    }
+
+    @Test
+    void bdatCrlfSplitAcrossChunksIsOneLineEnding() {
+        assertThat(harness.decodeAllWays("BDAT 2\r\nx\rBDAT 2 LAST\r\n\nyNOOP\r\n"))
+                .containsExactly("CMD BDAT [2]", "DATA x\r", "CHUNK 2 " + stats(2, false, false, false, false, 0),
+                        "CMD BDAT [2 LAST]", "DATA \ny", "CHUNK 2 " + stats(4, false, false, false, false, 0),
+                        "CMD NOOP []");
+        assertThat(harness.decodeAllWays("BDAT 2\r\nx\rBDAT 1 LAST\r\nyNOOP\r\n"))
+                .containsExactly("CMD BDAT [2]", "DATA x\r", "CHUNK 2 " + stats(2, false, false, false, false, 0),
+                        "CMD BDAT [1 LAST]", "DATA \ny", "CHUNK 1 " + stats(4, false, false, false, false, 1),
+                        "CMD NOOP []");
     }
 
     @Test

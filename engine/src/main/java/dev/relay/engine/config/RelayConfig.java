@@ -198,10 +198,20 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         PriorityHeaderConfig priorityHeader = new PriorityHeaderConfig(p.string("name", pd.name()),
                 p.bool("allow_raise", pd.allowRaise()));
         p.finish();
+        int maxReceivedHeaders = s.integer("max_received_headers", d.maxReceivedHeaders());
+        Section c = s.section("client_limits");
+        ClientLimitsConfig cd = d.clientLimits();
+        ClientLimitsConfig clientLimits = new ClientLimitsConfig(
+                c.integer("max_connections_per_ip", cd.maxConnectionsPerIp()),
+                c.integer("max_new_connections_per_ip_per_minute", cd.maxNewConnectionsPerIpPerMinute()),
+                c.integer("max_auth_failures_per_ip_per_minute", cd.maxAuthFailuresPerIpPerMinute()),
+                c.duration("auth_failure_delay", cd.authFailureDelay()),
+                c.integer("tracked_addresses", cd.trackedAddresses()));
+        c.finish();
         s.finish();
         return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
                 dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom,
-                tls, auth, priorityHeader);
+                tls, auth, priorityHeader, maxReceivedHeaders, clientLimits);
     }
 
     private static Path requiredPath(Section s, String name, @Nullable Path base) {

@@ -22,12 +22,16 @@ public record SmtpConfig(
         List<Cidr> proxyProtocolFrom,
         @Nullable TlsFiles tls,
         AuthConfig auth,
-        PriorityHeaderConfig priorityHeader) {
+        PriorityHeaderConfig priorityHeader,
+        int maxReceivedHeaders,
+        ClientLimitsConfig clientLimits) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 2525);
     public static final String DEFAULT_HOSTNAME = "relay.local";
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 30L << 20;
     public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 256L << 20;
+    /** Postfix's {@code hopcount_limit}. */
+    public static final int DEFAULT_MAX_RECEIVED_HEADERS = 50;
     public static final List<Cidr> DEFAULT_RELAY_NETWORKS =
             List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
 
@@ -57,6 +61,19 @@ public record SmtpConfig(
         proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         Objects.requireNonNull(auth, "smtp.auth");
         Objects.requireNonNull(priorityHeader, "smtp.priority_header");
+        Limits.check("smtp.max_received_headers", maxReceivedHeaders, 1, 10_000);
+        Objects.requireNonNull(clientLimits, "smtp.client_limits");
+    }
+
+    /** With the default {@code smtp.max_received_headers} and {@code smtp.client_limits}. */
+    public SmtpConfig(HostPort listen, String hostname, long maxMessageSize, int maxRecipients, int maxConnections,
+                      Duration commandTimeout, Duration dataTimeout, int maxAuthFailures, int maxErrors,
+                      long maxBytesInFlight, Duration shutdownGrace, List<Cidr> relayNetworks,
+                      List<Cidr> proxyProtocolFrom, @Nullable TlsFiles tls, AuthConfig auth,
+                      PriorityHeaderConfig priorityHeader) {
+        this(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout, dataTimeout,
+                maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom, tls, auth,
+                priorityHeader, DEFAULT_MAX_RECEIVED_HEADERS, ClientLimitsConfig.defaults());
     }
 
     /** With the default {@code smtp.priority_header}. */
@@ -73,6 +90,6 @@ public record SmtpConfig(
         return new SmtpConfig(DEFAULT_LISTEN, DEFAULT_HOSTNAME, DEFAULT_MAX_MESSAGE_SIZE, 100, 1000,
                 Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, DEFAULT_MAX_BYTES_IN_FLIGHT,
                 Duration.ofSeconds(30), DEFAULT_RELAY_NETWORKS, List.of(), null, AuthConfig.defaults(),
-                PriorityHeaderConfig.defaults());
+                PriorityHeaderConfig.defaults(), DEFAULT_MAX_RECEIVED_HEADERS, ClientLimitsConfig.defaults());
     }
 }

@@ -54,13 +54,17 @@ public final class SmtpMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         // Pre-register the common reasons so dashboards see zeros rather than absent series.
-        for (String reason : new String[] {"size", "relay_denied", "spool_unavailable", "content", "no_recipients"}) {
+        for (String reason : new String[] {"size", "relay_denied", "spool_unavailable", "content", "no_recipients",
+                "loop"}) {
             messageRejected(reason, 0);
         }
         connectionRejected("max_connections", 0);
         connectionRejected("draining", 0);
+        connectionRejected("ip_connections", 0);
+        connectionRejected("ip_connection_rate", 0);
         authResult("success", 0);
         authResult("failure", 0);
+        authResult("limited", 0);
     }
 
     public void connectionOpened() {
@@ -109,6 +113,11 @@ public final class SmtpMetrics {
 
     public void auth(boolean success) {
         authResult(success ? "success" : "failure", 1);
+    }
+
+    /** An AUTH refused without a password check: its client address used up its failures for this minute. */
+    public void authLimited() {
+        authResult("limited", 1);
     }
 
     private void authResult(String result, int amount) {

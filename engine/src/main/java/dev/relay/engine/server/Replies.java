@@ -9,7 +9,19 @@ final class Replies {
     static final SmtpReply NEED_HELO = SmtpReply.of(503, "5.5.1", "Send EHLO or HELO first");
     static final SmtpReply NO_ARGUMENTS = SmtpReply.of(501, "5.5.4", "Syntax error: no arguments allowed");
     static final SmtpReply UNRECOGNIZED = SmtpReply.of(500, "5.5.2", "Command unrecognized");
-    static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.6", "Line too long");
+    /** RFC 3463 X.5.6 is for AUTH exchanges only (RFC 4954 4), so an over-long command line is a syntax error. */
+    static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Line too long");
+    static final SmtpReply AUTH_LINE_TOO_LONG = SmtpReply.of(500, "5.5.6", "Authentication Exchange line is too long");
+    static final SmtpReply TOO_MANY_RECEIVED =
+            SmtpReply.of(554, "5.4.6", "Too many Received header fields: mail forwarding loop");
+    static final SmtpReply NO_LOCAL_POSTMASTER = SmtpReply.of(550, "5.1.1",
+            "This relay has no local mailboxes; write to postmaster@<domain> of the domain you mean");
+    static final SmtpReply IP_TOO_MANY_CONNECTIONS =
+            SmtpReply.of(421, "4.7.0", "Too many connections from your address, try again later");
+    static final SmtpReply IP_TOO_MANY_NEW_CONNECTIONS =
+            SmtpReply.of(421, "4.7.0", "Too many new connections from your address, try again later");
+    static final SmtpReply IP_TOO_MANY_AUTH_FAILURES = SmtpReply.of(421, "4.7.0",
+            "Too many failed authentication attempts from your address, try again later");
     static final SmtpReply BAD_CHARACTERS = SmtpReply.of(500, "5.5.2", "Syntax error: invalid characters in command");
     static final SmtpReply BARE_LINE_ENDING =
             SmtpReply.of(500, "5.5.2", "Syntax error: command lines must end with <CR><LF>");

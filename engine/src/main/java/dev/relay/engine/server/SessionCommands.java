@@ -144,11 +144,17 @@ final class SessionCommands {
         if (transaction.recipients().size() >= settings.maxRecipients()) {
             return new Step.Reply(Replies.TOO_MANY_RECIPIENTS);
         }
+        PathResult.Ok ok = (PathResult.Ok) result;
+        var mailbox = java.util.Objects.requireNonNull(ok.mailbox(), "RCPT mailbox");
+        if (mailbox.domain().isEmpty()) {
+            // <postmaster> without a domain (RFC 5321 4.1.1.3) names a local mailbox, and a relay has none: refused
+            // here rather than accepted and then refused by the spool after DATA.
+            return new Step.Reply(Replies.NO_LOCAL_POSTMASTER);
+        }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
             return new Step.Reply(Replies.RELAY_DENIED);
         }
-        PathResult.Ok ok = (PathResult.Ok) result;
-        transaction.addRecipient(java.util.Objects.requireNonNull(ok.mailbox(), "RCPT mailbox"));
+        transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
     }
 

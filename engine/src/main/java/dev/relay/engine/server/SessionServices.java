@@ -20,7 +20,8 @@ record SessionServices(
         ByteBudget budget,
         SmtpMetrics metrics,
         AtomicInteger openConnections,
-        AtomicBoolean draining) {
+        AtomicBoolean draining,
+        ClientLimits clientLimits) {
 
     SessionServices {
         Objects.requireNonNull(settings, "settings");
@@ -28,6 +29,7 @@ record SessionServices(
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(clientLimits, "clientLimits");
     }
 
     SessionCommands commands() {

@@ -69,7 +69,8 @@ public final class SmtpServer implements AutoCloseable {
         this.proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
         this.listen = Objects.requireNonNull(listen, "listen");
         this.services = new SessionServices(settings, relayPolicy, spool, authenticator, sslContext, budget, metrics,
-                new AtomicInteger(), draining);
+                new AtomicInteger(), draining,
+                new ClientLimits(settings.clientLimits(), relayPolicy.relayNetworks()));
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -39,12 +40,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Replies are written as commands are processed and flushed once per read (so pipelined commands get their
  * replies in one segment). While an asynchronous step runs (a COMMIT, a password check) the session pauses its
- * decoder and its reads, so pipelined commands wait in the socket and in order, never in an unbounded queue.
+ * decoder and its reads, so pipelined commands wait in the socket and in order, never in an unbounded queue. It
+ * pauses the same way while its channel is not writable (a client that pipelines commands but does not read the
+ * replies), so the outbound buffer stays near Netty's high-water mark instead of growing with the client's input.
+ *
+ * <p>All mutable state is confined to the connection's event loop.
  */
 final class SmtpSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
     private static final int PAUSED_BY_STEP = 1;
     private static final int PAUSED_BY_BUDGET = 2;
+    private static final int PAUSED_BY_WRITES = 4;
 
     private final SessionServices services;
     private final SessionCommands commands;
@@ -64,6 +70,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private long lastActivityNanos;
     private boolean counted;
     private boolean closing;
+    /** The client counted in the per-IP limits, to give back at disconnect. */
+    private @Nullable InetAddress limitedClient;
+    /** When the content of the current message must be complete ({@code data_timeout}, the whole transfer). */
+    private long contentDeadlineNanos;
     private @Nullable ScheduledFuture<?> timeoutCheck;
 
     /** @param awaitProxyHeader the peer is a load balancer: greet only once its PROXY header named the client */
@@ -102,6 +112,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     /** The client is known (the peer itself, or the one a load balancer's PROXY header named): greet it. */
     private void begin(InetSocketAddress client) {
+        ClientLimits.Admission admission = services.clientLimits().connect(client.getAddress());
+        if (admission != ClientLimits.Admission.ADMITTED) {
+            boolean concurrent = admission == ClientLimits.Admission.TOO_MANY_CONNECTIONS;
+            services.metrics().connectionRejected(concurrent ? "ip_connections" : "ip_connection_rate");
+            log.info("{} refused {}: too many {} from this address", id, client.getAddress().getHostAddress(),
+                    concurrent ? "connections" : "new connections per minute");
+            closeWith(concurrent ? Replies.IP_TOO_MANY_CONNECTIONS : Replies.IP_TOO_MANY_NEW_CONNECTIONS);
+            return;
+        }
+        limitedClient = client.getAddress();
         this.state = new SessionState(id, client.getAddress());
         log.debug("{} connect from {}", id, client);
         write(commands.greeting());
@@ -144,12 +164,27 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             services.openConnections().decrementAndGet();
             services.metrics().connectionClosed();
         }
+        InetAddress limited = limitedClient;
+        if (limited != null) {
+            limitedClient = null;
+            services.clientLimits().disconnect(limited);
+        }
         if (timeoutCheck != null) {
             timeoutCheck.cancel(false);
         }
         message.discard();
         log.debug("{} disconnect", id);
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            resume(PAUSED_BY_WRITES);
+        } else if (!closing) {
+            pause(PAUSED_BY_WRITES);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -181,11 +216,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void onLineError(CommandLineError error) {
         SessionState state = state();
-        if (state.authStage != SessionState.AuthStage.NONE) {
+        boolean inAuth = state.authStage != SessionState.AuthStage.NONE;
+        if (inAuth) {
             state.authStage = SessionState.AuthStage.NONE;
         }
         reply(switch (error.kind()) {
-            case TOO_LONG -> Replies.LINE_TOO_LONG;
+            case TOO_LONG -> inAuth ? Replies.AUTH_LINE_TOO_LONG : Replies.LINE_TOO_LONG;
             case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
             case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
         });
@@ -215,7 +251,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
                 onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats(), chunk.last());
             } else {
-                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first());
+                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first(), chunk.last());
             }
         } else if (step instanceof Step.StartTls s) {
             startTls(s.reply());
@@ -243,6 +279,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void startContent() {
         message.start(ctx().alloc());
         inData = true;
+        contentDeadlineNanos = System.nanoTime() + services.settings().dataTimeout().toNanos();
+        // The check in flight may be set for the idle timeout, later than this deadline.
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+        }
+        scheduleTimeoutCheck(Math.min(services.settings().dataTimeout().toNanos(),
+                services.settings().commandTimeout().toNanos()));
     }
 
     private void onContent(DataContent data) {
@@ -302,6 +345,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         SessionState state = state();
         Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
         MessageAssembly.Finished finished = message.finish();
+        int maxReceived = services.settings().maxReceivedHeaders();
+        if (TraceFields.tooMany(finished.content(), maxReceived)) {
+            // Before the COMMIT: a looping message is refused, never stored (Postfix's hopcount_limit).
+            finished.content().release();
+            message.release(finished);
+            state.resetTransaction();
+            services.metrics().messageRejected("loop");
+            log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
+                    LogText.escape(transaction.reversePath().toString()), maxReceived);
+            reply(Replies.TOO_MANY_RECEIVED);
+            return;
+        }
         var priorityHeader = services.settings().priorityHeader();
         PriorityHeader.Result override = PriorityHeader.strip(finished.content(), priorityHeader.name());
         CompositeByteBuf body = override.content();
@@ -347,7 +402,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     message.release(finished);
                     services.metrics().messageAccepted(size, System.nanoTime() - started);
                     log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, messageId,
-                            transaction.reversePath(), recipients.size(), size,
+                            LogText.escape(String.valueOf(transaction.reversePath())), recipients.size(), size,
                             priority.name().toLowerCase(Locale.ROOT), override.removed() > 0 ? " (header)" : "");
                     reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId));
                     resume(PAUSED_BY_STEP);
@@ -383,11 +438,27 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void verifyPassword(String user, String password) {
         var authenticator = java.util.Objects.requireNonNull(services.authenticator(), "authenticator");
+        InetAddress client = state().client;
+        if (!services.clientLimits().tryAuth(client)) {
+            services.metrics().authLimited();
+            log.info("{} AUTH refused: too many failures from {} in the last minute", id, client.getHostAddress());
+            closeWith(Replies.IP_TOO_MANY_AUTH_FAILURES);
+            return;
+        }
         pause(PAUSED_BY_STEP);
         authenticator.authenticate(user, password.toCharArray()).subscribe(
                 result -> ctx().executor().execute(() -> {
-                    onAuthResult(user, result);
-                    resume(PAUSED_BY_STEP);
+                    if (result instanceof AuthResult.Success) {
+                        services.clientLimits().authSucceeded(client);
+                        onAuthResult(user, result);
+                        resume(PAUSED_BY_STEP);
+                        return;
+                    }
+                    // The 535 waits (auth_failure_delay), paused, so guessing costs the guesser time.
+                    ctx().executor().schedule(() -> {
+                        onAuthResult(user, result);
+                        resume(PAUSED_BY_STEP);
+                    }, services.clientLimits().authFailureDelay().toNanos(), TimeUnit.NANOSECONDS);
                 }),
                 error -> ctx().executor().execute(() -> {
                     log.warn("{} AUTH check failed: {}", id, error.toString());
@@ -408,7 +479,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         services.metrics().auth(false);
         state.authFailures++;
-        log.info("{} authentication failed for {} from {}", id, user, state.client.getHostAddress());
+        log.info("{} authentication failed for {} from {}", id, LogText.escape(user), state.client.getHostAddress());
         if (state.authFailures >= services.settings().maxAuthFailures()) {
             closeWith(Replies.AUTH_TOO_MANY_FAILURES);
         } else {
@@ -452,10 +523,24 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (closing || !ctx().channel().isActive()) {
             return;
         }
+        long now = System.nanoTime();
+        boolean waitingForUs = (pausedBy & PAUSED_BY_STEP) != 0;
+        if (message.isCollecting() && !waitingForUs && now - contentDeadlineNanos >= 0) {
+            // data_timeout bounds the whole transfer: a client trickling a byte now and then cannot hold its share
+            // of the byte budget for longer. Given back now, not when the close completes.
+            log.info("{} message content not complete after {}", id, services.settings().dataTimeout());
+            message.discard();
+            closeWith(Replies.TIMEOUT);
+            return;
+        }
         long timeout = (inData ? services.settings().dataTimeout() : services.settings().commandTimeout()).toNanos();
-        long idle = System.nanoTime() - lastActivityNanos;
-        if ((pausedBy & PAUSED_BY_STEP) != 0 || idle < timeout) {
-            scheduleTimeoutCheck(Math.max(timeout - idle, TimeUnit.MILLISECONDS.toNanos(100)));
+        long idle = now - lastActivityNanos;
+        if (waitingForUs || idle < timeout) {
+            long next = Math.max(timeout - idle, TimeUnit.MILLISECONDS.toNanos(100));
+            if (message.isCollecting()) {
+                next = Math.min(next, Math.max(contentDeadlineNanos - now, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            scheduleTimeoutCheck(next);
             return;
         }
         log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle));
@@ -486,6 +571,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         services.metrics().reply(reply.code());
         ChannelHandlerContext ctx = ctx();
         decoder().pause();
+        if (!ctx.channel().isWritable()) {
+            // The client is not reading: the reply would wait behind the others forever, and the connection too.
+            ctx.close();
+            return;
+        }
         ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
     }
 

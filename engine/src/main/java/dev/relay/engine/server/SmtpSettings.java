@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.config.ClientLimitsConfig;
 import dev.relay.engine.config.PriorityHeaderConfig;
 import dev.relay.engine.config.SmtpConfig;
 import java.time.Duration;
@@ -16,13 +17,19 @@ public record SmtpSettings(
         int maxAuthFailures,
         int maxErrors,
         boolean requireTlsForAuth,
-        PriorityHeaderConfig priorityHeader) {
+        PriorityHeaderConfig priorityHeader,
+        int maxReceivedHeaders,
+        ClientLimitsConfig clientLimits) {
 
     public SmtpSettings {
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(dataTimeout, "dataTimeout");
         Objects.requireNonNull(priorityHeader, "priorityHeader");
+        Objects.requireNonNull(clientLimits, "clientLimits");
+        if (maxReceivedHeaders < 1) {
+            throw new IllegalArgumentException("maxReceivedHeaders must be >= 1");
+        }
         if (maxMessageSize < 1 || maxRecipients < 1 || maxConnections < 1 || maxAuthFailures < 1 || maxErrors < 1) {
             throw new IllegalArgumentException("SMTP limits must be >= 1");
         }
@@ -36,9 +43,18 @@ public record SmtpSettings(
                 maxErrors, requireTlsForAuth, PriorityHeaderConfig.defaults());
     }
 
+    /** With the default Received limit and per-IP limits. */
+    public SmtpSettings(String hostname, long maxMessageSize, int maxRecipients, int maxConnections,
+                        Duration commandTimeout, Duration dataTimeout, int maxAuthFailures, int maxErrors,
+                        boolean requireTlsForAuth, PriorityHeaderConfig priorityHeader) {
+        this(hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout, dataTimeout, maxAuthFailures,
+                maxErrors, requireTlsForAuth, priorityHeader, SmtpConfig.DEFAULT_MAX_RECEIVED_HEADERS,
+                ClientLimitsConfig.defaults());
+    }
+
     public static SmtpSettings from(SmtpConfig smtp) {
         return new SmtpSettings(smtp.hostname(), smtp.maxMessageSize(), smtp.maxRecipients(), smtp.maxConnections(),
                 smtp.commandTimeout(), smtp.dataTimeout(), smtp.maxAuthFailures(), smtp.maxErrors(),
-                smtp.auth().requireTls(), smtp.priorityHeader());
+                smtp.auth().requireTls(), smtp.priorityHeader(), smtp.maxReceivedHeaders(), smtp.clientLimits());
     }
 }

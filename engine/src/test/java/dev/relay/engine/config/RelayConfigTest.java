@@ -279,6 +279,28 @@ class RelayConfigTest {
     }
 
     @Test
+    void frontDoorLimitKeys() throws IOException {
+        assertThat(RelayConfig.defaults().smtp().maxReceivedHeaders()).isEqualTo(50);
+        assertThat(RelayConfig.defaults().smtp().clientLimits())
+                .isEqualTo(new ClientLimitsConfig(50, 600, 10, java.time.Duration.ofSeconds(1), 100_000));
+        RelayConfig c = load("smtp:\n  max_received_headers: 30\n  client_limits: {max_connections_per_ip: 0,"
+                + " max_new_connections_per_ip_per_minute: 60, max_auth_failures_per_ip_per_minute: 3,"
+                + " auth_failure_delay: 250ms, tracked_addresses: 1000}\n");
+        assertThat(c.smtp().maxReceivedHeaders()).isEqualTo(30);
+        assertThat(c.smtp().clientLimits())
+                .isEqualTo(new ClientLimitsConfig(0, 60, 3, java.time.Duration.ofMillis(250), 1000));
+        ConfigException e = configError(() -> run("smtp:\n  client_limits: {max_connections_per_ip: -1}\n"));
+        assertThat(e.key()).isEqualTo("smtp.client_limits.max_connections_per_ip");
+        assertThat(e.getMessage()).contains("-1").contains("between 0 and");
+        assertThat(configError(() -> run("smtp:\n  client_limits: {auth_failure_delay: 2m}\n")).key())
+                .isEqualTo("smtp.client_limits.auth_failure_delay");
+        assertThat(configError(() -> run("smtp:\n  max_received_headers: 0\n")).key())
+                .isEqualTo("smtp.max_received_headers");
+        assertThat(configError(() -> run("smtp:\n  client_limits: {max_conections_per_ip: 1}\n")).key())
+                .isEqualTo("smtp.client_limits.max_conections_per_ip");
+    }
+
+    @Test
     void deliveryKeysAreRead() throws IOException {
         RelayConfig c = load("""
                 delivery:

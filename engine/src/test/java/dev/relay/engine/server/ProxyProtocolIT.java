@@ -73,6 +73,33 @@ class ProxyProtocolIT {
     }
 
     @Test
+    void perAddressLimitsCountTheClientTheHeaderNamesNotTheLoadBalancer() throws IOException {
+        java.util.List<SmtpTestClient> kept = new java.util.ArrayList<>();
+        try {
+            // All from the one load balancer address; 50 (the default smtp.client_limits.max_connections_per_ip)
+            // from one client it names.
+            for (int i = 0; i < 50; i++) {
+                SmtpTestClient client = SmtpTestClient.connect(relay.smtp());
+                kept.add(client);
+                client.send("PROXY TCP4 203.0.113.20 127.0.0.1 " + (40000 + i) + " 2525\r\n");
+                assertThat(client.reply().code()).isEqualTo(220);
+            }
+            try (SmtpTestClient extra = SmtpTestClient.connect(relay.smtp())) {
+                extra.send("PROXY TCP4 203.0.113.20 127.0.0.1 41000 2525\r\n");
+                Reply refused = extra.reply();
+                assertThat(refused.code()).isEqualTo(421);
+                assertThat(refused.text()).startsWith("4.7.0");
+            }
+            try (SmtpTestClient other = SmtpTestClient.connect(relay.smtp())) {
+                other.send("PROXY TCP4 203.0.113.21 127.0.0.1 41001 2525\r\n");
+                assertThat(other.reply().code()).as("another client behind the same balancer").isEqualTo(220);
+            }
+        } finally {
+            kept.forEach(SmtpTestClient::close);
+        }
+    }
+
+    @Test
     void loadBalancerConnectionWithoutHeaderIsClosed() throws IOException {
         try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
             client.send("EHLO sneaky.test\r\n");

@@ -80,6 +80,17 @@ class SessionCommandsTest {
     }
 
     @Test
+    void postmasterWithoutADomainIsRefusedAtRcptNotAfterData() {
+        code("EHLO client.test");
+        code("MAIL FROM:<a@b.test>");
+        Step postmaster = run("RCPT TO:<Postmaster>");
+        assertThat(postmaster).isEqualTo(new Step.Reply(Replies.NO_LOCAL_POSTMASTER));
+        assertThat(Replies.NO_LOCAL_POSTMASTER.code()).isEqualTo(550);
+        assertThat(code("DATA")).as("no valid recipients").isEqualTo(554);
+        assertThat(code("RCPT TO:<postmaster@d.test>")).isEqualTo(250);
+    }
+
+    @Test
     void outOfOrderCommandsInsideATransaction() {
         code("EHLO client.test");
         assertThat(code("RCPT TO:<c@d.test>")).isEqualTo(503);

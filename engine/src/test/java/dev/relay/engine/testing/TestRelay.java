@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.UUID;
 
@@ -112,11 +113,14 @@ public final class TestRelay implements AutoCloseable {
                     + hash + "\"\n    priority: transactional\n  " + BULK_USER + ":\n    password: \"" + hash
                     + "\"\n    priority: bulk\n");
             Files.writeString(directory.resolve("admin.token"), ADMIN_TOKEN + "\n");
+            // owner-only, or the relay refuses to start (like OpenSSH with a private key)
+            Files.setPosixFilePermissions(directory.resolve("users.yaml"), PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(directory.resolve("admin.token"), PosixFilePermissions.fromString("rw-------"));
             String yaml = "data_dir: " + directory.resolve("data") + "\n"
                     + "smtp:\n"
                     + "  listen: 127.0.0.1:0\n"
                     + (smtpExtra.contains("hostname:") ? "" : "  hostname: relay.test\n")
-                    + "  auth: { users_file: users.yaml, require_tls: true }\n"
+                    + (smtpExtra.contains("  auth:") ? "" : "  auth: { users_file: users.yaml, require_tls: true }\n")
                     + smtpExtra
                     + "http:\n  listen: 127.0.0.1:0\n" + httpExtra
                     + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n"
