@@ -7,6 +7,14 @@ import org.jspecify.annotations.Nullable;
 /** Classifies failures; see {@link BounceRules} for how. Implementations are immutable or swap immutable tables. */
 public interface BounceClassifier {
     /**
+     * A message that outlived {@code delivery.max_lifetime}: {@code expired}, soft, whatever its last deferral said
+     * (that deferral was classified when it happened; the rules are not consulted).
+     */
+    static Classification expired() {
+        return new Classification(Category.EXPIRED, BounceClass.SOFT, "expired");
+    }
+
+    /**
      * Classifies one failure: {@code code} the basic reply code (0 when there was no SMTP reply, e.g. a connection
      * failure), {@code status} the enhanced status if any, {@code text} the reply text (lines joined). Never throws.
      */

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  *       policy, ...; a reply without one but with qmail's {@code (#5.1.1)} in its text uses that);</li>
  *   <li>else the basic code: {@code other}, hard for 5xx, soft for 4xx; no reply at all (code 0) is {@code network}.</li>
  * </ol>
- * A 4xx reply is always soft, whatever the rule says: the server asked to try again. Rules are compiled once; a
+ * A 4xx reply is always soft, whatever the rule says: the server asked to try again. Rules are compiled once, with
+ * the literals each regex needs ({@link Needles}) so most rules are ruled out by a substring search; a
  * classification reads at most {@value #MAX_TEXT} characters with each regex, and a regex that exceeds
  * {@value #STEP_BUDGET} character reads on one text is abandoned as not matching (counted in {@link #abandoned()}).
  */
@@ -30,12 +32,20 @@ public final class BounceRules implements BounceClassifier {
     static final long STEP_BUDGET = 200L * MAX_TEXT;
 
     private final BounceRule[] rules;
+    /** Per rule, literals its regex needs (any one of them), or null: always run it. See {@link Needles}. */
+    private final String[] @Nullable [] needles;
     private final int userRules;
     private final int disabled;
     private final AtomicLong abandoned = new AtomicLong();
 
     private BounceRules(List<BounceRule> rules, int userRules, int disabled) {
         this.rules = rules.toArray(BounceRule[]::new);
+        this.needles = new String[this.rules.length][];
+        for (int i = 0; i < this.rules.length; i++) {
+            Pattern p = this.rules[i].match();
+            // a pattern compiled with other flags than the file's may compare differently: no shortcut for it
+            this.needles[i] = p == null || p.flags() != Pattern.CASE_INSENSITIVE ? null : Needles.of(p.pattern());
+        }
         this.userRules = userRules;
         this.disabled = disabled;
     }
@@ -84,7 +94,12 @@ public final class BounceRules implements BounceClassifier {
         }
         String statusText = status == null ? null : status.toString();
         BoundedText reads = new BoundedText(bounded);
-        for (BounceRule rule : rules) {
+        String lower = Needles.asciiLower(bounded);
+        for (int i = 0; i < rules.length; i++) {
+            BounceRule rule = rules[i];
+            if (needles[i] != null && !Needles.anyIn(needles[i], lower)) {
+                continue; // its regex cannot match: spare the scan
+            }
             try {
                 if (rule.matches(codeText, statusText, reads.reset(STEP_BUDGET))) {
                     return new Classification(rule.category(), rule.classFor(code), rule.name());

@@ -101,6 +101,8 @@ class BounceRulesTest {
         // qmail's status in parentheses counts when the reply has none of its own
         assertThat(rules.classify(553, null, "zzz (#5.1.1)").rule()).isEqualTo("status:5.1.1");
         assertThat(Category.UNKNOWN_USER.implied()).isEqualTo(EnhancedStatus.parse("5.1.1"));
+        assertThat(BounceClassifier.expired())
+                .isEqualTo(new Classification(Category.EXPIRED, BounceClass.SOFT, "expired"));
     }
 
     @Test
