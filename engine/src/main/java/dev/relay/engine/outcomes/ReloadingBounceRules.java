@@ -70,7 +70,8 @@ public final class ReloadingBounceRules implements BounceClassifier, AutoCloseab
         this.current = load(file, content);
         this.stamp = s;
         this.digest = sha256(content);
-        this.thread = Schedulers.newSingle("relay-bounce-rules-reload", true);
+        // a thread that may block (file reads): bounded elastic, not single/parallel, which BlockHound guards
+        this.thread = Schedulers.newBoundedElastic(1, 1, "relay-bounce-rules-reload", 60, true);
         this.timer = Flux.interval(period, period, thread).onBackpressureDrop().subscribe(tick -> poll());
     }
 

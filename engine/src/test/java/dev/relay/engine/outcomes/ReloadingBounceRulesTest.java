@@ -61,6 +61,21 @@ class ReloadingBounceRulesTest {
     }
 
     @Test
+    void theTimerPicksUpAnEditByItself(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bounce-rules.yaml");
+        Files.writeString(file, rule("unknown_user"));
+        try (ReloadingBounceRules rules = new ReloadingBounceRules(file, Duration.ofMillis(20))) {
+            Files.writeString(file, rule("mailbox_disabled") + "# edited\n");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (rules.reloads() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling an observed condition, bounded by the deadline
+            }
+            assertThat(rules.reloads()).isEqualTo(1);
+            assertThat(rules.classify(REPLY).category()).isEqualTo(Category.MAILBOX_DISABLED);
+        }
+    }
+
+    @Test
     void anInvalidOrMissingFileStopsTheStart(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> new ReloadingBounceRules(dir.resolve("absent.yaml"), Duration.ofSeconds(2)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("absent.yaml", "no such file");
