@@ -37,9 +37,17 @@ public enum Category {
         this.description = description;
     }
 
-    /** The RFC 3463 status this category implies (class 5 here; a deferral reports it with class 4). */
+    /** The RFC 3463 status this category implies, with the class of its typical reply (4 or 5). */
     public EnhancedStatus implied() {
         return implied;
+    }
+
+    /**
+     * The implied status with the class of the failure at hand: 4 for a deferral (a {@code 4xx} reply), 5 for a
+     * bounce, so that an expiry reports 5.4.7 when it ends delivery and a full mailbox 4.2.2 while it is retried.
+     */
+    public EnhancedStatus impliedFor(boolean permanent) {
+        return new EnhancedStatus(permanent ? 5 : 4, implied.subject(), implied.detail());
     }
 
     public BounceClass defaultClass() {

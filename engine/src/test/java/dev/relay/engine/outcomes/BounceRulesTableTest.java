@@ -28,6 +28,7 @@ class BounceRulesTableTest {
             String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
             for (int i = 0; i < lines.length; i++) {
                 String line = lines[i];
+                int number = i + 1;
                 if (line.isBlank() || line.startsWith("#")) {
                     continue;
                 }
@@ -36,7 +37,7 @@ class BounceRulesTableTest {
                     throw new IllegalStateException("replies.tsv line " + (i + 1) + ": expected 3 columns: " + line);
                 }
                 out.add(Arguments.of(cols[0].replace("\\n", "\n"), Category.byKey(cols[1]).orElseThrow(
-                        () -> new IllegalStateException("line " + lines.length + ": unknown category " + cols[1])),
+                        () -> new IllegalStateException("line " + number + ": unknown category " + cols[1])),
                         BounceClass.parse(cols[2])));
             }
         }

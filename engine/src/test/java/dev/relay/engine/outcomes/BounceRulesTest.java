@@ -101,6 +101,8 @@ class BounceRulesTest {
         // qmail's status in parentheses counts when the reply has none of its own
         assertThat(rules.classify(553, null, "zzz (#5.1.1)").rule()).isEqualTo("status:5.1.1");
         assertThat(Category.UNKNOWN_USER.implied()).isEqualTo(EnhancedStatus.parse("5.1.1"));
+        assertThat(Category.MAILBOX_FULL.impliedFor(false)).isEqualTo(EnhancedStatus.parse("4.2.2"));
+        assertThat(Category.RATE_LIMITED.impliedFor(true)).isEqualTo(EnhancedStatus.parse("5.4.5"));
         assertThat(BounceClassifier.expired())
                 .isEqualTo(new Classification(Category.EXPIRED, BounceClass.SOFT, "expired"));
     }
