@@ -1,6 +1,7 @@
 package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
+import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
 
@@ -16,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
- * {@code relay sink ...} and {@code relay queue ...}. Exit codes: 0 ok, 1 runtime
- * failure, 2 configuration or usage error.
+ * {@code relay bounces check|classify ...}, {@code relay sink ...} and {@code relay queue ...}. Exit codes: 0 ok,
+ * 1 runtime failure, 2 configuration or usage error.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
@@ -55,6 +56,8 @@ public final class Main {
                 return runRelay(config);
             case "shaping":
                 return ShapingCommand.run(withoutConfigOption(rest), config, System.out, System.err);
+            case "bounces":
+                return BouncesCommand.run(withoutConfigOption(rest), config, out, err);
             case "sink":
                 return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
             case "queue":
@@ -144,6 +147,8 @@ public final class Main {
                        relay user list [--config FILE]
                        relay user remove NAME [--config FILE]
                        relay shaping check [FILE] [--config FILE]   (validate a shaping file; default: delivery.shaping)
+                       relay bounces check [FILE] [--config FILE]   (validate a bounce rules file; default: bounces.rules)
+                       relay bounces classify 'REPLY TEXT' [--config FILE]   (category and class of one reply)
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)

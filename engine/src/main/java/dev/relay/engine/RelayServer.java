@@ -22,6 +22,8 @@ import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.RetrySchedule;
 import dev.relay.engine.metrics.ShapingMetrics;
+import dev.relay.engine.metrics.BounceRulesMetrics;
+import dev.relay.engine.outcomes.ReloadingBounceRules;
 import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.queue.SiteSuspensions;
 import dev.relay.engine.routing.RelayRouter;
@@ -153,6 +155,14 @@ public final class RelayServer implements AutoCloseable {
                 .start(Schedulers.parallel());
         resources.push(suspensions);
         java.util.function.Consumer<String> localResume = site -> { };
+        // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted;
+        // the write-back is to classify every failure with it (not wired yet)
+        ReloadingBounceRules bounceRules = new ReloadingBounceRules(config.bounces().rulesFile(),
+                ReloadingBounceRules.DEFAULT_PERIOD);
+        resources.push(bounceRules);
+        BounceRulesMetrics.bind(registry, bounceRules);
+        log.info("bounce rules: {} ({})", config.bounces().rulesFile() == null ? "shipped only"
+                : config.bounces().rulesFile(), bounceRules.current().summary());
         if (config.delivery().enabled()) {
             DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions);
             frontDoorSpool = new HandOffSpool(spool, scheduler);

@@ -49,6 +49,25 @@ class MainTest {
     }
 
     @Test
+    void bouncesCommandsUseTheRulesFileNamedInTheConfig(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("rules.yaml"),
+                "rules:\n  - name: corp-gone\n    match: 'left the company'\n    category: unknown_user\n");
+        Path config = dir.resolve("relay.yaml");
+        Files.writeString(config, "bounces:\n  rules: rules.yaml\n"); // relative to relay.yaml
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(Main.run(new String[] {"bounces", "classify", "550 5.7.1 she left the company", "--config",
+                config.toString()}, java.util.Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("category: unknown_user", "rule:     corp-gone");
+        out.reset();
+        assertThat(Main.run(new String[] {"bounces", "check", "--config", config.toString()}, java.util.Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("rules.yaml: ok", "(1 yours,");
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         assertThat(runCapturingStderr(new ByteArrayOutputStream(), "frobnicate")).isEqualTo(2);
     }

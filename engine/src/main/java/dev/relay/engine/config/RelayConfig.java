@@ -20,12 +20,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * The whole {@code relay.yaml}, immutable and validated. Every key, its default and its environment
  * variable is documented in {@code relay.example.yaml} at the repository root. Relative paths of
- * {@code smtp.tls.*}, {@code smtp.auth.users_file} and {@code http.admin_token_file} resolve against the
+ * {@code smtp.tls.*}, {@code smtp.auth.users_file}, {@code http.admin_token_file}, {@code delivery.shaping} and
+ * {@code bounces.rules} resolve against the
  * config file's directory;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
-                          Path dataDirectory, LogConfig log) {
+                          Path dataDirectory, LogConfig log, BouncesConfig bounces) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -36,9 +37,16 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(delivery, "delivery");
         Objects.requireNonNull(dataDirectory, "data_dir");
         Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(bounces, "bounces");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default bounce rules. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log) {
+        this(smtp, http, database, delivery, dataDirectory, log, BouncesConfig.defaults());
     }
 
     /** With the default log format. */
@@ -122,8 +130,11 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section lg = root.section("log");
         LogConfig log = new LogConfig(lg.parsed("format", LogConfig.Format.TEXT, "text or json", LogConfig.Format::parse));
         lg.finish();
+        Section b = root.section("bounces");
+        BouncesConfig bounces = new BouncesConfig(optionalPath(b, "rules", base));
+        b.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

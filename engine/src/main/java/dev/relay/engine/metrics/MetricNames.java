@@ -43,6 +43,9 @@ public final class MetricNames {
     public static final String SHAPING_CONNECTION_LIMIT = "relay.shaping.connection.limit";
     public static final String SHAPING_RELOADS = "relay.shaping.reloads";
     public static final String SHAPING_RELOAD_FAILURES = "relay.shaping.reload.failures";
+    public static final String BOUNCE_RULES_RELOADS = "relay.bounce.rules.reloads";
+    public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
+    public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";

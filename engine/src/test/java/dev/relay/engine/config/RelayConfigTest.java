@@ -68,6 +68,21 @@ class RelayConfigTest {
         assertThat(c.delivery()).isEqualTo(DeliveryConfig.defaults());
         assertThat(c.dataDirectory()).isEqualTo(Path.of("./data"));
         assertThat(c.log()).isEqualTo(LogConfig.defaults());
+        assertThat(c.bounces()).isEqualTo(BouncesConfig.defaults());
+    }
+
+    @Test
+    void bounceRulesFileIsReadRelativeToTheConfigFile() throws IOException {
+        assertThat(RelayConfig.defaults().bounces().rulesFile()).isNull();
+        Path rules = load("bounces:\n  rules: my-rules.yaml\n").bounces().rulesFile();
+        assertThat(rules).isEqualTo(dir.resolve("my-rules.yaml").toAbsolutePath());
+        assertThat(RelayConfig.load(null, Map.of("RELAY_BOUNCES__RULES", "/etc/relay/rules.yaml")).bounces()
+                .rulesFile()).isEqualTo(Path.of("/etc/relay/rules.yaml"));
+        ConfigException empty = configError(() -> run("bounces:\n  rules: ''\n"));
+        assertThat(empty.key()).isEqualTo("bounces.rules");
+        assertThat(empty.reason()).contains("must not be empty");
+        ConfigException unknown = configError(() -> run("bounces:\n  rule: x.yaml\n"));
+        assertThat(unknown.key()).isEqualTo("bounces.rule");
     }
 
     @Test
