@@ -148,7 +148,7 @@ public class SitePickBenchmark {
         String site = siteNames[order[cursor++ & (ORDER - 1)]];
         // The calls DeliveryScheduler.route and dispatch make, lambdas included; only the clock is read once.
         SiteQueue queue = sites.computeIfAbsent(site, this::newQueue);
-        queue.finished(now);
+        queue.finished(now, 1);
         SiteQueue.Step step = queue.start(job -> shaping.resolve(queue.site(), job.domain()), 1, now);
         SiteQueue.Ready next = ((SiteQueue.Step.Start) step).ready();
         queue.add(next);
