@@ -151,7 +151,7 @@ public class SitePickBenchmark {
         queue.finished(now, 1);
         SiteQueue.Step step = queue.start(job -> shaping.resolve(queue.site(), job.domain()), 1, now);
         SiteQueue.Ready next = ((SiteQueue.Step.Start) step).ready();
-        queue.add(next);
+        queue.offer(next, Integer.MAX_VALUE);
         return next;
     }
 
