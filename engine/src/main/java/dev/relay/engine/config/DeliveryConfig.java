@@ -14,11 +14,18 @@ import org.jspecify.annotations.Nullable;
  * {@code delivery}: whether this node delivers at all, its node name (claims in the shared database are per node),
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
  * host suffixes that group hosts into sites, retries and lifetime, the in-memory window, and the user's shaping file
- * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only).
+ * (per-site limits, timeouts, TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only),
+ * and how often this node heartbeats in the shared database and after how long a silent node's claims are taken
+ * over (also: after half that long without a heartbeat, this node starts no new delivery).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                              List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
-                             @Nullable String heloName, @Nullable Path shapingFile) {
+                             @Nullable String heloName, @Nullable Path shapingFile, Duration heartbeat,
+                             Duration staleAfter) {
+    /** Takeover of a dead node's claims within stale_after + heartbeat (+ a claim poll): 25 s by default. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(20);
+
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
             "outlook.com", "protection.outlook.com", "yahoodns.net", "icloud.com", "comcast.net", "gmx.net",
@@ -50,6 +57,21 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
         Objects.requireNonNull(retry, "retry");
         Limits.check("delivery.window", window, 10, 10_000_000);
         Limits.positive("delivery.poll_interval", pollInterval);
+        Limits.positive("delivery.heartbeat", heartbeat);
+        Limits.positive("delivery.stale_after", staleAfter);
+        if (staleAfter.compareTo(heartbeat.multipliedBy(3)) < 0) {
+            // one late or lost heartbeat must not hand a live node's claims to another node
+            throw new ConfigException("delivery.stale_after", String.valueOf(staleAfter),
+                    "must be at least three delivery.heartbeat periods (" + heartbeat + ")");
+        }
+    }
+
+    /** Without heartbeat settings: the defaults. */
+    public DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
+                          List<String> siteSuffixes, RetryConfig retry, int window, Duration pollInterval,
+                          @Nullable String heloName, @Nullable Path shapingFile) {
+        this(enabled, nodeName, routes, dns, siteSuffixes, retry, window, pollInterval, heloName, shapingFile,
+                DEFAULT_HEARTBEAT, DEFAULT_STALE_AFTER);
     }
 
     public static DeliveryConfig defaults() {
@@ -57,9 +79,40 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
                 RetryConfig.defaults(), 20_000, Duration.ofSeconds(1), null, null);
     }
 
-    /** $HOSTNAME when it is a valid node name, else "local". */
+    /**
+     * The machine's host name as the operating system knows it (the kernel's, not only {@code $HOSTNAME}, which
+     * systemd does not set), cut to its first label when too long for a node name; "local" when there is none.
+     */
     public static String defaultNodeName() {
-        String name = System.getenv("HOSTNAME");
-        return name != null && name.matches("[A-Za-z0-9._-]{1,63}") ? name : "local";
+        return nodeNameOf(kernelHostName(), System.getenv("HOSTNAME"));
+    }
+
+    static String nodeNameOf(@Nullable String... candidates) {
+        for (String c : candidates) {
+            if (c == null) {
+                continue;
+            }
+            String name = c.strip();
+            if (!name.matches("[A-Za-z0-9._-]{1,63}") && name.indexOf('.') > 0) {
+                name = name.substring(0, name.indexOf('.'));
+            }
+            if (name.matches("[A-Za-z0-9._-]{1,63}")) {
+                return name;
+            }
+        }
+        return "local";
+    }
+
+    private static @Nullable String kernelHostName() {
+        // Linux; elsewhere the JDK's (which reads the same gethostname(), without a DNS lookup)
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname"));
+        } catch (java.io.IOException | RuntimeException e) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException | RuntimeException e2) {
+                return null;
+            }
+        }
     }
 }

@@ -157,8 +157,11 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                     + " shaping)");
         }
         Path shaping = optionalPath(dl, "shaping", base);
+        var heartbeat = dl.duration("heartbeat", d.heartbeat());
+        var staleAfter = dl.duration("stale_after", d.staleAfter());
         dl.finish();
-        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, shaping);
+        return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, poll, helo, shaping, heartbeat,
+                staleAfter);
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {
