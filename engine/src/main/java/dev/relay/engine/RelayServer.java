@@ -231,7 +231,8 @@ public final class RelayServer implements AutoCloseable {
             queueMetrics.refresh();
             shapingMetrics.refresh();
         };
-        Long released = scheduler.start().block(DATABASE_WAIT);
+        // up to stale_after more: a restart after a crash waits until its own last heartbeat is stale
+        Long released = scheduler.start().block(DATABASE_WAIT.plus(dc.staleAfter()));
         resources.push(() -> scheduler.drain(config.smtp().shutdownGrace()));
         log.info("delivery started as node {} ({} recipients returned from a previous run)", dc.nodeName(), released);
         return scheduler;
