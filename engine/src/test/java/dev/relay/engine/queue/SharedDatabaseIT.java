@@ -132,7 +132,7 @@ class SharedDatabaseIT {
         return out;
     }
 
-    private static double metric(TestRelay relay, String name) {
+    static double metric(TestRelay relay, String name) {
         HttpResponse<String> response;
         try {
             response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(

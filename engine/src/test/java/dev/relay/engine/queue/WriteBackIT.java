@@ -51,6 +51,46 @@ class WriteBackIT {
         }
     }
 
+    @Test
+    void aWriteBackThatCanNeverSucceedParksTheRecipientForAnOperatorInsteadOfLooping() throws Exception {
+        try (TestMx hostile = TestMx.builder()
+                .script(step -> step.is("RCPT") ? Action.reply(550, "5.1.1", "poison pill") : null)
+                .start();
+             TestMx healthy = TestMx.builder().start();
+             TestRelay relay = TestRelay.startWithDatabase("poison", "", "delivery:\n"
+                     + "  routes: {hostile.test: \"127.0.0.1:" + hostile.address().getPort() + " tls=disabled\","
+                     + " \"*\": \"127.0.0.1:" + healthy.address().getPort() + " tls=disabled\"}\n"
+                     + "  poll_interval: 200ms\n" + FAST_RETRY)) {
+            // a write the database refuses whatever the relay does, here for this one reply
+            execute(relay, "ALTER TABLE event ADD CONSTRAINT poison CHECK (reply IS NULL OR reply NOT LIKE '%poison%')");
+            Submissions.submit(relay.smtp(), "app@shop.test", "<pill@t>", "pill@hostile.test");
+            Submissions.submit(relay.smtp(), "app@shop.test", "<fine@t>", "fine@other.test");
+
+            awaitTrue(Duration.ofSeconds(30), () -> count(relay, "SELECT count(*) FROM recipient WHERE state = 0"
+                    + " AND last_reply LIKE '451 4.3.0 outcome not recorded (storage error 23514)%'") == 1);
+            assertThat(rows(relay, "SELECT address || '|' || (next_attempt_at > now() + interval '50 minutes')"
+                    + " || '|' || last_reply FROM recipient WHERE address = 'pill@hostile.test'")).containsExactly("pill@hostile.test|true|451 4.3.0"
+                    + " outcome not recorded (storage error 23514); the attempt ended bounced, see the log");
+            assertThat(hostile.attempts("pill@hostile.test")).hasSize(1); // no loop, no new attempt
+            assertThat(SharedDatabaseIT.metric(relay, "relay_writeback_failures_total")).isEqualTo(1.0);
+            // the notice went out once; the other message was delivered
+            awaitTrue(Duration.ofSeconds(20), () -> healthy.transactions().size() == 2);
+            assertThat(healthy.transactions().stream().filter(t -> t.mailFrom().isEmpty()
+                    || t.mailFrom().equals("<>"))).hasSize(1);
+        }
+    }
+
+    static void execute(TestRelay relay, String sql) {
+        ConnectionPool pool = relay.database().pool(1);
+        try {
+            Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(sql).execute())
+                            .flatMap(r -> r.getRowsUpdated()), io.r2dbc.spi.Connection::close)
+                    .blockLast(Duration.ofSeconds(30));
+        } finally {
+            pool.dispose();
+        }
+    }
+
     static List<String> rows(TestRelay relay, String sql) {
         ConnectionPool pool = relay.database().pool(1);
         try {
