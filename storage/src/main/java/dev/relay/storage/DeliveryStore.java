@@ -17,9 +17,19 @@ public interface DeliveryStore {
 
     /**
      * Records that {@code node} is alive; claims of nodes silent for longer than {@code staleAfter} are released.
-     * Emits the nodes whose claims this call released, with how many recipients each (empty map: none).
+     * Emits how long ago the node's previous heartbeat was and whose claims this call released.
      */
-    Mono<Map<String, Long>> heartbeat(String node, Duration staleAfter);
+    Mono<Heartbeat> heartbeat(String node, Duration staleAfter);
+
+    /**
+     * One heartbeat's result: the time since this node's previous heartbeat by the database's clock (the one other
+     * nodes judge staleness by; null for the first), and the nodes whose claims it released, with how many recipients.
+     */
+    record Heartbeat(@org.jspecify.annotations.Nullable Duration sincePrevious, Map<String, Long> takenOver) {
+        public Heartbeat {
+            takenOver = Map.copyOf(takenOver);
+        }
+    }
 
     /** When {@code node} last heartbeat and how long ago (by the database's clock); empty when it never did. */
     default Mono<NodeBeat> lastBeat(String node) {

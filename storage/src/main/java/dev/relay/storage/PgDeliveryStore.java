@@ -32,15 +32,19 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             + " WHERE state = 1 AND claimed_by = $1";
     /**
      * Upserts this node, then releases the claims of every other node silent for longer than the limit; one row per
-     * node whose claims were released, with how many.
+     * node whose claims were released, with how many, and one row (node null) with the milliseconds since this
+     * node's previous heartbeat by the database's clock (null the first time). All CTEs see the snapshot taken
+     * before the upsert, so {@code prev} is the previous value.
      */
-    private static final String HEARTBEAT = "WITH hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
+    private static final String HEARTBEAT = "WITH prev AS (SELECT heartbeat_at FROM relay_node WHERE name = $1),"
+            + " hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
             + " ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at),"
             + " stale AS (SELECT name FROM relay_node WHERE name <> $1"
             + " AND heartbeat_at < now() - $2::bigint * interval '1 millisecond'),"
             + " released AS (UPDATE recipient r SET state = 0, claimed_by = NULL FROM stale s"
             + " WHERE r.state = 1 AND r.claimed_by = s.name RETURNING s.name AS node)"
-            + " SELECT node, count(*) AS n FROM released GROUP BY node";
+            + " SELECT node, count(*) AS n FROM released GROUP BY node"
+            + " UNION ALL SELECT NULL, (SELECT (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint FROM prev)";
     /** One message's recipients still in flight for a node, back to queued (an accept whose outcome was unknown). */
     private static final String RELEASE_MESSAGE = "UPDATE recipient SET state = 0, claimed_by = NULL"
             + " WHERE message_id = $2 AND state = 1 AND claimed_by = $1";
@@ -133,15 +137,26 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
-    public Mono<Map<String, Long>> heartbeat(String node, Duration staleAfter) {
+    public Mono<Heartbeat> heartbeat(String node, Duration staleAfter) {
         requireNode(node);
         if (staleAfter.isNegative() || staleAfter.isZero()) {
             throw new IllegalArgumentException("staleAfter must be positive, was " + staleAfter);
         }
         return many(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis()),
-                row -> Map.entry(Objects.requireNonNull(row.get("node", String.class)),
-                        Objects.requireNonNull(row.get("n", Long.class))))
-                .collectMap(Map.Entry::getKey, Map.Entry::getValue, java.util.TreeMap::new);
+                row -> new Object[] {row.get("node", String.class), row.get("n", Long.class)})
+                .collectList()
+                .map(rows -> {
+                    Map<String, Long> taken = new java.util.TreeMap<>();
+                    Duration sincePrevious = null;
+                    for (Object[] r : rows) {
+                        if (r[0] != null) {
+                            taken.put((String) r[0], (Long) Objects.requireNonNull(r[1]));
+                        } else if (r[1] != null) {
+                            sincePrevious = Duration.ofMillis((Long) r[1]);
+                        }
+                    }
+                    return new Heartbeat(sincePrevious, taken);
+                });
     }
 
     @Override

@@ -396,7 +396,9 @@ class PgDeliveryStoreIT {
         store.heartbeat("old", Duration.ofMinutes(1)).block(WAIT);
         sql("UPDATE relay_node SET heartbeat_at = now() - interval '2 minutes' WHERE name = 'old'");
 
-        assertThat(store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT)).containsExactly(Map.entry("old", 2L));
+        DeliveryStore.Heartbeat first = store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT);
+        assertThat(first.takenOver()).containsExactly(Map.entry("old", 2L));
+        assertThat(first.sincePrevious()).isNull();
         assertThat(claim("new", 10)).hasSize(1);
         // the stale node comes back and writes what it delivered before it lost its claims
         store.record("old", List.of(update(m.id(), 0, Kind.DELIVERED, null),
@@ -408,7 +410,10 @@ class PgDeliveryStoreIT {
         // the new owner's write-back applies
         store.record("new", List.of(update(m.id(), 0, Kind.DELIVERED, null))).block(WAIT);
         assertThat(rows("SELECT idx FROM recipient")).containsExactly("1");
-        assertThat(store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT)).isEmpty();
+        assertThat(store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT).takenOver()).isEmpty();
+        // the stale node learns from the database how long it was silent
+        assertThat(store.heartbeat("old", Duration.ofMinutes(1)).block(WAIT).sincePrevious())
+                .isBetween(Duration.ofSeconds(119), Duration.ofSeconds(150));
     }
 
     @Test

@@ -160,7 +160,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                             .subscribe(tick -> refill(true)));
                     tasks.add(Flux.interval(Duration.ZERO, settings.heartbeat(), timers)
                             .onBackpressureDrop()
-                            .concatMap(tick -> heartbeat())
+                            .concatMap(tick -> heartbeat(), 0) // no tick queued behind a hanging heartbeat
                             .subscribe());
                     tasks.add(Flux.interval(settings.siteIdle(), settings.siteIdle(), timers)
                             .subscribe(tick -> evictIdleSites()));
@@ -198,14 +198,16 @@ public final class DeliveryScheduler implements AutoCloseable {
     private Mono<Void> heartbeat() {
         long sent = System.nanoTime();
         return store.heartbeat(settings.node(), settings.staleAfter())
-                .doOnNext(taken -> taken.forEach((node, n) -> {
-                    log.warn("node {} silent for more than {}: took over its {} claimed recipients (returned to the"
-                            + " queue)", node, settings.staleAfter(), n);
-                    observer.claimsTakenOver(n);
-                }))
+                .doOnNext(hb -> {
+                    hb.takenOver().forEach((node, n) -> {
+                        log.warn("node {} silent for more than {}: took over its {} claimed recipients (returned to"
+                                + " the queue)", node, settings.staleAfter(), n);
+                        observer.claimsTakenOver(n);
+                    });
+                    beaten(sent, System.nanoTime(), hb.sincePrevious());
+                })
                 .then(store.liveNodes(settings.staleAfter()))
                 .doOnNext(this::liveNodes)
-                .doOnSuccess(v -> beaten(sent, System.nanoTime()))
                 .then()
                 .onErrorResume(e -> {
                     log.warn("heartbeat failed: {}{}", e.toString(), lease.mayStart(System.nanoTime()) ? ""
@@ -214,8 +216,8 @@ public final class DeliveryScheduler implements AutoCloseable {
                 });
     }
 
-    private void beaten(long sent, long answered) {
-        NodeLease.Beat beat = lease.beat(sent, answered);
+    private void beaten(long sent, long answered, @Nullable Duration sincePrevious) {
+        NodeLease.Beat beat = lease.beat(sent, answered, sincePrevious);
         if (beat == NodeLease.Beat.LOST && !resetting) {
             resetting = true;
             int dropped = 0;

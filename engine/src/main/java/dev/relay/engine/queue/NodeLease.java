@@ -1,6 +1,7 @@
 package dev.relay.engine.queue;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * This node's standing in the shared database, from its heartbeats: other nodes take over the claims of a node
@@ -10,8 +11,9 @@ import java.time.Duration;
  *
  * <p>Times are {@link System#nanoTime} values passed in (tests use fake ones). The database stamps a heartbeat
  * somewhere between when it was sent and when it was answered, so a beat counts from when it was sent (starts stop
- * no later than they must) and the gap to the previous beat is measured up to when it was answered (a beat that sat
- * in a stalled connection for the stale period counts as the gap it may have been). Both err on the safe side.
+ * no later than they must). Whether the claims may be gone is the database's gap between two heartbeats, the one
+ * other nodes see; without it, the gap up to when the beat was answered (a beat that sat in a stalled connection
+ * for the stale period counts as the gap it may have been). Both err on the safe side.
  * Written by the heartbeat (one at a time), read from any thread.
  */
 final class NodeLease {
@@ -27,6 +29,8 @@ final class NodeLease {
 
     private final long staleNanos;
     private volatile long lastSent;
+    /** The first beat follows the start, which returned every earlier claim: no previous silence counts. */
+    private volatile boolean first = true;
 
     NodeLease(Duration staleAfter, long nowNanos) {
         this.staleNanos = staleAfter.toNanos();
@@ -38,14 +42,23 @@ final class NodeLease {
         return nowNanos - lastSent < staleNanos / 2;
     }
 
-    /** A heartbeat sent at {@code sentNanos} was answered (written) at {@code answeredNanos}. */
-    Beat beat(long sentNanos, long answeredNanos) {
+    /**
+     * A heartbeat sent at {@code sentNanos} was answered (written) at {@code answeredNanos}; {@code sincePrevious}
+     * is the time since the previous heartbeat by the database's clock, which other nodes judge staleness by (null
+     * when unknown: then the local bound, answered minus the previous one's sending, decides).
+     */
+    Beat beat(long sentNanos, long answeredNanos, @Nullable Duration sincePrevious) {
         long previous = lastSent;
         if (sentNanos - previous < 0) {
             return Beat.STEADY; // an older beat answered late: the newer one decided already
         }
         lastSent = sentNanos;
-        long gap = answeredNanos - previous;
-        return gap >= staleNanos ? Beat.LOST : gap >= staleNanos / 2 ? Beat.RESUMED : Beat.STEADY;
+        long local = answeredNanos - previous;
+        if (first) {
+            first = false;
+            return Beat.STEADY;
+        }
+        long gap = sincePrevious != null ? sincePrevious.toNanos() : local;
+        return gap >= staleNanos ? Beat.LOST : local >= staleNanos / 2 ? Beat.RESUMED : Beat.STEADY;
     }
 }

@@ -9,12 +9,19 @@ import org.junit.jupiter.api.Test;
 class NodeLeaseTest {
     private static final long S = 1_000_000_000L;
     private final long t0 = 123_456_789L; // nanoTime has an arbitrary origin
-    private final NodeLease lease = new NodeLease(Duration.ofSeconds(20), t0);
+    private final NodeLease lease = started();
+
+    /** The first beat after the start (which returned every earlier claim) only starts the count. */
+    private NodeLease started() {
+        NodeLease l = new NodeLease(Duration.ofSeconds(20), t0 - S);
+        assertThat(l.beat(t0, t0, Duration.ofDays(3))).isEqualTo(NodeLease.Beat.STEADY);
+        return l;
+    }
 
     @Test
     void steadyHeartbeatsKeepStartingDeliveries() {
         for (int i = 1; i <= 10; i++) {
-            assertThat(lease.beat(t0 + i * 5 * S, t0 + i * 5 * S + S / 100)).isEqualTo(NodeLease.Beat.STEADY);
+            assertThat(lease.beat(t0 + i * 5 * S, t0 + i * 5 * S + S / 100, null)).isEqualTo(NodeLease.Beat.STEADY);
             assertThat(lease.mayStart(t0 + i * 5 * S + 4 * S)).isTrue();
         }
     }
@@ -28,25 +35,33 @@ class NodeLeaseTest {
 
     @Test
     void aHeartbeatWithinTheStalePeriodResumesWithTheClaimsKept() {
-        assertThat(lease.beat(t0 + 12 * S, t0 + 12 * S + S / 10)).isEqualTo(NodeLease.Beat.RESUMED);
+        assertThat(lease.beat(t0 + 12 * S, t0 + 12 * S + S / 10, null)).isEqualTo(NodeLease.Beat.RESUMED);
         assertThat(lease.mayStart(t0 + 13 * S)).isTrue();
     }
 
     @Test
     void aGapOfTheStalePeriodMeansTheClaimsMayBeGone() {
-        assertThat(lease.beat(t0 + 20 * S, t0 + 20 * S)).isEqualTo(NodeLease.Beat.LOST);
+        assertThat(lease.beat(t0 + 20 * S, t0 + 20 * S, null)).isEqualTo(NodeLease.Beat.LOST);
     }
 
     @Test
     void aBeatSentInTimeButAnsweredAfterTheStalePeriodCountsAsLost() {
         // sent 5 s after the last one, stuck in a stalled connection, written 35 s later: the database's gap may be 40 s
-        assertThat(lease.beat(t0 + 5 * S, t0 + 40 * S)).isEqualTo(NodeLease.Beat.LOST);
+        assertThat(lease.beat(t0 + 5 * S, t0 + 40 * S, null)).isEqualTo(NodeLease.Beat.LOST);
+    }
+
+    @Test
+    void theDatabasesGapDecidesWhetherTheClaimsMayBeGone() {
+        // the previous beat sat in a stalled connection and was written late: the database saw the beats 1 s apart
+        assertThat(lease.beat(t0 + 30 * S, t0 + 30 * S, Duration.ofSeconds(1))).isEqualTo(NodeLease.Beat.RESUMED);
+        // a beat answered promptly whose predecessor the database stamped 25 s earlier
+        assertThat(lease.beat(t0 + 31 * S, t0 + 31 * S, Duration.ofSeconds(25))).isEqualTo(NodeLease.Beat.LOST);
     }
 
     @Test
     void aLateAnswerToAnOlderBeatDecidesNothing() {
-        lease.beat(t0 + 10 * S, t0 + 10 * S);
-        assertThat(lease.beat(t0 + 5 * S, t0 + 60 * S)).isEqualTo(NodeLease.Beat.STEADY);
+        lease.beat(t0 + 10 * S, t0 + 10 * S, null);
+        assertThat(lease.beat(t0 + 5 * S, t0 + 60 * S, null)).isEqualTo(NodeLease.Beat.STEADY);
         assertThat(lease.mayStart(t0 + 19 * S)).isTrue();
     }
 }
