@@ -219,7 +219,10 @@ public final class RelayServer implements AutoCloseable {
         resources.push(shaping);
         log.info("shaping: {} ({})", dc.shapingFile() == null ? "shipped defaults only" : dc.shapingFile(),
                 shaping.current().summary());
-        PgDeliveryStore store = new PgDeliveryStore(pool);
+        SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
+        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags);
+        PgDeliveryStore store = new PgDeliveryStore(pool, dev.relay.storage.DeliveryStoreSettings.DEFAULT,
+                deliveryMetrics.recordObserver());
         resources.push(store);
         RelayRouter router = RelayRouter.create(dc, () -> shaping.current().mxSuffixes(),
                 dev.relay.engine.routing.SelfAddresses.listeningOn(config.smtp().listen().host()));
@@ -231,14 +234,13 @@ public final class RelayServer implements AutoCloseable {
         PooledDeliveryClient client = new PooledDeliveryClient(helo, dc.hopLimits());
         resources.push(client);
         NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
-        SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
         PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
         DeliveryScheduler scheduler = new DeliveryScheduler(
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.siteWindowShare(), dc.pollInterval(),
-                        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofMinutes(5)),
+                        dc.heartbeat(), dc.staleAfter(), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
-                new DeliveryMetrics(registry, siteTags), Clock.systemUTC(), Schedulers.parallel());
+                deliveryMetrics, Clock.systemUTC(), Schedulers.parallel());
         shaping.onReload(scheduler::shapingChanged);
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, Clock.systemUTC());
         ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);
@@ -247,7 +249,8 @@ public final class RelayServer implements AutoCloseable {
             queueMetrics.refresh();
             shapingMetrics.refresh();
         };
-        Long released = scheduler.start().block(DATABASE_WAIT);
+        // up to stale_after more: a restart after a crash waits until its own last heartbeat is stale
+        Long released = scheduler.start().block(DATABASE_WAIT.plus(dc.staleAfter()));
         resources.push(() -> scheduler.drain(config.smtp().shutdownGrace()));
         log.info("delivery started as node {} ({} recipients returned from a previous run)", dc.nodeName(), released);
         return scheduler;

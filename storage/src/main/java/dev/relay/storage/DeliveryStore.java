@@ -2,6 +2,7 @@ package dev.relay.storage;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -14,8 +15,42 @@ public interface DeliveryStore {
     /** On start: everything {@code node} left in flight goes back to queued. Emits how many recipients. */
     Mono<Long> releaseClaims(String node);
 
-    /** Records that {@code node} is alive; claims of nodes silent for longer than {@code staleAfter} are released. */
-    Mono<Void> heartbeat(String node, Duration staleAfter);
+    /**
+     * Records that {@code node} is alive; claims of nodes silent for longer than {@code staleAfter} are released.
+     * Emits how long ago the node's previous heartbeat was and whose claims this call released.
+     */
+    Mono<Heartbeat> heartbeat(String node, Duration staleAfter);
+
+    /**
+     * One heartbeat's result: the time since this node's previous heartbeat by the database's clock (the one other
+     * nodes judge staleness by; null for the first), and the nodes whose claims it released, with how many recipients.
+     */
+    record Heartbeat(@org.jspecify.annotations.Nullable Duration sincePrevious, Map<String, Long> takenOver) {
+        public Heartbeat {
+            takenOver = Map.copyOf(takenOver);
+        }
+    }
+
+    /** When {@code node} last heartbeat and how long ago (by the database's clock); empty when it never did. */
+    default Mono<NodeBeat> lastBeat(String node) {
+        return Mono.empty();
+    }
+
+    /** A node's last heartbeat. */
+    record NodeBeat(java.time.Instant at, Duration age) {}
+
+    /** A node stopping cleanly: it no longer counts as live, and its name is free at once. */
+    default Mono<Void> leave(String node) {
+        return Mono.empty();
+    }
+
+    /**
+     * Returns one message's recipients still in flight for {@code node} to the queue: a message stored as claimed
+     * whose commit outcome was unknown to the node (it timed out, then committed), so nothing holds it in memory.
+     */
+    default Mono<Long> releaseMessage(String node, MessageId id) {
+        return Mono.just(0L);
+    }
 
     /**
      * Nodes whose last heartbeat is more recent than {@code staleAfter} (this one included once it has beaten), at
@@ -69,4 +104,10 @@ public interface DeliveryStore {
      * events; a message whose last recipient became final is deleted. Completes after COMMIT.
      */
     Mono<Void> record(List<RecipientUpdate> updates);
+
+    /**
+     * {@link #record}, fenced by claim: an update applies only where the recipient is still in flight for
+     * {@code node}; an update for a recipient another node took over (or that is gone) changes nothing.
+     */
+    Mono<Void> record(String node, List<RecipientUpdate> updates);
 }

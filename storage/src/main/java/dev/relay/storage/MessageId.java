@@ -32,6 +32,24 @@ public record MessageId(UUID uuid) implements Comparable<MessageId> {
         return new MessageId(new UUID(msb, lsb));
     }
 
+    /**
+     * An id derived from {@code base} and {@code key} alone, the same on every node and every retry: a message
+     * stored under it twice is refused by the primary key (an idempotent notice). It carries {@code base}'s time.
+     */
+    public static MessageId derived(MessageId base, String key) {
+        byte[] hash;
+        try {
+            hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((base.uuid + "/" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(hash);
+        long msb = (base.unixMillis() << 16) | 0x7000L | (b.getLong() & 0x0FFFL);
+        long lsb = (b.getLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new MessageId(new UUID(msb, lsb));
+    }
+
     /** Milliseconds since the epoch encoded in a v7 id. */
     public long unixMillis() {
         return uuid.getMostSignificantBits() >>> 16;

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -17,7 +18,9 @@ import reactor.core.publisher.Mono;
  * bounded lock-free queue (producers on event loops never park); up to {@code committers} workers each take what
  * queued up while their previous batch was written (whole members, up to {@code maxWeight}, at least one member)
  * and write it with {@code writer}, then complete every member. There is no timer. A full queue or a closed
- * batcher fails a member at once; a failed batch fails all its members and the next batch tries again. Cancelling
+ * batcher fails a member at once. A batch that fails transiently ({@link StorageErrors#isTransient}) fails all its
+ * members and the next batch tries again; one that fails permanently is written again member by member, so the one
+ * member that can never be written fails alone and the others succeed. Cancelling
  * a queued member drops it ({@link Pending#discard}); cancelling one already in a batch does not stop the write.
  */
 final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoCloseable {
@@ -190,6 +193,10 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
     }
 
     private void failed(List<P> batch, Throwable err) {
+        if (batch.size() > 1 && !closed && !StorageErrors.isTransient(err)) {
+            isolate(batch, err);
+            return;
+        }
         try {
             log.warn("{} batch of {} failed, first {}: {}", texts.name(), batch.size(), batch.get(0).describe(),
                     err.toString());
@@ -201,6 +208,46 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
             log.error("{} observer or subscriber failed after a failed batch", texts.name(), e);
         } finally {
             finished();
+        }
+    }
+
+    /**
+     * A permanent failure is caused by some member's data, and would fail every batch that member is written with:
+     * each member is written alone, in order, on this committer slot (rare, so its cost does not matter).
+     */
+    private void isolate(List<P> batch, Throwable err) {
+        log.warn("{} batch of {} failed permanently ({}); writing its members one by one", texts.name(),
+                batch.size(), err.toString());
+        Flux.fromIterable(batch)
+                .concatMap(p -> {
+                    long start = System.nanoTime();
+                    return Mono.defer(() -> writer.apply(List.of(p))).timeout(BATCH_TIMEOUT).then()
+                            .doOnSuccess(v -> succeededAlone(p, System.nanoTime() - start))
+                            .onErrorResume(e -> {
+                                failedAlone(p, e);
+                                return Mono.empty();
+                            });
+                })
+                .doFinally(signal -> finished())
+                .subscribe(null, e -> log.error("{} isolating a failed batch failed", texts.name(), e));
+    }
+
+    private void succeededAlone(P p, long nanos) {
+        try {
+            p.succeed();
+            observer.written(List.of(p), nanos);
+        } catch (RuntimeException e) {
+            log.error("{} observer or subscriber failed after a written member", texts.name(), e);
+        }
+    }
+
+    private void failedAlone(P p, Throwable err) {
+        try {
+            log.warn("{} {} failed alone: {}", texts.name(), p.describe(), err.toString());
+            p.fail(new SpoolUnavailableException(texts.failedPrefix() + err.getMessage(), err));
+            observer.failed(List.of(p), err);
+        } catch (RuntimeException e) {
+            log.error("{} observer or subscriber failed after a failed member", texts.name(), e);
         }
     }
 

@@ -1,21 +1,29 @@
 package dev.relay.storage;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.MonoSink;
 
 /** One {@link PgDeliveryStore#record} call waiting in or committing with a batch. */
 final class PendingRecord implements NaturalBatcher.Pending {
     private final List<RecipientUpdate> updates;
+    private final @Nullable String node;
     private final MonoSink<Void> sink;
     private volatile boolean cancelled;
 
-    PendingRecord(List<RecipientUpdate> updates, MonoSink<Void> sink) {
+    /** @param node the node whose claims the updates must hold; null: not fenced */
+    PendingRecord(List<RecipientUpdate> updates, @Nullable String node, MonoSink<Void> sink) {
         this.updates = updates;
+        this.node = node;
         this.sink = sink;
     }
 
     List<RecipientUpdate> updates() {
         return updates;
+    }
+
+    @Nullable String node() {
+        return node;
     }
 
     void cancel() {
@@ -40,7 +48,7 @@ final class PendingRecord implements NaturalBatcher.Pending {
 
     @Override
     public String describe() {
-        return updates.size() + " updates";
+        return updates.get(0).messageId() + (updates.size() == 1 ? "" : " (" + updates.size() + " updates)");
     }
 
     @Override

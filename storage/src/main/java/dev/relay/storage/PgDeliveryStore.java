@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
@@ -31,13 +32,26 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             + " WHERE message_id = $1 AND idx = ANY($2::smallint[]) AND state = 1 AND claimed_by = $3";
     private static final String RELEASE = "UPDATE recipient SET state = 0, claimed_by = NULL"
             + " WHERE state = 1 AND claimed_by = $1";
-    /** Upserts this node, then releases the claims of every other node silent for longer than the limit. */
-    private static final String HEARTBEAT = "WITH hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
+    /**
+     * Upserts this node, then releases the claims of every other node silent for longer than the limit; one row per
+     * node whose claims were released, with how many, and one row (node null) with the milliseconds since this
+     * node's previous heartbeat by the database's clock (null the first time). All CTEs see the snapshot taken
+     * before the upsert, so {@code prev} is the previous value.
+     */
+    private static final String HEARTBEAT = "WITH prev AS (SELECT heartbeat_at FROM relay_node WHERE name = $1),"
+            + " hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
             + " ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at),"
             + " stale AS (SELECT name FROM relay_node WHERE name <> $1"
-            + " AND heartbeat_at < now() - $2::bigint * interval '1 millisecond')"
-            + " UPDATE recipient SET state = 0, claimed_by = NULL"
-            + " WHERE state = 1 AND claimed_by IN (SELECT name FROM stale)";
+            + " AND heartbeat_at < now() - $2::bigint * interval '1 millisecond'),"
+            + " released AS (UPDATE recipient r SET state = 0, claimed_by = NULL FROM stale s"
+            + " WHERE r.state = 1 AND r.claimed_by = s.name RETURNING s.name AS node)"
+            + " SELECT node, count(*) AS n FROM released GROUP BY node"
+            + " UNION ALL SELECT NULL, (SELECT (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint FROM prev)";
+    /** One message's recipients still in flight for a node, back to queued (an accept whose outcome was unknown). */
+    private static final String RELEASE_MESSAGE = "UPDATE recipient SET state = 0, claimed_by = NULL"
+            + " WHERE message_id = $2 AND state = 1 AND claimed_by = $1";
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PgDeliveryStore.class);
 
     private final ConnectionFactory pool;
     private final NaturalBatcher<PendingRecord> committer;
@@ -48,7 +62,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
         Objects.requireNonNull(observer, "observer");
         this.committer = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
                 new NaturalBatcher.Texts("record", "delivery store closed", "record queue full", "record failed: "),
-                batch -> Database.withConnection(pool, c -> RecordSql.write(c, updatesOf(batch))),
+                batch -> Database.withConnection(pool, c -> RecordSql.write(c, ownedOf(batch)))
+                        .doOnNext(written -> fenced(batch, written, observer)),
                 new NaturalBatcher.Observer<>() {
                     @Override
                     public void written(List<PendingRecord> batch, long nanos) {
@@ -69,6 +84,32 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             all.addAll(p.updates());
         }
         return all;
+    }
+
+    private static List<RecordSql.Owned> ownedOf(List<PendingRecord> batch) {
+        List<RecordSql.Owned> all = new ArrayList<>();
+        for (PendingRecord p : batch) {
+            for (RecipientUpdate u : p.updates()) {
+                all.add(new RecordSql.Owned(u, p.node()));
+            }
+        }
+        return all;
+    }
+
+    /** Fenced updates are expected after a takeover, and tell an operator that a node lost its claims. */
+    private static void fenced(List<PendingRecord> batch, RecordSql.Written written, RecordObserver observer) {
+        long fenced = 0;
+        for (PendingRecord p : batch) {
+            if (p.node() != null) {
+                fenced = written.fenced();
+                break;
+            }
+        }
+        if (fenced > 0) {
+            log.warn("{} of {} write-backs (first {}) changed nothing: the recipients are no longer in flight for"
+                    + " this node (claims taken over) or gone", fenced, written.updates(), batch.get(0).describe());
+            observer.fenced(fenced);
+        }
     }
 
     public PgDeliveryStore(ConnectionFactory pool) {
@@ -100,12 +141,49 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
-    public Mono<Void> heartbeat(String node, Duration staleAfter) {
+    public Mono<Heartbeat> heartbeat(String node, Duration staleAfter) {
         requireNode(node);
         if (staleAfter.isNegative() || staleAfter.isZero()) {
             throw new IllegalArgumentException("staleAfter must be positive, was " + staleAfter);
         }
-        return update(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis())).then();
+        return many(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis()),
+                row -> new Object[] {row.get("node", String.class), row.get("n", Long.class)})
+                .collectList()
+                .map(rows -> {
+                    Map<String, Long> taken = new java.util.TreeMap<>();
+                    Duration sincePrevious = null;
+                    for (Object[] r : rows) {
+                        if (r[0] != null) {
+                            taken.put((String) r[0], (Long) Objects.requireNonNull(r[1]));
+                        } else if (r[1] != null) {
+                            sincePrevious = Duration.ofMillis((Long) r[1]);
+                        }
+                    }
+                    return new Heartbeat(sincePrevious, taken);
+                });
+    }
+
+    @Override
+    public Mono<NodeBeat> lastBeat(String node) {
+        requireNode(node);
+        return query(c -> c.createStatement("SELECT heartbeat_at, extract(epoch FROM now() - heartbeat_at) AS age"
+                        + " FROM relay_node WHERE name = $1").bind(0, node),
+                row -> new NodeBeat(Objects.requireNonNull(row.get("heartbeat_at", OffsetDateTime.class)).toInstant(),
+                        Duration.ofNanos((long) (Objects.requireNonNull(row.get("age", Number.class)).doubleValue()
+                                * 1e9))));
+    }
+
+    @Override
+    public Mono<Void> leave(String node) {
+        requireNode(node);
+        return update(c -> c.createStatement("DELETE FROM relay_node WHERE name = $1").bind(0, node)).then();
+    }
+
+    @Override
+    public Mono<Long> releaseMessage(String node, MessageId id) {
+        requireNode(node);
+        Objects.requireNonNull(id, "id");
+        return update(c -> c.createStatement(RELEASE_MESSAGE).bind(0, node).bind(1, id.uuid()));
     }
 
     @Override
@@ -161,9 +239,19 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Mono<Void> record(List<RecipientUpdate> updates) {
+        return enqueue(null, updates);
+    }
+
+    @Override
+    public Mono<Void> record(String node, List<RecipientUpdate> updates) {
+        requireNode(node);
+        return enqueue(node, updates);
+    }
+
+    private Mono<Void> enqueue(@org.jspecify.annotations.Nullable String node, List<RecipientUpdate> updates) {
         List<RecipientUpdate> copy = List.copyOf(updates);
         return copy.isEmpty() ? Mono.empty() : Mono.create(sink -> {
-            PendingRecord pending = new PendingRecord(copy, sink);
+            PendingRecord pending = new PendingRecord(copy, node, sink);
             committer.offer(pending, () -> sink.onCancel(pending::cancel));
         });
     }

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The result of one delivery attempt (or of expiry, or of a hold) for one recipient, as the store records it: the
  * recipient's new state and one event row. {@code remoteHost} and {@code reply} are what the next hop said (or the
- * local reason); {@code site}, when known, is the site the recipient was routed to, kept on a requeued row.
+ * local reason), cleaned and cut by {@link StoredText}; {@code site}, when known, is the site the recipient was routed to, kept on a requeued row.
  */
 public record RecipientUpdate(MessageId messageId, int index, String address, Kind kind,
                               @Nullable Instant nextAttemptAt, @Nullable String remoteHost, @Nullable String reply,
@@ -46,6 +46,10 @@ public record RecipientUpdate(MessageId messageId, int index, String address, Ki
         if (!kind.isFinal() != (nextAttemptAt != null)) {
             throw new IllegalArgumentException("a next attempt time is required for DEFERRED and HELD, only for them");
         }
+        // a next hop controls these: one NUL would fail the whole batch this update is written with
+        remoteHost = StoredText.clean(remoteHost);
+        reply = StoredText.clean(reply);
+        site = StoredText.clean(site);
     }
 
     /** Without a site (routing did not get that far, or the row is retired anyway). */

@@ -14,4 +14,7 @@ public interface RecordObserver {
     void batchRecorded(int calls, int updates, long nanos);
 
     void batchFailed(int calls, int updates, Throwable cause);
+
+    /** {@code updates} of a committed batch changed nothing: their recipients are no longer in flight for the node. */
+    default void fenced(long updates) {}
 }

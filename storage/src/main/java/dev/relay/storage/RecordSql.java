@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -35,13 +36,20 @@ final class RecordSql {
     /** Placeholder for final updates: the column must be non-null in the array, the value is never used. */
     private static final Instant NO_NEXT_ATTEMPT = Instant.EPOCH;
 
+    /**
+     * The fence: an update made by a node applies only where that node still holds the recipient in flight. A node
+     * whose claims were taken over (it stopped heartbeating and another node released them) changes nothing with a
+     * late write-back; a null node (admin and tests) is not fenced.
+     */
+    private static final String OWNED = " AND (u.node IS NULL OR (r.state = 1 AND r.claimed_by = u.node))";
+
     static final String APPLY = "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
-            + " $4::timestamptz[], $5::text[], $6::text[], $7::text[])"
-            + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site)),"
+            + " $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])"
+            + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site, node)),"
             + " locked AS (SELECT id FROM message WHERE id IN (SELECT message_id FROM u WHERE kind NOT IN " + REQUEUE
             + ") ORDER BY id FOR UPDATE),"
             + " del AS (DELETE FROM recipient r USING u WHERE r.message_id = u.message_id AND r.idx = u.idx"
-            + " AND u.kind NOT IN " + REQUEUE
+            + " AND u.kind NOT IN " + REQUEUE + OWNED
             + " RETURNING r.message_id, r.idx, r.address, r.attempts + 1 AS attempt, u.kind, u.remote_host, u.reply,"
             + " u.site),"
             // a hold is no attempt: the count stays and a held row keeps the reply of its last real attempt
@@ -52,7 +60,7 @@ final class RecordSql {
             + " attempts = r.attempts + CASE WHEN u.kind = " + DEFERRED + " THEN 1 ELSE 0 END,"
             + " last_reply = CASE WHEN u.kind = " + DEFERRED + " THEN u.reply ELSE r.last_reply END,"
             + " site = COALESCE(u.site, r.site) FROM u"
-            + " WHERE r.message_id = u.message_id AND r.idx = u.idx AND u.kind IN " + REQUEUE
+            + " WHERE r.message_id = u.message_id AND r.idx = u.idx AND u.kind IN " + REQUEUE + OWNED
             + " RETURNING r.message_id, r.idx, r.address, r.attempts AS attempt, u.kind, u.remote_host, u.reply,"
             + " u.site),"
             // events only for rows that changed, so recording an update twice does not log it twice
@@ -60,18 +68,24 @@ final class RecordSql {
             + " SELECT message_id, address, kind, CASE WHEN kind IN (" + EXPIRED + ", " + HELD + ") THEN NULL"
             + " ELSE attempt END, remote_host, reply, site"
             + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
-            // the main query runs before the data-modifying CTEs, so the message locks come first
-            + " SELECT count(*) FROM locked";
+            // the main query runs before the data-modifying CTEs, so the message locks come first (the scalar
+            // subqueries are evaluated in order); then how many updates changed a row, the rest were fenced
+            + " SELECT (SELECT count(*) FROM locked) AS locked,"
+            + " (SELECT count(*) FROM del) + (SELECT count(*) FROM upd) AS applied";
     static final String RETIRE = "DELETE FROM message m WHERE m.id = ANY($1::uuid[])"
             + " AND NOT EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)";
 
     private RecordSql() {}
 
-    static Mono<Void> write(Connection c, List<RecipientUpdate> updates) {
+    /** One update and the node whose claim it must hold (null: not fenced). */
+    record Owned(RecipientUpdate update, @Nullable String node) {}
+
+    /** Emits how many of the (distinct) updates changed a row and how many there were. */
+    static Mono<Written> write(Connection c, List<Owned> updates) {
         // one update per recipient: the last one recorded wins (two for one recipient would join twice)
-        Map<String, RecipientUpdate> byRecipient = new LinkedHashMap<>();
-        for (RecipientUpdate u : updates) {
-            byRecipient.put(u.messageId().uuid() + "/" + u.index(), u);
+        Map<String, Owned> byRecipient = new LinkedHashMap<>();
+        for (Owned o : updates) {
+            byRecipient.put(o.update().messageId().uuid() + "/" + o.update().index(), o);
         }
         int n = byRecipient.size();
         UUID[] ids = new UUID[n];
@@ -81,9 +95,12 @@ final class RecordSql {
         String[] hosts = new String[n];
         String[] replies = new String[n];
         String[] sites = new String[n];
+        String[] nodes = new String[n];
         TreeSet<UUID> retiring = new TreeSet<>();
         int i = 0;
-        for (RecipientUpdate u : byRecipient.values()) {
+        for (Owned o : byRecipient.values()) {
+            RecipientUpdate u = o.update();
+            nodes[i] = o.node();
             ids[i] = u.messageId().uuid();
             indexes[i] = (short) u.index();
             kinds[i] = u.kind().eventCode();
@@ -98,16 +115,30 @@ final class RecordSql {
             i++;
         }
         Statement apply = c.createStatement(APPLY).bind(0, ids).bind(1, indexes).bind(2, kinds).bind(3, next)
-                .bind(4, hosts).bind(5, replies).bind(6, sites);
+                .bind(4, hosts).bind(5, replies).bind(6, sites).bind(7, nodes);
         if (retiring.isEmpty()) {
-            return execute(apply);
+            return applied(apply).map(a -> new Written(a, n));
         }
         Statement retire = c.createStatement(RETIRE).bind(0, retiring.toArray(new UUID[0]));
-        return Database.inTransaction(c, tx -> execute(apply).then(execute(retire)).thenReturn(true)).then();
+        return Database.inTransaction(c, tx -> applied(apply).flatMap(a -> execute(retire).thenReturn(a)))
+                .map(a -> new Written(a, n));
+    }
+
+    /** How many updates of a batch changed a row, of how many distinct ones. */
+    record Written(long applied, int updates) {
+        long fenced() {
+            return updates - applied;
+        }
+    }
+
+    private static Mono<Long> applied(Statement s) {
+        // deferred: the statement runs only when subscribed, i.e. inside the transaction
+        return Flux.defer(() -> s.execute())
+                .concatMap(r -> r.map((row, meta) -> java.util.Objects.requireNonNull(row.get("applied", Long.class))))
+                .reduce(0L, Long::sum);
     }
 
     private static Mono<Void> execute(Statement s) {
-        // deferred: the statement runs only when subscribed, i.e. inside the transaction
         return Flux.defer(() -> s.execute()).flatMap(Result::getRowsUpdated).then();
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -342,6 +343,125 @@ class PgDeliveryStoreIT {
         assertThat(batches).extracting(b -> b[0]).containsExactly(1, 10);
         assertThat(batches).extracting(b -> b[1]).containsExactly(1, 10);
         assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
+    }
+
+    @Test
+    void aReplyWithNulIsStoredCleanedAndCut() {
+        IncomingMessage m = stored(Priority.TRANSACTIONAL, ago(1), "a@x.example", "b@x.example");
+        assertThat(claim("n1", 10)).hasSize(1);
+
+        store.record("n1", List.of(
+                new RecipientUpdate(m.id(), 0, "a@x.example", Kind.BOUNCED, null, "mx\0.x.example",
+                        "550 5.1.1 no\0such user"),
+                new RecipientUpdate(m.id(), 1, "b@x.example", Kind.DEFERRED, Instant.now().plusSeconds(600),
+                        "mx.x.example", "451 " + "y".repeat(5000)))).block(WAIT);
+
+        assertThat(rows("SELECT kind, remote_host, reply FROM event WHERE kind = 4"))
+                .containsExactly("4|mx .x.example|550 5.1.1 no such user");
+        assertThat(rows("SELECT length(last_reply), length(reply) FROM recipient, event WHERE event.kind = 3"))
+                .containsExactly(StoredText.MAX_CHARS + 3 + "|" + (StoredText.MAX_CHARS + 3));
+    }
+
+    @Test
+    void aBatchWithOnePermanentlyFailingUpdateDoesNotFailTheOthers() {
+        List<IncomingMessage> ms = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ms.add(stored(Priority.TRANSACTIONAL, ago(1), "r" + i + "@x.example"));
+        }
+        assertThat(claim("n1", 10)).hasSize(5);
+        // a write that can never succeed, whatever the cause: here a constraint the third update violates
+        sql("ALTER TABLE event ADD CONSTRAINT poison CHECK (reply IS DISTINCT FROM 'poison')");
+        AtomicInteger failedBatches = new AtomicInteger();
+        List<int[]> written = Collections.synchronizedList(new ArrayList<>());
+        RecordObserver observer = new RecordObserver() {
+            @Override
+            public void batchRecorded(int calls, int updates, long nanos) {
+                written.add(new int[] {calls, updates});
+            }
+
+            @Override
+            public void batchFailed(int calls, int updates, Throwable cause) {
+                failedBatches.incrementAndGet();
+            }
+        };
+        ConnectionPool lockPool = db.pool(1);
+        Connection locker = Mono.from(lockPool.create()).block(WAIT);
+        List<String> results = Collections.synchronizedList(new ArrayList<>());
+        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100), observer)) {
+            // the first call waits for the lock; the four others queue up behind it and form one batch
+            Mono.from(locker.beginTransaction()).then(Database.execute(locker, "LOCK TABLE event IN EXCLUSIVE MODE"))
+                    .block(WAIT);
+            List<Mono<Void>> calls = new ArrayList<>();
+            for (int i = 0; i < ms.size(); i++) {
+                String reply = i == 2 ? "poison" : "250 ok";
+                String name = "r" + i;
+                Mono<Void> call = batching.record("n1", List.of(new RecipientUpdate(ms.get(i).id(), 0,
+                                name + "@x.example", Kind.DELIVERED, null, "mx", reply)))
+                        .doOnSuccess(v -> results.add(name + " ok"))
+                        .doOnError(e -> results.add(name + (StorageErrors.isTransient(e) ? " transient" : " permanent")))
+                        .onErrorResume(e -> Mono.empty())
+                        .cache();
+                call.subscribe();
+                calls.add(call);
+            }
+            Mono.from(locker.commitTransaction()).block(WAIT);
+            Flux.merge(calls).blockLast(WAIT);
+        } finally {
+            Mono.from(locker.close()).block(WAIT);
+            lockPool.dispose();
+            sql("ALTER TABLE event DROP CONSTRAINT poison");
+        }
+        assertThat(results).containsExactlyInAnyOrder("r0 ok", "r1 ok", "r2 permanent", "r3 ok", "r4 ok");
+        assertThat(rows("SELECT address FROM recipient")).containsExactly("r2@x.example");
+        assertThat(rows("SELECT count(*) FROM event WHERE kind = 2")).containsExactly("4");
+        assertThat(failedBatches.get()).isEqualTo(1); // the poison alone, not its batch
+    }
+
+    @Test
+    void aLateWriteBackOfANodeWhoseClaimsWereTakenOverChangesNothing() {
+        IncomingMessage m = stored(Priority.TRANSACTIONAL, ago(1), "a@x.example", "b@x.example");
+        assertThat(claim("old", 10)).hasSize(1);
+        store.heartbeat("old", Duration.ofMinutes(1)).block(WAIT);
+        sql("UPDATE relay_node SET heartbeat_at = now() - interval '2 minutes' WHERE name = 'old'");
+
+        DeliveryStore.Heartbeat first = store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT);
+        assertThat(first.takenOver()).containsExactly(Map.entry("old", 2L));
+        assertThat(first.sincePrevious()).isNull();
+        assertThat(claim("new", 10)).hasSize(1);
+        // the stale node comes back and writes what it delivered before it lost its claims
+        store.record("old", List.of(update(m.id(), 0, Kind.DELIVERED, null),
+                update(m.id(), 1, Kind.DEFERRED, Instant.now().plusSeconds(600)))).block(WAIT);
+
+        assertThat(rows("SELECT idx, state, claimed_by, attempts FROM recipient ORDER BY idx"))
+                .containsExactly("0|1|new|0", "1|1|new|0");
+        assertThat(rows("SELECT count(*) FROM event WHERE kind <> 1")).containsExactly("0");
+        // the new owner's write-back applies
+        store.record("new", List.of(update(m.id(), 0, Kind.DELIVERED, null))).block(WAIT);
+        assertThat(rows("SELECT idx FROM recipient")).containsExactly("1");
+        assertThat(store.heartbeat("new", Duration.ofMinutes(1)).block(WAIT).takenOver()).isEmpty();
+        // the stale node learns from the database how long it was silent
+        assertThat(store.heartbeat("old", Duration.ofMinutes(1)).block(WAIT).sincePrevious())
+                .isBetween(Duration.ofSeconds(119), Duration.ofSeconds(150));
+    }
+
+    @Test
+    void aMessageStoredClaimedCanBeReleasedAloneAndNodesSeeTheirLastBeat() {
+        IncomingMessage m = message(Priority.BULK, ago(1), "a@x.example");
+        IncomingMessage other = message(Priority.BULK, ago(1), "b@x.example");
+        spool.storeClaimed(m, "n1").block(WAIT);
+        spool.storeClaimed(other, "n1").block(WAIT);
+
+        assertThat(store.releaseMessage("n2", m.id()).block(WAIT)).isZero();
+        assertThat(store.releaseMessage("n1", m.id()).block(WAIT)).isEqualTo(1L);
+        assertThat(rows("SELECT address, state FROM recipient ORDER BY address")).containsExactly("a@x.example|0",
+                "b@x.example|1");
+
+        StepVerifier.create(store.lastBeat("n1")).verifyComplete();
+        store.heartbeat("n1", Duration.ofMinutes(1)).block(WAIT);
+        DeliveryStore.NodeBeat beat = store.lastBeat("n1").block(WAIT);
+        assertThat(beat.age()).isLessThan(Duration.ofSeconds(30)).isGreaterThanOrEqualTo(Duration.ZERO);
+        store.leave("n1").block(WAIT);
+        StepVerifier.create(store.lastBeat("n1")).verifyComplete();
     }
 
     @Test

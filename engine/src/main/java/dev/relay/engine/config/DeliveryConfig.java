@@ -15,13 +15,19 @@ import org.jspecify.annotations.Nullable;
  * static routes (recipient domain or {@code *} → next hop, like Postfix transport_maps; they bypass DNS), DNS, the MX
  * host suffixes that group hosts into sites, retries and lifetime, the in-memory window and the share of it one site
  * may hold (so a slow site cannot starve the others of room), the user's shaping file (per-site limits, timeouts,
- * TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only), and the bounds on what any
- * next hop may cost ({@link HopLimits}).
+ * TLS and reply rules, layered over the shipped {@code shaping.yaml}; null: shipped only), the bounds on what any
+ * next hop may cost ({@link HopLimits}), and how often this node heartbeats in the shared database and after how
+ * long a silent node's claims are taken over (also: after half that long without a heartbeat, this node starts no
+ * new delivery).
  */
 public record DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                              List<String> siteSuffixes, RetryConfig retry, int window, double siteWindowShare,
                              Duration pollInterval, @Nullable String heloName, @Nullable Path shapingFile,
-                             HopLimits hopLimits) {
+                             HopLimits hopLimits, Duration heartbeat, Duration staleAfter) {
+    /** Takeover of a dead node's claims within stale_after + heartbeat (+ a claim poll): 25 s by default. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(20);
+
     /** Well-known providers whose MX hosts share a suffix; one site each. */
     public static final List<String> DEFAULT_SITE_SUFFIXES = List.of("google.com", "googlemail.com",
             "outlook.com", "protection.outlook.com", "yahoodns.net", "icloud.com", "comcast.net", "gmx.net",
@@ -58,14 +64,21 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
         }
         Limits.positive("delivery.poll_interval", pollInterval);
         Objects.requireNonNull(hopLimits, "hopLimits");
+        Limits.positive("delivery.heartbeat", heartbeat);
+        Limits.positive("delivery.stale_after", staleAfter);
+        if (staleAfter.compareTo(heartbeat.multipliedBy(3)) < 0) {
+            // one late or lost heartbeat must not hand a live node's claims to another node
+            throw new ConfigException("delivery.stale_after", String.valueOf(staleAfter),
+                    "must be at least three delivery.heartbeat periods (" + heartbeat + ")");
+        }
     }
 
-    /** Without {@link HopLimits}: their defaults. */
+    /** Without hop limits and heartbeat settings: their defaults. */
     public DeliveryConfig(boolean enabled, String nodeName, Map<String, RouteTarget> routes, DnsConfig dns,
                           List<String> siteSuffixes, RetryConfig retry, int window, double siteWindowShare,
                           Duration pollInterval, @Nullable String heloName, @Nullable Path shapingFile) {
         this(enabled, nodeName, routes, dns, siteSuffixes, retry, window, siteWindowShare, pollInterval, heloName,
-                shapingFile, HopLimits.defaults());
+                shapingFile, HopLimits.defaults(), DEFAULT_HEARTBEAT, DEFAULT_STALE_AFTER);
     }
 
     public static DeliveryConfig defaults() {
@@ -73,9 +86,40 @@ public record DeliveryConfig(boolean enabled, String nodeName, Map<String, Route
                 RetryConfig.defaults(), 20_000, 0.5, Duration.ofSeconds(1), null, null);
     }
 
-    /** $HOSTNAME when it is a valid node name, else "local". */
+    /**
+     * The machine's host name as the operating system knows it (the kernel's, not only {@code $HOSTNAME}, which
+     * systemd does not set), cut to its first label when too long for a node name; "local" when there is none.
+     */
     public static String defaultNodeName() {
-        String name = System.getenv("HOSTNAME");
-        return name != null && name.matches("[A-Za-z0-9._-]{1,63}") ? name : "local";
+        return nodeNameOf(kernelHostName(), System.getenv("HOSTNAME"));
+    }
+
+    static String nodeNameOf(@Nullable String... candidates) {
+        for (String c : candidates) {
+            if (c == null) {
+                continue;
+            }
+            String name = c.strip();
+            if (!name.matches("[A-Za-z0-9._-]{1,63}") && name.indexOf('.') > 0) {
+                name = name.substring(0, name.indexOf('.'));
+            }
+            if (name.matches("[A-Za-z0-9._-]{1,63}")) {
+                return name;
+            }
+        }
+        return "local";
+    }
+
+    private static @Nullable String kernelHostName() {
+        // Linux; elsewhere the JDK's (which reads the same gethostname(), without a DNS lookup)
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname"));
+        } catch (java.io.IOException | RuntimeException e) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException | RuntimeException e2) {
+                return null;
+            }
+        }
     }
 }

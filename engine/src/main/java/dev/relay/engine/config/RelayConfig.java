@@ -175,9 +175,11 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Limits.check(dl.key("max_reply_bytes"), replyBytes, 512, 64L << 20);
         HopLimits hopLimits = new HopLimits(dl.integer("max_reply_lines", hd.maxReplyLines()), (int) replyBytes,
                 dl.duration("transaction_deadline", hd.transactionDeadline()));
+        var heartbeat = dl.duration("heartbeat", d.heartbeat());
+        var staleAfter = dl.duration("stale_after", d.staleAfter());
         dl.finish();
         return new DeliveryConfig(enabled, nodeName, routes, dns, sites, retry, window, share, poll, helo,
-                shaping, hopLimits);
+                shaping, hopLimits, heartbeat, staleAfter);
     }
 
     private static SmtpConfig smtp(Section s, @Nullable Path base) {

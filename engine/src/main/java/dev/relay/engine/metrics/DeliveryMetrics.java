@@ -25,12 +25,24 @@ public final class DeliveryMetrics implements DeliveryObserver {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> durations = new ConcurrentHashMap<>();
     private final Counter expired;
+    private final Counter writeBackFailures;
+    private final Counter fenced;
+    private final Counter takenOver;
 
     public DeliveryMetrics(MeterRegistry registry, UnaryOperator<String> siteTag) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.siteTag = Objects.requireNonNull(siteTag, "siteTag");
         this.expired = Counter.builder(MetricNames.DELIVERY_EXPIRED)
                 .description("recipients bounced because their message outlived delivery.max_lifetime")
+                .register(registry);
+        this.writeBackFailures = Counter.builder(MetricNames.WRITEBACK_FAILURES)
+                .description("write-backs (or bounce notices) that failed permanently: not retried, recipients parked")
+                .register(registry);
+        this.fenced = Counter.builder(MetricNames.WRITEBACK_FENCED)
+                .description("recipient updates that changed nothing: no longer in flight for this node (taken over)")
+                .register(registry);
+        this.takenOver = Counter.builder(MetricNames.CLAIMS_TAKEN_OVER)
+                .description("recipients claimed by a node that went silent, returned to the queue by this node")
                 .register(registry);
         // zeros rather than absent series for dashboards and alerts
         for (String outcome : OUTCOMES) {
@@ -76,6 +88,32 @@ public final class DeliveryMetrics implements DeliveryObserver {
     @Override
     public void expired(int recipients) {
         expired.increment(recipients);
+    }
+
+    @Override
+    public void writeBackFailed() {
+        writeBackFailures.increment();
+    }
+
+    @Override
+    public void claimsTakenOver(long recipients) {
+        takenOver.increment(recipients);
+    }
+
+    /** For the delivery store: counts fenced updates. */
+    public dev.relay.storage.RecordObserver recordObserver() {
+        return new dev.relay.storage.RecordObserver() {
+            @Override
+            public void batchRecorded(int calls, int updates, long nanos) {}
+
+            @Override
+            public void batchFailed(int calls, int updates, Throwable cause) {}
+
+            @Override
+            public void fenced(long updates) {
+                fenced.increment(updates);
+            }
+        };
     }
 
     @Override

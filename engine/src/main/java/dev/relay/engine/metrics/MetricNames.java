@@ -24,6 +24,9 @@ public final class MetricNames {
     public static final String DELIVERY_REPLIES = "relay.delivery.replies";
     public static final String DELIVERY_RUNNING = "relay.delivery.running";
     public static final String DELIVERY_EXPIRED = "relay.delivery.expired";
+    public static final String WRITEBACK_FAILURES = "relay.writeback.failures";
+    public static final String WRITEBACK_FENCED = "relay.writeback.fenced";
+    public static final String CLAIMS_TAKEN_OVER = "relay.claims.taken.over";
     public static final String QUEUE_IN_MEMORY = "relay.queue.in.memory";
     public static final String QUEUE_WINDOW = "relay.queue.window";
     public static final String QUEUE_READY = "relay.queue.ready";

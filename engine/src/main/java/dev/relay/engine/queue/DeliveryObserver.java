@@ -23,6 +23,12 @@ public interface DeliveryObserver {
     /** A shaping rule of {@code site} matched a reply; {@code action}: suspend, connection_limit or max_message_rate. */
     default void ruleMatched(String site, String rule, String action) {}
 
+    /** A write-back (or bounce notice) failed permanently: not retried, its recipients parked for an operator. */
+    default void writeBackFailed() {}
+
+    /** This node's heartbeat returned {@code recipients} claimed by a node that went silent to the queue. */
+    default void claimsTakenOver(long recipients) {}
+
     /** A rate of {@code site} made a delivery ({@code kind} "message") or a new connection ("connection") wait. */
     default void rateWaited(String site, String kind) {}
 

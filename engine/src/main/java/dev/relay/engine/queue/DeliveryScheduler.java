@@ -15,7 +15,9 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.DeliveryStore;
+import dev.relay.storage.MessageId;
 import dev.relay.storage.RecipientUpdate;
+import dev.relay.storage.StorageErrors;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +52,12 @@ import reactor.util.retry.Retry;
  * transactional lane first), from which at most the site's connection limit of deliveries run at once. Outcomes
  * become {@link OutcomeUpdates} written back in batches by the store; bounced and expired recipients get a DSN first.
  * Freshly accepted messages arrive through {@link #reserve}/{@link #offer} without a database round trip.
+ *
+ * <p>Nodes sharing the database: write-backs are fenced by claim (they change only rows still in flight for this
+ * node); a node that has not heartbeat for half the stale period starts nothing ({@link NodeLease}), and one whose
+ * heartbeats were apart by the whole stale period drops what waits in memory and returns its remaining claims once
+ * its running deliveries are written back. A write-back that can never succeed (a permanent storage error) is not
+ * retried: its recipients are parked as deferred with a reply that says so, for an operator to see.
  */
 public final class DeliveryScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
@@ -126,6 +134,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     private volatile boolean moreDue = true;
     private volatile int liveNodes = 1;
     private volatile boolean closed;
+    /** Replaced at start, so the time spent waiting for the node name does not count as a silence. */
+    private volatile NodeLease lease;
+    /** After a lost lease: nothing starts until this node's remaining claims are returned. */
+    private volatile boolean resetting;
+    /** When a write-back can never succeed, its recipients are due again after this (time for an operator). */
+    static final Duration PARKED = Duration.ofHours(1);
+    /** An accept whose commit outcome was unknown: its claimed rows are returned after these delays. */
+    static final List<Duration> UNCERTAIN_CHECKS = List.of(Duration.ofMinutes(1), Duration.ofMinutes(4));
 
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
                              Shaping shaping, RetrySchedule retry, BounceSink bounces,
@@ -150,12 +166,17 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.timers = Objects.requireNonNull(timers, "timers");
         this.window = new Window(settings.window());
         this.contents = new ContentCache(store, CONTENT_CACHE_BYTES, Duration.ofMinutes(5));
+        this.lease = new NodeLease(settings.staleAfter(), System.nanoTime());
     }
 
-    /** Returns this node's leftover claims to the queue, then starts claiming, heartbeats and eviction. */
+    /**
+     * Refuses to start while another live node heartbeats under this node's name; then returns this node's leftover
+     * claims to the queue and starts claiming, heartbeats and eviction.
+     */
     public Mono<Long> start() {
-        return store.releaseClaims(settings.node())
+        return nameFree().then(store.releaseClaims(settings.node()))
                 .doOnNext(n -> {
+                    lease = new NodeLease(settings.staleAfter(), System.nanoTime());
                     if (n > 0) {
                         log.info("returned {} recipients left in flight by node {} to the queue", n, settings.node());
                     }
@@ -164,14 +185,7 @@ public final class DeliveryScheduler implements AutoCloseable {
                             .subscribe(tick -> refill(true)));
                     tasks.add(Flux.interval(Duration.ZERO, settings.heartbeat(), timers)
                             .onBackpressureDrop()
-                            .concatMap(tick -> store.heartbeat(settings.node(), settings.staleAfter())
-                                    .then(store.liveNodes(settings.staleAfter()))
-                                    .doOnNext(this::liveNodes)
-                                    .then()
-                                    .onErrorResume(e -> {
-                                        log.warn("heartbeat failed: {}", e.toString());
-                                        return Mono.empty();
-                                    }))
+                            .concatMap(tick -> heartbeat(), 0) // no tick queued behind a hanging heartbeat
                             .subscribe());
                     tasks.add(Flux.interval(settings.siteIdle(), settings.siteIdle(), timers)
                             .subscribe(tick -> evictIdleSites()));
@@ -179,11 +193,117 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     /**
+     * Waits while this node's name has a recent heartbeat: a crashed predecessor's stops changing and goes stale (at
+     * most {@code staleAfter}), a live node's advances, which fails the start. A clean stop frees the name at once.
+     */
+    private Mono<Void> nameFree() {
+        String node = settings.node();
+        Duration stale = settings.staleAfter();
+        return store.lastBeat(node).flatMap(first -> {
+            if (first.age().compareTo(stale) >= 0) {
+                return Mono.<Void>empty();
+            }
+            log.info("node name {} heartbeat {} ms ago: waiting up to {} to see whether another node uses it", node,
+                    first.age().toMillis(), stale.minus(first.age()));
+            return Flux.interval(Duration.ofMillis(500), timers)
+                    .concatMap(tick -> store.lastBeat(node).map(java.util.Optional::of)
+                            .defaultIfEmpty(java.util.Optional.empty()))
+                    .filter(beat -> beat.isEmpty() || !beat.get().at().equals(first.at())
+                            || beat.get().age().compareTo(stale) >= 0)
+                    .next()
+                    .flatMap(beat -> beat.isPresent() && !beat.get().at().equals(first.at())
+                            ? Mono.<Void>error(new IllegalStateException("delivery.node_name " + node
+                                    + " is in use: another live node heartbeats under it; give every node its own"
+                                    + " name"))
+                            : Mono.<Void>empty());
+        });
+    }
+
+    /** One heartbeat: the lease, takeovers of stale nodes' claims (logged), the live node count. */
+    private Mono<Void> heartbeat() {
+        long sent = System.nanoTime();
+        return store.heartbeat(settings.node(), settings.staleAfter())
+                .doOnNext(hb -> {
+                    hb.takenOver().forEach((node, n) -> {
+                        log.warn("node {} silent for more than {}: took over its {} claimed recipients (returned to"
+                                + " the queue)", node, settings.staleAfter(), n);
+                        observer.claimsTakenOver(n);
+                    });
+                    beaten(sent, System.nanoTime(), hb.sincePrevious());
+                })
+                .then(store.liveNodes(settings.staleAfter()))
+                .doOnNext(this::liveNodes)
+                .then()
+                .onErrorResume(e -> {
+                    log.warn("heartbeat failed: {}{}", e.toString(), lease.mayStart(System.nanoTime()) ? ""
+                            : "; starting no deliveries until it succeeds");
+                    return Mono.empty();
+                });
+    }
+
+    private void beaten(long sent, long answered, @Nullable Duration sincePrevious) {
+        NodeLease.Beat beat = lease.beat(sent, answered, sincePrevious);
+        if (beat == NodeLease.Beat.LOST && !resetting) {
+            resetting = true;
+            int dropped = 0;
+            for (SiteQueue q : sites.values()) {
+                for (SiteQueue.Ready r : q.drain()) {
+                    dropped += r.job().recipients().size();
+                }
+            }
+            window.release(dropped);
+            log.warn("no heartbeat for {} or more: other nodes may have taken this node's claims; dropped {} waiting"
+                    + " recipients, the rest return to the queue once running deliveries are written back",
+                    settings.staleAfter(), dropped);
+        } else if (beat == NodeLease.Beat.RESUMED) {
+            log.info("heartbeat succeeded again within {}: starting deliveries again", settings.staleAfter());
+        }
+        if (resetting) {
+            finishReset();
+        } else if (beat != NodeLease.Beat.STEADY) {
+            sites.values().forEach(this::dispatch);
+            refill(false);
+        }
+    }
+
+    /** After a lost lease, once nothing of this node runs or waits: whatever it still has claimed goes back. */
+    private void finishReset() {
+        if (window.used() > 0 || closed) {
+            return; // the next heartbeat looks again
+        }
+        store.releaseClaims(settings.node()).subscribe(n -> {
+            log.info("returned this node's {} remaining claimed recipients to the queue; starting deliveries again", n);
+            resetting = false;
+            sites.values().forEach(this::dispatch);
+            refill(false);
+        }, e -> log.warn("returning claims after a lost heartbeat failed, retrying: {}", e.toString()));
+    }
+
+    /** May a delivery, claim or hand-off start now (heartbeat recent, no reset pending)? */
+    private boolean mayStart() {
+        return !resetting && lease.mayStart(System.nanoTime());
+    }
+
+    /**
      * Reserves window room for a message the front door is about to store as claimed by this node; false when the
      * window is full (the message is then stored queued and claimed later).
      */
     public boolean reserve(int recipients) {
-        return !closed && window.tryReserve(recipients);
+        return !closed && mayStart() && window.tryReserve(recipients);
+    }
+
+    /**
+     * A message stored as claimed after {@link #reserve} whose commit outcome is unknown (the store timed out or was
+     * cancelled, and the client was told 451): if it committed after all, nothing here holds it, so its recipients
+     * are returned to the queue a little later, and again after a few minutes for a very late commit.
+     */
+    public void uncertain(MessageId id) {
+        Flux.fromIterable(UNCERTAIN_CHECKS)
+                .concatMap(delay -> Mono.delay(delay, timers)
+                        .then(store.releaseMessage(settings.node(), id).onErrorReturn(0L)))
+                .filter(n -> n > 0)
+                .subscribe(n -> log.warn("{} committed after its accept had failed: {} recipients returned to the"
+                        + " queue", id, n));
     }
 
     /** Gives back a reservation whose message was not stored. */
@@ -227,7 +347,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     private void refill(boolean timer) {
-        if (closed || (!timer && !moreDue) || !claiming.compareAndSet(false, true)) {
+        if (closed || (!timer && !moreDue) || !mayStart() || !claiming.compareAndSet(false, true)) {
             return;
         }
         int room = window.reserveUpTo(settings.claimSize());
@@ -347,7 +467,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** Starts what the site's shaping allows now; when it says "not before T", comes back at T on the timer. */
     private void dispatch(SiteQueue queue) {
-        while (!closed) {
+        while (!closed && mayStart()) { // else the heartbeat dispatches again when it succeeds
             SiteSuspensions.Hold hold = suspensions.holdOf(queue.site());
             if (hold != null) {
                 // an operator's suspension (all nodes, stored): what waits goes back to the database until it ends
@@ -458,8 +578,9 @@ public final class DeliveryScheduler implements AutoCloseable {
     }
 
     /**
-     * Bounce notice first (so a crash in between repeats the notice rather than losing it), then the write-back;
-     * both retried while the database is away, since the recipients stay claimed until then. Releases the window.
+     * Bounce notice first (so a crash in between repeats the notice rather than losing it; the notice's id makes the
+     * repeat store nothing), then the write-back; both retried while the database is away, since the recipients stay
+     * claimed until then, the notice only until it is stored once. Releases the window.
      */
     private Mono<Void> record(DeliveryJob job, byte @Nullable [] content, List<DeliveryOutcome> outcomes,
                               @Nullable List<Duration> retrySchedule, @Nullable String site) {
@@ -473,7 +594,17 @@ public final class DeliveryScheduler implements AutoCloseable {
         Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
                 : (content != null ? Mono.just(content) : contents.content(job.message().id()))
                         .flatMap(c -> bounces.bounced(job.message(), c, batch.failures()));
-        return retried(job, notice.then(Mono.defer(() -> store.record(rows))));
+        // cached: a retried write-back does not repeat a notice that was stored
+        Mono<Void> noticeOnce = notice
+                .retryWhen(transientRetry(job, "storing the bounce notice"))
+                .onErrorResume(e -> !closed && !StorageErrors.isTransient(e), e -> {
+                    log.error("{} bounce notice can never be stored ({}); recording the outcomes without it",
+                            job.message().id(), e.toString());
+                    observer.writeBackFailed();
+                    return Mono.empty();
+                })
+                .cache();
+        return retried(job, noticeOnce.then(Mono.defer(() -> store.record(settings.node(), rows))), rows);
     }
 
     /**
@@ -487,22 +618,60 @@ public final class DeliveryScheduler implements AutoCloseable {
                 .map(r -> new RecipientUpdate(job.message().id(), r.index(), r.address(), RecipientUpdate.Kind.HELD,
                         hold.until(), null, "site " + site + " suspended: " + hold.reason(), site))
                 .toList();
-        retried(job, Mono.defer(() -> store.record(held)))
+        retried(job, Mono.defer(() -> store.record(settings.node(), held)), held)
                 .doFinally(signal -> refill(false))
                 .subscribe(null, e -> log.error("{} holding for {} failed unexpectedly", job.message().id(), site, e));
     }
 
-    /** Retries a write-back while the database is away (the recipients stay claimed until then); releases the window. */
-    private Mono<Void> retried(DeliveryJob job, Mono<Void> writeBack) {
+    /**
+     * Retries a write-back while the database is away (the recipients stay claimed until then), never one that can
+     * never succeed ({@link StorageErrors}): that one parks its recipients instead. Releases the window.
+     */
+    private Mono<Void> retried(DeliveryJob job, Mono<Void> writeBack, List<RecipientUpdate> rows) {
         return writeBack
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
-                        .filter(e -> !closed)
-                        .doBeforeRetry(s -> log.warn("{} writing outcomes failed, retrying: {}", job.message().id(),
-                                s.failure().toString())))
-                .doOnError(e -> log.warn("{} outcomes not written ({}); the recipients return to the queue at the"
-                        + " next start", job.message().id(), e.toString()))
-                .onErrorResume(e -> Mono.empty())
+                .retryWhen(transientRetry(job, "writing outcomes"))
+                .onErrorResume(e -> {
+                    if (closed || StorageErrors.isTransient(e)) {
+                        log.warn("{} outcomes not written ({}); the recipients return to the queue at the next start",
+                                job.message().id(), e.toString());
+                        return Mono.empty();
+                    }
+                    return parked(job, rows, e);
+                })
                 .doFinally(signal -> window.release(job.recipients().size()));
+    }
+
+    private Retry transientRetry(DeliveryJob job, String what) {
+        return Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
+                .filter(e -> !closed && StorageErrors.isTransient(e))
+                .doBeforeRetry(s -> log.warn("{} {} failed, retrying: {}", job.message().id(), what,
+                        s.failure().toString()));
+    }
+
+    /**
+     * The write-back failed permanently: instead of looping, the recipients go back to the queue as deferred for
+     * {@link #PARKED}, with a reply naming the error and the outcome that could not be recorded (no remote text,
+     * which may be what failed), so {@code relay queue} shows them and an operator can bounce, delete or flush them.
+     */
+    private Mono<Void> parked(DeliveryJob job, List<RecipientUpdate> rows, Throwable error) {
+        String state = StorageErrors.sqlStateOf(error);
+        log.error("{} outcomes can never be written ({}): parking {} recipients as deferred for {} for an operator",
+                job.message().id(), error.toString(), rows.size(), PARKED);
+        observer.writeBackFailed();
+        Instant until = clock.instant().plus(PARKED);
+        List<RecipientUpdate> parked = rows.stream()
+                .map(u -> new RecipientUpdate(u.messageId(), u.index(), u.address(), RecipientUpdate.Kind.DEFERRED,
+                        until, null, "451 4.3.0 outcome not recorded (storage error "
+                        + (state == null ? error.getClass().getSimpleName() : state) + "); the attempt ended "
+                        + u.kind().name().toLowerCase(java.util.Locale.ROOT) + ", see the log"))
+                .toList();
+        return Mono.defer(() -> store.record(settings.node(), parked))
+                .retryWhen(transientRetry(job, "parking recipients"))
+                .onErrorResume(e -> {
+                    log.error("{} parking failed too ({}); the recipients stay in flight until this node restarts",
+                            job.message().id(), e.toString());
+                    return Mono.empty();
+                });
     }
 
     /**
@@ -572,6 +741,8 @@ public final class DeliveryScheduler implements AutoCloseable {
             log.warn("{} recipients still in flight after {}; they return to the queue", window.used(), grace);
         }
         Long released = store.releaseClaims(settings.node()).onErrorReturn(-1L).block(Duration.ofSeconds(10));
+        // the name is free for a restart at once, and other nodes stop counting this one
+        store.leave(settings.node()).onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(10));
         log.info("delivery stopped; {} claimed recipients returned to the queue", released);
     }
 

@@ -4,6 +4,7 @@ import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.Spool;
+import dev.relay.storage.SpoolUnavailableException;
 import io.netty.buffer.ByteBufUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import reactor.core.publisher.Mono;
  * The front door's spool when this node delivers: when the scheduler's window has room, a message is committed with
  * its recipients already claimed by this node and handed to the scheduler right after COMMIT (no claim query, no
  * content read-back); otherwise it is stored queued and claimed later. Either way 250 still follows COMMIT only.
+ * A claimed store that fails or is cancelled may still commit later: the scheduler returns it to the queue then.
  */
 public final class HandOffSpool implements Spool {
     private final Spool spool;
@@ -35,8 +37,16 @@ public final class HandOffSpool implements Spool {
         ClaimedMessage claimed = claimed(message);
         return spool.storeClaimed(message, scheduler.node())
                 .doOnSuccess(v -> scheduler.offer(claimed, content))
-                .doOnError(e -> scheduler.cancel(n))
-                .doOnCancel(() -> scheduler.cancel(n));
+                .doOnError(e -> {
+                    scheduler.cancel(n);
+                    if (!(e instanceof SpoolUnavailableException && e.getCause() == null)) {
+                        scheduler.uncertain(message.id()); // it may still commit; queue full or closed never does
+                    }
+                })
+                .doOnCancel(() -> {
+                    scheduler.cancel(n);
+                    scheduler.uncertain(message.id());
+                });
     }
 
     @Override

@@ -392,6 +392,32 @@ class RelayConfigTest {
                 .isEqualTo("delivery.transaction_deadline");
     }
 
+    @Test
+    void heartbeatAndStalePeriodAreReadAndValidated() throws IOException {
+        DeliveryConfig d = load("delivery:\n  heartbeat: 2s\n  stale_after: 10s\n").delivery();
+        assertThat(d.heartbeat()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(d.staleAfter()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(DeliveryConfig.defaults().heartbeat()).isEqualTo(java.time.Duration.ofSeconds(5));
+        // a dead node's claims move within stale_after + heartbeat (+ a claim poll): well inside a minute
+        assertThat(DeliveryConfig.defaults().staleAfter().plus(DeliveryConfig.defaults().heartbeat()))
+                .isLessThanOrEqualTo(java.time.Duration.ofSeconds(30));
+        ConfigException tooShort = configError(() -> run("delivery:\n  heartbeat: 5s\n  stale_after: 10s\n"));
+        assertThat(tooShort.key()).isEqualTo("delivery.stale_after");
+        assertThat(tooShort.reason()).contains("three", "delivery.heartbeat");
+        assertThat(configError(() -> run("delivery:\n  heartbeat: 0s\n")).key()).isEqualTo("delivery.heartbeat");
+    }
+
+    @Test
+    void theDefaultNodeNameIsTheHostNameFromTheOperatingSystem() {
+        assertThat(DeliveryConfig.nodeNameOf("mx-1\n", "ignored")).isEqualTo("mx-1");
+        assertThat(DeliveryConfig.nodeNameOf(null, "from-env")).isEqualTo("from-env");
+        assertThat(DeliveryConfig.nodeNameOf("a".repeat(40) + "." + "b".repeat(40) + ".example", null))
+                .isEqualTo("a".repeat(40));
+        assertThat(DeliveryConfig.nodeNameOf("", "bad name", null)).isEqualTo("local");
+        // not "local" under systemd, where $HOSTNAME is unset
+        assertThat(DeliveryConfig.defaults().nodeName()).isNotEqualTo("local");
+    }
+
     private void run(String yaml) {
         try {
             load(yaml);

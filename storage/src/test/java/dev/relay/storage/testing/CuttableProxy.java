@@ -12,13 +12,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a server, for outage tests: {@link #cut()} closes every live
- * connection and refuses new ones (accepts and closes at once) until {@link #restore()}.
+ * connection and refuses new ones (accepts and closes at once) until {@link #restore()}; {@link #stall()} keeps
+ * every connection open but forwards nothing either way (a partition: requests hang rather than fail) until
+ * {@link #restore()}, which delivers what was held back, late.
  */
 public final class CuttableProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private volatile boolean stalled;
+    private final Object stallLock = new Object();
     private volatile boolean closed;
 
     public CuttableProxy(String targetHost, int targetPort) throws IOException {
@@ -58,6 +62,28 @@ public final class CuttableProxy implements AutoCloseable {
 
     public void restore() {
         cut = false;
+        synchronized (stallLock) {
+            stalled = false;
+            stallLock.notifyAll();
+        }
+    }
+
+    /** Holds every byte in both directions, on live and new connections, until {@link #restore()}. */
+    public void stall() {
+        stalled = true;
+    }
+
+    private void awaitFlowing() throws IOException {
+        synchronized (stallLock) {
+            while (stalled && !closed) {
+                try {
+                    stallLock.wait(100); // bounded by the test, which restores or closes
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while stalled", e);
+                }
+            }
+        }
     }
 
     private void acceptLoop() {
@@ -99,6 +125,7 @@ public final class CuttableProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    awaitFlowing();
                     out.write(buf, 0, n);
                     out.flush();
                 }

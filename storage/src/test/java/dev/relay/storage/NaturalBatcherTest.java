@@ -1,0 +1,120 @@
+package dev.relay.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.r2dbc.spi.R2dbcBadGrammarException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/** Isolation of a member that can never be written, with a writer that answers from a script (no I/O). */
+class NaturalBatcherTest {
+    /** A member that records how it ended. */
+    static final class Member implements NaturalBatcher.Pending {
+        final String name;
+        volatile String result = "pending";
+
+        Member(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public int weight() {
+            return 1;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return false;
+        }
+
+        @Override
+        public void discard() {}
+
+        @Override
+        public void succeed() {
+            result = "ok";
+        }
+
+        @Override
+        public void fail(Throwable error) {
+            result = "failed: " + (StorageErrors.isTransient(error) ? "transient" : "permanent");
+        }
+
+        @Override
+        public String describe() {
+            return name;
+        }
+    }
+
+    private final List<List<String>> writes = new CopyOnWriteArrayList<>();
+    private final Sinks.One<Void> firstWrite = Sinks.one();
+
+    /** The first write waits for the test; any batch with "poison" fails as a NUL in text does; "down" as an outage. */
+    private Mono<?> write(List<Member> batch) {
+        List<String> names = batch.stream().map(m -> m.name).toList();
+        writes.add(names);
+        if (writes.size() == 1) {
+            return firstWrite.asMono();
+        }
+        if (names.contains("poison")) {
+            return Mono.error(new R2dbcBadGrammarException("invalid byte sequence for encoding \"UTF8\": 0x00",
+                    "22021", 0));
+        }
+        if (names.contains("down")) {
+            return Mono.error(new R2dbcNonTransientResourceException("connection closed"));
+        }
+        return Mono.empty();
+    }
+
+    private NaturalBatcher<Member> batcher() {
+        return new NaturalBatcher<>(1, 100, 100, new NaturalBatcher.Texts("test", "closed", "full", "failed: "),
+                this::write, new NaturalBatcher.Observer<>() {
+                    @Override
+                    public void written(List<Member> batch, long nanos) {}
+
+                    @Override
+                    public void failed(List<Member> batch, Throwable cause) {}
+                });
+    }
+
+    private static List<String> results(List<Member> members) {
+        List<String> out = new ArrayList<>();
+        members.forEach(m -> out.add(m.name + " " + m.result));
+        return out;
+    }
+
+    @Test
+    void aPermanentlyFailingMemberFailsAloneAndTheOthersOfItsBatchAreWritten() {
+        NaturalBatcher<Member> batcher = batcher();
+        Member first = new Member("first");
+        batcher.offer(first, () -> { });
+        List<Member> members = List.of(new Member("a"), new Member("poison"), new Member("b"));
+        members.forEach(m -> batcher.offer(m, () -> { })); // queue up behind the first write
+        firstWrite.tryEmitEmpty();
+
+        assertThat(results(members)).containsExactly("a ok", "poison failed: permanent", "b ok");
+        assertThat(writes).containsExactly(List.of("first"), List.of("a", "poison", "b"), List.of("a"),
+                List.of("poison"), List.of("b"));
+        // the committer slot is free again
+        Member after = new Member("after");
+        batcher.offer(after, () -> { });
+        assertThat(after.result).isEqualTo("ok");
+    }
+
+    @Test
+    void aTransientFailureFailsTheWholeBatchWithoutWritingMembersAlone() {
+        NaturalBatcher<Member> batcher = batcher();
+        batcher.offer(new Member("first"), () -> { });
+        List<Member> members = List.of(new Member("a"), new Member("down"));
+        members.forEach(m -> batcher.offer(m, () -> { }));
+        firstWrite.tryEmitEmpty();
+
+        assertThat(results(members)).containsExactly("a failed: transient", "down failed: transient");
+        assertThat(writes).hasSize(2);
+    }
+}
