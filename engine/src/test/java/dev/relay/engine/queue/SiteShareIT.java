@@ -52,7 +52,8 @@ class SiteShareIT {
             // the backlog is in: the slow site holds its share at most (less what it delivered meanwhile), the rest
             // waits on disk with its site known
             awaitTrue(Duration.ofSeconds(30), () -> count(relay, "state = 0 AND site IS NOT NULL") >= 9_000);
-            assertThat(count(relay, "state = 1")).isLessThanOrEqualTo(10_000);
+            // claimed rows on their way back count as in flight until their return commits: wait for those
+            awaitTrue(Duration.ofSeconds(10), () -> count(relay, "state = 1") <= 10_000);
 
             long sent = System.nanoTime();
             try (SmtpTestClient client = session(relay)) {
@@ -66,8 +67,7 @@ class SiteShareIT {
             System.out.printf("SITE-SHARE other site's mail delivered %d ms after its 250, behind a %d-recipient"
                     + " backlog for a tarpitting site%n", tookMs, MESSAGES * RECIPIENTS);
             assertThat(fast.transactions().get(0).recipients()).containsExactly("order@fast.test");
-            assertThat(count(relay, "state = 1")).as("the slow site still within its share")
-                    .isLessThanOrEqualTo(10_000);
+            awaitTrue(Duration.ofSeconds(10), () -> count(relay, "state = 1") <= 10_000); // still within its share
         }
     }
 
