@@ -79,6 +79,8 @@ public final class RelayServer implements AutoCloseable {
     private static final Duration DATABASE_WAIT = Duration.ofSeconds(30);
 
     private final RelayConfig config;
+    /** The one wall clock of the relay: everything that dates, expires or schedules by the calendar reads it. */
+    private final Clock clock = Clock.systemUTC();
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private @Nullable SmtpServer smtp;
     private @Nullable InetSocketAddress smtpAddress;
@@ -151,7 +153,7 @@ public final class RelayServer implements AutoCloseable {
         SmtpConfig smtpConfig = config.smtp();
         Spool frontDoorSpool = spool;
         PgQueueAdmin queueAdmin = new PgQueueAdmin(pool);
-        StoredSuspensions suspensions = new StoredSuspensions(queueAdmin, Clock.systemUTC())
+        StoredSuspensions suspensions = new StoredSuspensions(queueAdmin, clock)
                 .start(Schedulers.parallel());
         resources.push(suspensions);
         java.util.function.Consumer<String> localResume = site -> { };
@@ -239,10 +241,10 @@ public final class RelayServer implements AutoCloseable {
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.siteWindowShare(), dc.pollInterval(),
                         dc.heartbeat(), dc.staleAfter(), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
-                new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()),
-                deliveryMetrics, Clock.systemUTC(), Schedulers.parallel());
+                new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock),
+                deliveryMetrics, clock, Schedulers.parallel());
         shaping.onReload(scheduler::shapingChanged);
-        QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, Clock.systemUTC());
+        QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, clock);
         ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);
         beforeScrape = () -> {
             poolMetrics.refresh();
@@ -264,8 +266,8 @@ public final class RelayServer implements AutoCloseable {
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
-                new DsnBounceSink(spool, new DsnBuilder(), config.smtp().hostname(), Clock.systemUTC()), router,
-                Clock.systemUTC(), localResume));
+                new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
+                clock, localResume));
     }
 
     public InetSocketAddress smtpAddress() {

@@ -35,7 +35,12 @@ public final class DsnBuilder {
 
     /** The system clock, and ids from {@link ThreadLocalRandom}: unique enough, never blocking an event loop. */
     public DsnBuilder() {
-        this(Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong());
+        this(Clock.systemUTC());
+    }
+
+    /** {@code clock} dates the DSN; ids from {@link ThreadLocalRandom}. */
+    public DsnBuilder(Clock clock) {
+        this(clock, () -> ThreadLocalRandom.current().nextLong());
     }
 
     /** {@code clock} dates the DSN; {@code random} makes its Message-ID and MIME boundary. */

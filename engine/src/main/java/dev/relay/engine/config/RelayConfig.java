@@ -1,12 +1,9 @@
 package dev.relay.engine.config;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -89,19 +86,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
     }
 
     static ObjectNode readTree(Path file) {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         JsonNode tree;
         try (InputStream in = Files.newInputStream(file)) {
-            tree = yaml.readTree(in);
+            tree = Section.readTree(in);
         } catch (NoSuchFileException e) {
             throw ConfigException.file(file, "no such file", e);
         } catch (AccessDeniedException e) {
             throw ConfigException.file(file, "permission denied", e);
         } catch (JsonProcessingException e) {
-            throw ConfigException.file(file, "invalid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr()), e);
+            throw ConfigException.file(file, Section.invalidYaml(e), e);
         } catch (IOException e) {
             throw ConfigException.file(file, "cannot read: " + e, e);
         }

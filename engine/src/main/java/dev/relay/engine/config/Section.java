@@ -1,8 +1,12 @@
 package dev.relay.engine.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,26 +20,105 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads one mapping of a YAML tree, knowing its key path, so that every error names the full key
- * ({@code smtp.max_message_size}), the value and the reason. {@link #finish()} rejects unknown keys.
- * Scalars given as strings (environment overrides) are accepted for numbers and booleans; lists may be
- * comma-separated strings and maps {@code k=v,k2=v2} strings.
+ * Reads one mapping of a YAML tree, knowing its source file and key path, so that every error is a
+ * {@link ConfigException} naming the file, the full key ({@code smtp.max_message_size}, {@code gmail.rules[0].match}),
+ * the value and the reason. The one YAML reader of the configuration files ({@link #parse}, {@link #readTree}).
+ * {@link #finish()} rejects unknown keys after the fact, {@link #only} before. Scalars given as strings (environment
+ * overrides) are accepted for numbers and booleans; lists may be comma-separated strings and maps
+ * {@code k=v,k2=v2} strings. Not thread-safe (it records the keys asked for); used by one thread while loading.
  */
-final class Section {
+public final class Section {
+    private final String source;
     private final String path;
     private final ObjectNode node;
     private final Set<String> known = new LinkedHashSet<>();
 
+    /** A section of {@code relay.yaml}. */
     Section(String path, ObjectNode node) {
+        this("relay.yaml", path, node);
+    }
+
+    private Section(String source, String path, ObjectNode node) {
+        this.source = source;
         this.path = path;
         this.node = node;
     }
 
-    String key(String name) {
+    /** YAML with duplicate keys rejected: every configuration file is read by this. */
+    static JsonNode readTree(java.io.InputStream in) throws java.io.IOException {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return yaml.readTree(in);
+    }
+
+    /** The reason for a YAML syntax error, with its line and column. */
+    static String invalidYaml(JsonProcessingException e) {
+        return "invalid YAML: " + e.getOriginalMessage() + (e.getLocation() == null ? "" : " at line "
+                + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+    }
+
+    /**
+     * The top level of {@code text}, a file named {@code source} in errors (key {@code (file)}); an empty document is
+     * an empty mapping. {@code contents} says what the top-level mapping holds, for the error when it is none.
+     */
+    public static Section parse(String source, String text, String contents) {
+        JsonNode root;
+        try {
+            root = readTree(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source, "(file)", null, invalidYaml(e));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // reading a byte array
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return new Section(source, "", JsonNodeFactory.instance.objectNode());
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(source, "(file)", show(root), "the top level must be a mapping of " + contents);
+        }
+        return new Section(source, "", (ObjectNode) root);
+    }
+
+    /** The key path of this section ({@code gmail.rules[0]}); empty at the top level. */
+    public String path() {
+        return path;
+    }
+
+    /** The file this section is in. */
+    public String source() {
+        return source;
+    }
+
+    /** The full key path of {@code name} in this section. */
+    public String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
 
-    boolean present(String name) {
+    /** The keys present, in file order. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** An error on {@code name} in this section. */
+    public ConfigException error(String name, @Nullable String value, String reason) {
+        return new ConfigException(source, key(name), value, reason);
+    }
+
+    /** An error on this section itself (its key is the path). */
+    public ConfigException error(@Nullable String value, String reason) {
+        return new ConfigException(source, path, value, reason);
+    }
+
+    /** How {@code name}'s value reads in an error; null when absent. */
+    public @Nullable String shown(String name) {
+        JsonNode n = node.get(name);
+        return n == null ? null : show(n);
+    }
+
+    /** Whether {@code name} is given (not absent, not null). */
+    public boolean present(String name) {
         known.add(name);
         JsonNode n = node.get(name);
         return n != null && !n.isNull();
@@ -52,22 +135,70 @@ final class Section {
     }
 
     private String scalar(String name, JsonNode n, String expected) {
-        if (!n.isValueNode()) {
-            throw new ConfigException(key(name), show(n), "expected " + expected + ", found a "
-                    + (n.isArray() ? "list" : "mapping"));
+        return scalarAt(key(name), n, expected);
+    }
+
+    private String scalarAt(String key, JsonNode n, String expected) {
+        if (!n.isValueNode() || n.isNull()) {
+            throw new ConfigException(source, key, show(n), "expected " + expected
+                    + (n.isNull() ? "" : ", found a " + (n.isArray() ? "list" : "mapping")));
         }
         return n.asText();
     }
 
     Section section(String name) {
+        return section(name, "a mapping of keys");
+    }
+
+    /** The mapping under {@code name} (empty when absent); {@code expected} words the error when it is none. */
+    public Section section(String name, String expected) {
         JsonNode n = raw(name);
         if (n == null) {
-            return new Section(key(name), JsonNodeFactory.instance.objectNode());
+            return new Section(source, key(name), JsonNodeFactory.instance.objectNode());
         }
         if (!n.isObject()) {
-            throw new ConfigException(key(name), show(n), "expected a mapping of keys");
+            throw error(name, show(n), "expected " + expected);
         }
-        return new Section(key(name), (ObjectNode) n);
+        return new Section(source, key(name), (ObjectNode) n);
+    }
+
+    /** Whether {@code name} holds a mapping (rather than a scalar or a list). */
+    public boolean isMapping(String name) {
+        JsonNode n = node.get(name);
+        return n != null && n.isObject();
+    }
+
+    /**
+     * The list of mappings under {@code name} ({@code name[0]}, ...); null when absent. {@code expected} words the
+     * error when it is no list or an item no mapping.
+     */
+    public @Nullable List<Section> sections(String name, String listOf, String expected) {
+        JsonNode n = raw(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isArray()) {
+            throw error(name, show(n), "expected a list of " + listOf);
+        }
+        List<Section> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            String k = key(name) + "[" + i + "]";
+            if (!n.get(i).isObject()) {
+                throw new ConfigException(source, k, show(n.get(i)), "expected " + expected);
+            }
+            out.add(new Section(source, k, (ObjectNode) n.get(i)));
+        }
+        return out;
+    }
+
+    /** Rejects, before anything is read, keys not in {@code valid}: "unknown field; valid fields: ..." */
+    public void only(List<String> valid, String what) {
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!valid.contains(e.getKey())) {
+                throw error(e.getKey(), show(e.getValue()),
+                        "unknown " + what + "; valid " + what + "s: " + String.join(", ", valid));
+            }
+        }
     }
 
     String string(String name, String dflt) {
@@ -81,9 +212,23 @@ final class Section {
     }
 
     int integer(String name, int dflt) {
+        Integer value = optionalInteger(name);
+        return value == null ? dflt : value;
+    }
+
+    /** An integer from {@code min} to {@code max}; null when absent. */
+    public @Nullable Integer optionalInteger(String name, int min, int max) {
+        Integer value = optionalInteger(name);
+        if (value != null && (value < min || value > max)) {
+            throw error(name, String.valueOf(value), "must be between " + min + " and " + max);
+        }
+        return value;
+    }
+
+    private @Nullable Integer optionalInteger(String name) {
         JsonNode n = raw(name);
         if (n == null) {
-            return dflt;
+            return null;
         }
         if (n.isIntegralNumber() && n.canConvertToInt()) {
             return n.intValue();
@@ -96,7 +241,7 @@ final class Section {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw new ConfigException(key(name), s, "expected an integer");
+        throw error(name, s, "expected an integer");
     }
 
     boolean bool(String name, boolean dflt) {
@@ -111,7 +256,7 @@ final class Section {
         return switch (s) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
-            default -> throw new ConfigException(key(name), s, "expected true or false");
+            default -> throw error(name, s, "expected true or false");
         };
     }
 
@@ -125,19 +270,54 @@ final class Section {
 
     /** A scalar converted by {@code parser}, whose {@link IllegalArgumentException} becomes a {@link ConfigException}. */
     <T> T parsed(String name, T dflt, String expected, Function<String, T> parser) {
+        T value = optional(name, expected, parser);
+        return value == null ? dflt : value;
+    }
+
+    /** As {@link #parsed}, null when absent. */
+    public <T> @Nullable T optional(String name, String expected, Function<String, T> parser) {
         JsonNode n = raw(name);
         if (n == null) {
-            return dflt;
+            return null;
         }
-        return convert(key(name), scalar(name, n, expected), parser);
+        return convert(source, key(name), scalar(name, n, expected), parser);
     }
 
     static <T> T convert(String key, String value, Function<String, T> parser) {
+        return convert("relay.yaml", key, value, parser);
+    }
+
+    private static <T> T convert(String source, String key, String value, Function<String, T> parser) {
         try {
             return parser.apply(value);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, value, e.getMessage() == null ? "invalid" : e.getMessage());
+            throw new ConfigException(source, key, value, e.getMessage() == null ? "invalid" : e.getMessage());
         }
+    }
+
+    /**
+     * The items of the list under {@code name}, each a scalar converted by {@code parser}; null when absent. With
+     * {@code loneScalar}, a single scalar is a list of one; otherwise it is an error worded by {@code expected}, as
+     * is a mapping. {@code item} words the error for an item that is no scalar.
+     */
+    public <T> @Nullable List<T> optionalList(String name, boolean loneScalar, String expected, String item,
+                                              Function<String, T> parser) {
+        JsonNode n = raw(name);
+        if (n == null) {
+            return null;
+        }
+        if (n.isValueNode() && loneScalar) {
+            return List.of(convert(source, key(name) + "[0]", n.asText(), parser));
+        }
+        if (!n.isArray()) {
+            throw error(name, show(n), "expected " + expected);
+        }
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            String k = key(name) + "[" + i + "]";
+            out.add(convert(source, k, scalarAt(k, n.get(i), item), parser));
+        }
+        return out;
     }
 
     <T> List<T> list(String name, List<T> dflt, Function<String, T> parser) {
@@ -151,7 +331,7 @@ final class Section {
                 JsonNode e = n.get(i);
                 String k = key(name) + "[" + i + "]";
                 if (!e.isValueNode() || e.isNull()) {
-                    throw new ConfigException(k, show(e), "expected a single value");
+                    throw new ConfigException(source, k, show(e), "expected a single value");
                 }
                 out.add(convert(k, e.asText(), parser));
             }
@@ -177,7 +357,7 @@ final class Section {
             for (Map.Entry<String, JsonNode> e : n.properties()) {
                 String k = key(name) + "." + e.getKey();
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-                    throw new ConfigException(k, show(e.getValue()), "expected a single value");
+                    throw new ConfigException(source, k, show(e.getValue()), "expected a single value");
                 }
                 out.put(e.getKey(), convert(k, e.getValue().asText(), parser));
             }
@@ -190,7 +370,7 @@ final class Section {
         for (String entry : s.split(",")) {
             int eq = entry.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException(key(name), s, "expected key=value pairs separated by commas");
+                throw error(name, s, "expected key=value pairs separated by commas");
             }
             String k = entry.substring(0, eq).strip();
             out.put(k, convert(key(name) + "." + k, entry.substring(eq + 1).strip(), parser));
@@ -203,7 +383,7 @@ final class Section {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!known.contains(name)) {
-                throw new ConfigException(key(name), show(node.get(name)),
+                throw error(name, show(node.get(name)),
                         "unknown key; valid keys" + (path.isEmpty() ? "" : " in " + path) + ": " + String.join(", ", known));
             }
         }

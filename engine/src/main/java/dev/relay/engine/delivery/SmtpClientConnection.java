@@ -13,26 +13,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
 import io.netty.handler.codec.smtp.DefaultSmtpContent;
-import io.netty.handler.codec.smtp.DefaultSmtpRequest;
-import io.netty.handler.codec.smtp.SmtpCommand;
 import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
 import io.netty.handler.codec.smtp.SmtpRequests;
-import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
@@ -40,13 +31,15 @@ import reactor.netty.resources.LoopResources;
 import reactor.netty.tcp.TcpClient;
 
 /**
- * One outbound SMTP connection over Reactor Netty's {@code TcpClient} with codec-smtp: greeting, EHLO (HELO on a
- * 5xx), STARTTLS per the TLS policy, then transactions ({@link SmtpTransaction}) until QUIT.
+ * One outbound SMTP connection over Reactor Netty's {@code TcpClient} with codec-smtp: the handshake
+ * ({@link SmtpHandshake}: greeting, EHLO, STARTTLS), then transactions ({@link SmtpTransaction}) until QUIT. This
+ * class owns the channel: it writes commands and content and reads replies; the conversations decide.
  *
- * <p>Replies are matched to commands by order (RFC 2920): every command registers an expectation before it is
- * written, all on the channel's event loop, so pipelined groups and single commands share one mechanism. Each
- * expectation's timeout starts when the previous reply arrived (RFC 5321 4.5.3.2 per command). A timeout, an
- * unsolicited or unparsable reply, or a failed write closes the connection and fails everything pending.
+ * <p>Commands are written on the channel's event loop, each after registering its expectation with
+ * {@link PendingReplies}, which matches replies by order (RFC 2920), times them and holds the first failure. A
+ * timeout, an unsolicited or unparsable reply, or a failed write closes the connection and fails everything pending.
+ * Threads: the channel, {@code capabilities}, {@code tls} and {@code transactions} are the event loop's (see the
+ * fields); the public methods may be called from any thread and hop onto the loop themselves.
  *
  * <p>What a hostile next hop can make it cost is bounded by {@link HopLimits}: replies are read by
  * {@link SmtpReplyDecoder} (lines and octets per reply, control characters replaced, so every reply, greeting and EHLO
@@ -60,34 +53,25 @@ final class SmtpClientConnection {
     /** Content is written in blocks of this size, each within the data timeout (RFC 5321 4.5.3.2.5). */
     static final int CONTENT_BLOCK = 64 * 1024;
 
-    private static final Logger log = LoggerFactory.getLogger(SmtpClientConnection.class);
-    private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
-
-    record Command(SmtpRequest request, Duration timeout, String name) {
-    }
-
-    /** {@code sinceNanos}: when the expectation was registered; latency counts from it or the previous reply. */
-    private record Pending(Sinks.One<SmtpReply> sink, String what, long sinceNanos) {
-        /** The final dot's reply waits for the content upload, and QUIT's does not matter: neither says tarpit. */
-        boolean measured() {
-            return !what.equals(END_OF_DATA) && !what.equals("QUIT");
+    /**
+     * One command to write. {@code measured}: whether its reply's latency tells the site's pacing anything (QUIT's
+     * does not: nothing waits for it).
+     */
+    record Command(SmtpRequest request, Duration timeout, String name, boolean measured) {
+        Command(SmtpRequest request, Duration timeout, String name) {
+            this(request, timeout, name, true);
         }
     }
-
-    private static final String END_OF_DATA = "end of data";
 
     private final Connection connection;
     private final Channel channel;
     private final Scheduler loop;
     private final NextHop hop;
     private final SiteLimits limits;
-    private final SitePacing pacing;
-    private final Duration deadline;
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>(); // event loop only
-    private long lastReplyNanos; // event loop only
-    private @Nullable ScheduledFuture<?> deadlineTimer; // event loop only
+    private final PendingReplies replies;
     private final Mono<SmtpReply> greeting;
-    private volatile @Nullable Throwable failure;
+    // written on the event loop (handshake replies, the TLS handshake's listener, SmtpTransaction.run on the loop);
+    // read there, or by the pool after the result that follows the write was published to it through Reactor
     private EhloCapabilities capabilities = EhloCapabilities.NONE;
     private boolean tls;
     private int transactions;
@@ -95,18 +79,21 @@ final class SmtpClientConnection {
     private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits, SitePacing pacing,
                                  Duration deadline) {
         this.connection = connection;
-        this.pacing = pacing;
-        this.deadline = deadline;
         this.channel = connection.channel();
         this.loop = Schedulers.fromExecutor(channel.eventLoop());
         this.hop = hop;
         this.limits = limits;
+        this.replies = new PendingReplies(channel, hop.hostname(), pacing, deadline, System::nanoTime, () -> {
+            if (channel.isOpen()) {
+                connection.dispose();
+            }
+        });
         // the greeting's expectation exists before the first reply can be delivered: subscribing comes second
-        this.greeting = expect(limits.greetingTimeout(), "greeting");
-        connection.inbound().receiveObject().subscribe(this::onInbound, this::onInboundEnd, () -> onInboundEnd(null));
+        this.greeting = replies.expect(limits.greetingTimeout(), "greeting", true);
+        connection.inbound().receiveObject().subscribe(replies::received, replies::ended, () -> replies.ended(null));
         // the handshake counts towards the first delivery's deadline: a slow banner is part of what it costs
-        onLoopNow(this::armDeadline);
-        channel.closeFuture().addListener(f -> disarmDeadline());
+        replies.onLoop(replies::armDeadline);
+        channel.closeFuture().addListener(f -> replies.disarmDeadline());
     }
 
     /**
@@ -130,8 +117,8 @@ final class SmtpClientConnection {
                     SmtpClientConnection s = new SmtpClientConnection(c, hop, limits, pacing,
                             hopLimits.transactionDeadline());
                     // operators downstream (next(), timeouts) may cancel after the value: only close before it
-                    java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
-                    return s.handshake(heloName, tlsMode, contexts)
+                    AtomicBoolean handedOver = new AtomicBoolean();
+                    return new SmtpHandshake(s, heloName, tlsMode, contexts).run()
                             .thenReturn(s)
                             .doOnNext(x -> handedOver.set(true))
                             .onErrorMap(e -> !(e instanceof HopFailure),
@@ -171,7 +158,7 @@ final class SmtpClientConnection {
     }
 
     boolean isOpen() {
-        return failure == null && channel.isActive();
+        return replies.failure() == null && channel.isActive();
     }
 
     io.netty.channel.EventLoop eventLoop() {
@@ -187,29 +174,11 @@ final class SmtpClientConnection {
      * One transaction within the deadline (armed at connect for a new connection, here for a reused one, disarmed
      * once the result is in); never errors (see {@link SmtpTransaction}).
      */
-    Mono<dev.relay.engine.delivery.AttemptResult> send(Envelope envelope) {
+    Mono<AttemptResult> send(Envelope envelope) {
         return onLoop(() -> {
-            armDeadline();
+            replies.armDeadline();
             return new SmtpTransaction(this, envelope).run();
-        }).doFinally(s -> disarmDeadline());
-    }
-
-    /** Event loop only. Passing the deadline fails the conversation like any timeout: ConnectionFailed, retried. */
-    private void armDeadline() {
-        if (deadlineTimer == null && failure == null) {
-            deadlineTimer = channel.eventLoop().schedule(() -> fail(new ConversationException(
-                    "delivery not finished within the transaction deadline of " + deadline)),
-                    deadline.toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void disarmDeadline() {
-        onLoopNow(() -> {
-            if (deadlineTimer != null) {
-                deadlineTimer.cancel(false);
-                deadlineTimer = null;
-            }
-        });
+        }).doFinally(s -> replies.disarmDeadline());
     }
 
     /** RSET before reusing the connection: true when it answered 250; otherwise the connection is closed. */
@@ -232,7 +201,7 @@ final class SmtpClientConnection {
         }
         Duration wait = limits.commandTimeout().compareTo(Duration.ofSeconds(10)) < 0
                 ? limits.commandTimeout() : Duration.ofSeconds(10);
-        return exchange(new Command(SmtpRequests.quit(), wait, "QUIT"))
+        return exchange(new Command(SmtpRequests.quit(), wait, "QUIT", false))
                 .then()
                 .onErrorResume(e -> Mono.empty())
                 .doFinally(s -> close());
@@ -244,105 +213,55 @@ final class SmtpClientConnection {
     }
 
     void close() {
-        fail(new ConversationException("connection closed by us"));
+        replies.fail(ConversationException.closedByUs());
     }
 
     // --- the conversation ---
 
-    private Mono<Void> handshake(String heloName, TlsMode tlsMode, ClientTls contexts) {
-        return greeting.flatMap(reply -> {
-            if (reply.code() != 220) {
-                quit().subscribe();
-                return Mono.error(new HopFailure(ReplyClassifier.classify(hop.hostname(), reply), false));
-            }
-            return hello(heloName);
-        }).flatMap(caps -> {
-            capabilities = caps;
-            return startTls(heloName, tlsMode, contexts);
-        });
+    /** The greeting's reply (its expectation was registered before the first read). */
+    Mono<SmtpReply> greeting() {
+        return greeting;
     }
 
-    private Mono<EhloCapabilities> hello(String heloName) {
-        return exchange(new Command(SmtpRequests.ehlo(heloName), limits.commandTimeout(), "EHLO")).flatMap(ehlo -> {
-            if (ehlo.code() == 250) {
-                return Mono.just(EhloCapabilities.parse(ehlo.lines()));
-            }
-            if (ehlo.code() / 100 != 5) {
-                return Mono.error(refusal(ehlo));
-            }
-            return exchange(new Command(SmtpRequests.helo(heloName), limits.commandTimeout(), "HELO"))
-                    .flatMap(helo -> helo.code() == 250 ? Mono.just(EhloCapabilities.NONE) : Mono.error(refusal(helo)));
-        });
+    /** Capabilities from the last EHLO (after STARTTLS, the second one's); event loop only. */
+    void greeted(EhloCapabilities capabilities) {
+        this.capabilities = capabilities;
     }
 
-    private Mono<Void> startTls(String heloName, TlsMode mode, ClientTls contexts) {
-        if (mode == TlsMode.DISABLED) {
-            return Mono.empty();
-        }
-        boolean required = mode == TlsMode.REQUIRED;
-        if (!capabilities.startTls()) {
-            return required ? refuseLocally(ReplyClassifier.TLS_NOT_OFFERED, "STARTTLS not offered") : Mono.empty();
-        }
-        return exchange(new Command(new DefaultSmtpRequest(STARTTLS), limits.commandTimeout(), "STARTTLS"))
-                .flatMap(reply -> {
-                    if (reply.code() != 220) {
-                        // RFC 3207 4: the session simply stays in plaintext
-                        return required ? refuseLocally(ReplyClassifier.TLS_FAILED, "STARTTLS refused: " + reply)
-                                : Mono.empty();
-                    }
-                    return onLoop(() -> handshakeTls(contexts))
-                            .onErrorMap(e -> {
-                                fail(e);
-                                return required
-                                        ? new HopFailure(new DeliveryOutcome.Deferred(hop.hostname(),
-                                                ReplyClassifier.TLS_FAILED, null), false)
-                                        : new HopFailure(ReplyClassifier.failure(hop.hostname(), e), true);
-                            })
-                            .then(hello(heloName))
-                            .doOnNext(caps -> capabilities = caps)
-                            .then();
-                });
-    }
-
-    private Mono<Void> handshakeTls(ClientTls contexts) {
-        SslHandler ssl = contexts.newHandler(channel.alloc(), hop.hostname(), hop.address().getPort(),
-                hop.verifyCertificate(), limits.commandTimeout());
-        channel.pipeline().addFirst(TLS, ssl);
-        return Mono.create(sink -> ssl.handshakeFuture().addListener(f -> {
-            if (f.isSuccess()) {
-                tls = true;
-                sink.success();
-            } else {
-                sink.error(f.cause());
-            }
-        }));
-    }
-
-    private Mono<Void> refuseLocally(SmtpReply reply, String why) {
-        log.info("{} {}: deferring ({})", hop.hostname(), why, reply);
-        quit().subscribe();
-        return Mono.error(new HopFailure(ReplyClassifier.local(hop.hostname(), reply), false));
-    }
-
-    private HopFailure refusal(SmtpReply reply) {
-        quit().subscribe();
-        return new HopFailure(ReplyClassifier.classify(hop.hostname(), reply), false);
+    /**
+     * After STARTTLS's 220: the TLS handshake on the event loop. A failed handshake fails the conversation (the
+     * stream is unusable) and errors with its cause.
+     */
+    Mono<Void> secure(ClientTls contexts) {
+        return onLoop(() -> {
+            SslHandler ssl = contexts.newHandler(channel.alloc(), hop.hostname(), hop.address().getPort(),
+                    hop.verifyCertificate(), limits.commandTimeout());
+            channel.pipeline().addFirst(TLS, ssl);
+            return Mono.<Void>create(sink -> ssl.handshakeFuture().addListener(f -> {
+                if (f.isSuccess()) {
+                    tls = true;
+                    sink.success();
+                } else {
+                    sink.error(f.cause());
+                }
+            }));
+        }).doOnError(replies::fail);
     }
 
     /** Writes the commands in one flush and emits their replies in order. */
     Mono<List<SmtpReply>> exchange(List<Command> commands) {
         return onLoop(() -> {
-            List<Mono<SmtpReply>> replies = new ArrayList<>(commands.size());
+            List<Mono<SmtpReply>> answers = new ArrayList<>(commands.size());
             for (Command command : commands) {
-                replies.add(expect(command.timeout(), command.name()));
+                answers.add(replies.expect(command.timeout(), command.name(), command.measured()));
                 channel.write(command.request()).addListener(f -> {
                     if (!f.isSuccess()) {
-                        fail(f.cause());
+                        replies.fail(f.cause());
                     }
                 });
             }
             channel.flush();
-            return Flux.concat(replies).collectList();
+            return Flux.concat(answers).collectList();
         });
     }
 
@@ -357,7 +276,8 @@ final class SmtpClientConnection {
     Mono<SmtpReply> sendContent(byte[] content) {
         return onLoop(() -> {
             // registered first: an early reply (say 552 mid-transfer, then close) answers the transaction
-            Mono<SmtpReply> finalReply = expect(limits.dataEndTimeout(), END_OF_DATA);
+            // its wait includes our upload, so it says nothing about the peer's speed: not measured
+            Mono<SmtpReply> finalReply = replies.expect(limits.dataEndTimeout(), "end of data", false);
             ByteBuf wire = DotStuffing.stuff(content);
             int size = wire.readableBytes();
             if (size <= CONTENT_BLOCK) {
@@ -370,7 +290,7 @@ final class SmtpClientConnection {
                         ByteBuf block = wire.retainedSlice(from, Math.min(CONTENT_BLOCK, size - from));
                         return write(i == blocks - 1 ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block));
                     })
-                    .doFinally(s -> onLoopNow(wire::release))
+                    .doFinally(s -> replies.onLoop(wire::release))
                     .then(finalReply);
         });
     }
@@ -381,92 +301,17 @@ final class SmtpClientConnection {
             if (f.isSuccess()) {
                 sink.success();
             } else {
-                fail(f.cause());
+                replies.fail(f.cause());
                 sink.error(f.cause());
             }
         })).timeout(timeout, Mono.defer(() -> {
-            ConversationException e = new ConversationException("data block not written within " + timeout);
-            fail(e);
+            ConversationException e = ConversationException.writeTimeout(timeout);
+            replies.fail(e);
             return Mono.error(e);
         }));
-    }
-
-    /** Must be called on the event loop, in the order the commands are written. */
-    private Mono<SmtpReply> expect(Duration timeout, String what) {
-        Sinks.One<SmtpReply> sink = Sinks.one();
-        Throwable dead = failure;
-        Pending expected = new Pending(sink, what, System.nanoTime());
-        if (dead != null) {
-            sink.tryEmitError(dead);
-        } else {
-            pending.add(expected);
-        }
-        return sink.asMono().timeout(timeout, Mono.defer(() -> {
-            if (expected.measured()) {
-                pacing.replied(timeout.toNanos()); // the slowest reply of all: none
-            }
-            ConversationException e = new ConversationException("no reply to " + what + " within " + timeout);
-            fail(e);
-            return Mono.error(e);
-        }));
-    }
-
-    private void onInbound(Object message) {
-        Pending next = pending.poll();
-        if (!(message instanceof SmtpResponse response) || next == null) {
-            fail(new ConversationException("unsolicited reply from " + hop.hostname()));
-            return;
-        }
-        long now = System.nanoTime();
-        if (next.measured()) {
-            pacing.replied(now - Math.max(next.sinceNanos(), lastReplyNanos));
-        }
-        lastReplyNanos = now;
-        SmtpReply reply;
-        try {
-            reply = SmtpReply.fromWire(response.code(), response.details());
-        } catch (IllegalArgumentException e) {
-            ConversationException broken = new ConversationException("invalid reply code " + response.code()
-                    + " to " + next.what());
-            fail(broken);
-            next.sink().tryEmitError(broken);
-            return;
-        }
-        next.sink().tryEmitValue(reply);
-    }
-
-    private void onInboundEnd(@Nullable Throwable error) {
-        fail(error != null ? error : new ConversationException("connection closed by " + hop.hostname()));
-    }
-
-    /** Records the first failure, closes the channel, and fails every pending expectation (on the loop). */
-    private void fail(Throwable cause) {
-        if (failure == null) {
-            failure = cause;
-        }
-        onLoopNow(() -> {
-            Throwable first = failure;
-            Pending p;
-            while ((p = pending.poll()) != null) {
-                p.sink().tryEmitError(first instanceof ConversationException && first.getMessage().startsWith("connection closed")
-                        ? new ConversationException(first.getMessage() + " while waiting for the reply to " + p.what())
-                        : first);
-            }
-        });
-        if (channel.isOpen()) {
-            connection.dispose();
-        }
     }
 
     private <T> Mono<T> onLoop(Supplier<Mono<T>> work) {
         return Mono.defer(() -> channel.eventLoop().inEventLoop() ? work.get() : Mono.defer(work).subscribeOn(loop));
-    }
-
-    private void onLoopNow(Runnable task) {
-        if (channel.eventLoop().inEventLoop()) {
-            task.run();
-        } else {
-            channel.eventLoop().execute(task);
-        }
     }
 }

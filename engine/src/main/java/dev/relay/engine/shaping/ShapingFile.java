@@ -1,12 +1,8 @@
 package dev.relay.engine.shaping;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.Durations;
+import dev.relay.engine.config.Section;
 import dev.relay.engine.config.TlsMode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,16 +13,18 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Parses one shaping file (YAML): a mapping of named entries, each a mapping of fields. Every error is a
- * {@link ConfigException} naming the file, the key path ({@code gmail.rules[0].match}), the value and the reason.
- * Nothing here reads the file system; {@link #parse} takes the text.
+ * Parses one shaping file (YAML): a mapping of named entries, each a mapping of fields. It reads through
+ * {@link Section}, the reader of {@code relay.yaml}, so every error is a {@link ConfigException} in the same style,
+ * naming the file, the key path ({@code gmail.rules[0].match}), the value and the reason. What is shaping's own here:
+ * the fields, their ranges and forms. Nothing here reads the file system; {@link #parse} takes the text.
  */
 public final class ShapingFile {
     /** The file shipped in the jar: the generic default and the provider entries. */
@@ -66,36 +64,20 @@ public final class ShapingFile {
     }
 
     private List<ShapingEntry> entries(String text) {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        JsonNode root;
-        try {
-            root = yaml.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "(file)", null, "invalid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr()));
-        }
+        Section root = Section.parse(source, text, "named entries");
         List<ShapingEntry> out = new ArrayList<>();
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return out;
-        }
-        if (!root.isObject()) {
-            throw new ConfigException(source, "(file)", show(root), "the top level must be a mapping of named entries");
-        }
         Set<String> ruleNames = new HashSet<>();
-        for (Map.Entry<String, JsonNode> e : root.properties()) {
-            String name = e.getKey();
+        for (String name : root.names()) {
             if (!NAME.matcher(name).matches()) {
-                throw new ConfigException(source, name, null, "entry names are 1-64 letters, digits, '_', '.' or '-'");
+                throw root.error(name, null, "entry names are 1-64 letters, digits, '_', '.' or '-'");
             }
-            if (!e.getValue().isObject()) {
-                throw new ConfigException(source, name, show(e.getValue()), "expected a mapping of shaping fields");
+            if (!root.isMapping(name)) {
+                throw root.error(name, root.shown(name), "expected a mapping of shaping fields");
             }
-            ShapingEntry entry = entry(name, e.getValue());
+            ShapingEntry entry = entry(name, root.section(name, "a mapping of shaping fields"));
             for (ShapingRule rule : entry.rulesOrNone()) {
                 if (!ruleNames.add(rule.name())) {
-                    throw new ConfigException(source, name + ".rules", rule.name(), "rule names must be unique");
+                    throw root.error(name + ".rules", rule.name(), "rule names must be unique");
                 }
             }
             out.add(entry);
@@ -103,243 +85,142 @@ public final class ShapingFile {
         return out;
     }
 
-    private ShapingEntry entry(String name, JsonNode node) {
-        for (Map.Entry<String, JsonNode> f : node.properties()) {
-            if (!FIELDS.contains(f.getKey())) {
-                throw new ConfigException(source, name + "." + f.getKey(), show(f.getValue()),
-                        "unknown field; valid fields: " + String.join(", ", FIELDS));
-            }
-        }
+    private ShapingEntry entry(String name, Section fields) {
+        fields.only(FIELDS, "field");
         boolean isDefault = name.equals(ShapingEntry.DEFAULT);
-        List<String> domains = list(name, node, "domains", DOMAIN, "a domain such as gmail.com");
-        List<String> mx = list(name, node, "mx", MX, "an MX host suffix such as google.com, or host:port of a route");
+        List<String> domains = names(fields, "domains", DOMAIN, "a domain such as gmail.com");
+        List<String> mx = names(fields, "mx", MX, "an MX host suffix such as google.com, or host:port of a route");
         if (isDefault && (domains != null || mx != null)) {
-            throw new ConfigException(source, name + (domains != null ? ".domains" : ".mx"), null,
+            throw fields.error(domains != null ? "domains" : "mx", null,
                     "the default entry applies to every site and takes no domains or mx");
         }
-        ShapingFields fields = new ShapingFields(
-                integer(name, node, "connection_limit", 1, 10_000),
-                integer(name, node, "max_deliveries_per_connection", 1, 1_000_000),
-                integer(name, node, "max_recipients_per_message", 1, 1000),
-                rate(name, node, "max_message_rate"), rate(name, node, "max_connection_rate"),
-                duration(name, node, "idle_timeout"), duration(name, node, "connect_timeout"),
-                duration(name, node, "greeting_timeout"), duration(name, node, "command_timeout"),
-                duration(name, node, "data_timeout"), duration(name, node, "data_end_timeout"),
-                tls(name, node), retry(name, node), duration(name, node, "tarpit_threshold"),
-                duration(name, node, "tarpit_recovery"));
-        return new ShapingEntry(name, domains, mx, fields, rules(name, node));
+        return new ShapingEntry(name, domains, mx, new ShapingFields(
+                fields.optionalInteger("connection_limit", 1, 10_000),
+                fields.optionalInteger("max_deliveries_per_connection", 1, 1_000_000),
+                fields.optionalInteger("max_recipients_per_message", 1, 1000),
+                rate(fields, "max_message_rate"), rate(fields, "max_connection_rate"),
+                duration(fields, "idle_timeout"), duration(fields, "connect_timeout"),
+                duration(fields, "greeting_timeout"), duration(fields, "command_timeout"),
+                duration(fields, "data_timeout"), duration(fields, "data_end_timeout"),
+                fields.optional("tls", "opportunistic, required or disabled", TlsMode::parse), retry(fields),
+                duration(fields, "tarpit_threshold"), duration(fields, "tarpit_recovery")), rules(fields));
     }
 
-    private @Nullable List<String> list(String entry, JsonNode node, String field, Pattern form, String expected) {
-        JsonNode n = node.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String key = entry + "." + field;
-        List<JsonNode> items = new ArrayList<>();
-        if (n.isArray()) {
-            n.forEach(items::add);
-        } else if (n.isValueNode()) {
-            items.add(n);
-        } else {
-            throw new ConfigException(source, key, show(n), "expected a list");
-        }
-        if (items.isEmpty()) {
-            throw new ConfigException(source, key, "[]", "must not be empty; leave the field out instead");
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode item = items.get(i);
-            String value = item.isValueNode() ? item.asText().strip().toLowerCase(Locale.ROOT) : null;
-            if (value == null || !form.matcher(value).matches()) {
-                throw new ConfigException(source, key + "[" + i + "]", show(item), "expected " + expected);
+    /** Domains or MX suffixes: one, or a non-empty list, lower-cased. */
+    private static @Nullable List<String> names(Section fields, String field, Pattern form, String expected) {
+        List<String> out = fields.optionalList(field, true, "a list", expected, text -> {
+            String value = text.strip().toLowerCase(Locale.ROOT);
+            if (!form.matcher(value).matches()) {
+                throw new IllegalArgumentException("expected " + expected);
             }
-            out.add(value);
+            return value;
+        });
+        if (out != null && out.isEmpty()) {
+            throw fields.error(field, "[]", "must not be empty; leave the field out instead");
         }
         return out;
     }
 
-    private @Nullable Integer integer(String entry, JsonNode node, String field, int min, int max) {
-        JsonNode n = node.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String key = entry + "." + field;
-        int value;
-        if (n.isIntegralNumber() && n.canConvertToInt()) {
-            value = n.intValue();
-        } else {
-            try {
-                value = Integer.parseInt(scalar(key, n, "an integer").strip());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(source, key, show(n), "expected an integer");
-            }
-        }
-        if (value < min || value > max) {
-            throw new ConfigException(source, key, String.valueOf(value), "must be between " + min + " and " + max);
-        }
-        return value;
+    private static ShapingFields.@Nullable RateSetting rate(Section fields, String field) {
+        return fields.optional(field, "a rate such as 100/s", text -> text.strip().equalsIgnoreCase("unlimited")
+                ? new ShapingFields.RateSetting(null) : new ShapingFields.RateSetting(rate(text.strip(), ", or unlimited")));
     }
 
-    private ShapingFields.@Nullable RateSetting rate(String entry, JsonNode node, String field) {
-        JsonNode n = node.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String key = entry + "." + field;
-        String text = scalar(key, n, "a rate such as 100/s").strip();
-        if (text.equalsIgnoreCase("unlimited")) {
-            return new ShapingFields.RateSetting(null);
-        }
-        return new ShapingFields.RateSetting(parseRate(key, text, ", or unlimited"));
-    }
-
-    private Rate parseRate(String key, String text, String alternatives) {
+    /** {@link Rate#parse}, its refusal worded for a conversion by {@link Section} (which adds file, key, value). */
+    private static Rate rate(String text, String alternatives) {
         try {
-            return Rate.parse(key, text);
+            return Rate.parse("", text);
         } catch (ConfigException e) {
-            throw new ConfigException(source, key, text, e.reason() + alternatives);
+            throw new IllegalArgumentException(e.reason() + alternatives);
         }
     }
 
-    private @Nullable Duration duration(String entry, JsonNode node, String field) {
-        JsonNode n = node.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        return positiveDuration(entry + "." + field, n);
-    }
-
-    private Duration positiveDuration(String key, JsonNode n) {
-        String text = scalar(key, n, "a duration");
-        Duration d;
-        try {
-            d = Durations.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, key, text, e.getMessage());
-        }
+    private static final Function<String, Duration> POSITIVE = text -> {
+        Duration d = Durations.parse(text);
         if (d.isZero()) {
-            throw new ConfigException(source, key, text, "must be greater than zero");
+            throw new IllegalArgumentException("must be greater than zero");
         }
         return d;
+    };
+
+    private static @Nullable Duration duration(Section fields, String field) {
+        return fields.optional(field, "a duration", POSITIVE);
     }
 
-    private @Nullable TlsMode tls(String entry, JsonNode node) {
-        JsonNode n = node.get("tls");
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String key = entry + ".tls";
-        String text = scalar(key, n, "opportunistic, required or disabled");
-        try {
-            return TlsMode.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, key, text, e.getMessage());
-        }
-    }
-
-    private @Nullable List<Duration> retry(String entry, JsonNode node) {
-        JsonNode n = node.get("retry");
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String key = entry + ".retry";
-        if (!n.isArray() || n.isEmpty()) {
-            throw new ConfigException(source, key, show(n), "expected a non-empty list of delays such as [5m, 30m, 2h]");
-        }
-        List<Duration> out = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            out.add(positiveDuration(key + "[" + i + "]", n.get(i)));
+    private static @Nullable List<Duration> retry(Section fields) {
+        String expected = "a non-empty list of delays such as [5m, 30m, 2h]";
+        List<Duration> out = fields.optionalList("retry", false, expected, "a duration", POSITIVE);
+        if (out != null && out.isEmpty()) {
+            throw fields.error("retry", "[]", "expected " + expected);
         }
         return out;
     }
 
-    private @Nullable List<ShapingRule> rules(String entry, JsonNode node) {
-        JsonNode n = node.get("rules");
-        if (n == null || n.isNull()) {
+    private @Nullable List<ShapingRule> rules(Section fields) {
+        List<Section> rules = fields.sections("rules", "{name, match, action, duration}",
+                "a mapping {name, match, action, duration}");
+        if (rules == null) {
             return null;
-        }
-        String key = entry + ".rules";
-        if (!n.isArray()) {
-            throw new ConfigException(source, key, show(n), "expected a list of {name, match, action, duration}");
         }
         List<ShapingRule> out = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            out.add(rule(entry, key + "[" + i + "]", n.get(i)));
+        for (Section rule : rules) {
+            out.add(rule(rule));
         }
         return out;
     }
 
-    private ShapingRule rule(String entry, String key, JsonNode n) {
-        if (!n.isObject()) {
-            throw new ConfigException(source, key, show(n), "expected a mapping {name, match, action, duration}");
-        }
-        for (Map.Entry<String, JsonNode> f : n.properties()) {
-            if (!RULE_FIELDS.contains(f.getKey())) {
-                throw new ConfigException(source, key + "." + f.getKey(), show(f.getValue()),
-                        "unknown field; valid fields: " + String.join(", ", RULE_FIELDS));
+    private static ShapingRule rule(Section rule) {
+        rule.only(RULE_FIELDS, "field");
+        String name = rule.optional("name", "a name", text -> {
+            if (!NAME.matcher(text).matches()) {
+                throw new IllegalArgumentException("rule names are 1-64 letters, digits, '_', '.' or '-'");
             }
+            return text;
+        });
+        if (!rule.present("match")) {
+            throw rule.error("match", null, "required: a regular expression on the reply");
         }
-        String name = key;
-        if (n.hasNonNull("name")) {
-            name = scalar(key + ".name", n.get("name"), "a name");
-            if (!NAME.matcher(name).matches()) {
-                throw new ConfigException(source, key + ".name", name,
-                        "rule names are 1-64 letters, digits, '_', '.' or '-'");
+        Pattern pattern = rule.optional("match", "a regular expression", regex -> {
+            try {
+                return Pattern.compile(regex);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("invalid regular expression: " + e.getDescription());
             }
+        });
+        if (!rule.present("duration")) {
+            throw rule.error("duration", null, "required: how long the action lasts, e.g. 10m");
         }
-        if (!n.hasNonNull("match")) {
-            throw new ConfigException(source, key + ".match", null, "required: a regular expression on the reply");
-        }
-        String regex = scalar(key + ".match", n.get("match"), "a regular expression");
-        Pattern pattern;
-        try {
-            pattern = Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            throw new ConfigException(source, key + ".match", regex, "invalid regular expression: "
-                    + e.getDescription());
-        }
-        if (!n.hasNonNull("duration")) {
-            throw new ConfigException(source, key + ".duration", null, "required: how long the action lasts, e.g. 10m");
-        }
-        Duration duration = positiveDuration(key + ".duration", n.get("duration"));
-        return new ShapingRule(name, pattern, action(key + ".action", n.get("action")), duration);
+        Duration duration = rule.optional("duration", "a duration", POSITIVE);
+        return new ShapingRule(name != null ? name : rule.path(), Objects.requireNonNull(pattern),
+                action(rule), Objects.requireNonNull(duration));
     }
 
-    private ShapingAction action(String key, @Nullable JsonNode n) {
+    private static ShapingAction action(Section rule) {
         String expected = "suspend, {connection_limit: N} or {max_message_rate: R}";
-        if (n == null || n.isNull()) {
-            throw new ConfigException(source, key, null, "required: " + expected);
+        if (!rule.present("action")) {
+            throw rule.error("action", null, "required: " + expected);
         }
-        if (n.isValueNode()) {
-            if (n.asText().strip().equalsIgnoreCase("suspend")) {
+        if (!rule.isMapping("action")) {
+            return Objects.requireNonNull(rule.optional("action", expected, text -> {
+                if (!text.strip().equalsIgnoreCase("suspend")) {
+                    throw new IllegalArgumentException("expected " + expected);
+                }
                 return new ShapingAction.Suspend();
-            }
-            throw new ConfigException(source, key, show(n), "expected " + expected);
+            }));
         }
-        if (!n.isObject() || n.size() != 1) {
-            throw new ConfigException(source, key, show(n), "expected " + expected);
-        }
-        if (n.has("connection_limit")) {
-            Integer limit = integer(key, n, "connection_limit", 1, 10_000);
+        Section action = rule.section("action", expected);
+        List<String> keys = action.names();
+        if (keys.equals(List.of("connection_limit"))) {
+            Integer limit = action.optionalInteger("connection_limit", 1, 10_000);
             return new ShapingAction.LimitConnections(limit == null ? 1 : limit);
         }
-        if (n.has("max_message_rate")) {
-            String sub = key + ".max_message_rate";
-            return new ShapingAction.LimitMessageRate(parseRate(sub, scalar(sub, n.get("max_message_rate"),
-                    "a rate such as 10/m"), ""));
+        if (keys.equals(List.of("max_message_rate"))) {
+            Rate rate = action.optional("max_message_rate", "a rate such as 10/m", text -> rate(text, ""));
+            if (rate == null) {
+                throw action.error("max_message_rate", "null", "expected a rate such as 10/m");
+            }
+            return new ShapingAction.LimitMessageRate(rate);
         }
-        throw new ConfigException(source, key, show(n), "expected " + expected);
-    }
-
-    private String scalar(String key, JsonNode n, String expected) {
-        if (!n.isValueNode() || n.isNull()) {
-            throw new ConfigException(source, key, show(n), "expected " + expected);
-        }
-        return n.asText();
-    }
-
-    private static String show(JsonNode n) {
-        return n.isValueNode() ? n.asText() : n.toString();
+        throw rule.error("action", rule.shown("action"), "expected " + expected);
     }
 }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.DecoderException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLHandshakeException;
@@ -106,7 +107,7 @@ class ReplyClassifierTest {
         assertThat(ReplyClassifier.failure("mx", new DecoderException(new SSLHandshakeException("bad cert"))).cause())
                 .isEqualTo("TLS: bad cert");
         assertThat(ReplyClassifier.failure("mx", new ClosedChannelException()).cause()).isEqualTo("connection closed");
-        assertThat(ReplyClassifier.failure(null, new ConversationException("no reply to DATA within PT3M")))
+        assertThat(ReplyClassifier.failure(null, ConversationException.noReply("DATA", Duration.ofMinutes(3))))
                 .isEqualTo(new ConnectionFailed(null, "no reply to DATA within PT3M"));
         assertThat(ReplyClassifier.failure("mx", new IllegalStateException()).cause()).isEqualTo("IllegalStateException");
     }

@@ -7,6 +7,7 @@ import dev.relay.engine.testing.ShapingFiles;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
+import dev.relay.engine.testing.TestMx.Event;
 import dev.relay.engine.testing.TestRelay;
 import java.io.IOException;
 import java.net.URI;
@@ -18,12 +19,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -129,11 +132,10 @@ class ShapingIT {
                 assertThat(metric(scrape(relay), "relay_shaping_suspended", "site=" + site(mx))).isEqualTo(1.0);
                 // mail queued meanwhile waits too
                 submit(relay, 1, n -> "second@suspend.example");
-                while (Duration.between(t0, Instant.now()).compareTo(Duration.ofMillis(3500)) < 0) {
-                    assertThat(mx.connectionsOpened()).as("no connection while suspended").isEqualTo(1);
-                    Thread.sleep(50);
-                }
-                awaitTrue(Duration.ofSeconds(8), () -> mx.transactions().size() == 2);
+                awaitTrue(Duration.ofSeconds(12), () -> mx.transactions().size() == 2);
+                assertThat(mx.events().stream().filter(e -> e.is("OPENED")
+                        && e.time().isBefore(t0.plus(Duration.ofMillis(3500)))).count())
+                        .as("no connection while suspended: %s", mx.events()).isEqualTo(1);
                 for (TestMx.Transaction t : mx.transactions()) {
                     assertThat(t.time()).isAfterOrEqualTo(t0.plus(Duration.ofSeconds(4)));
                     assertThat(t.time()).isBefore(t0.plus(Duration.ofSeconds(10)));
@@ -148,18 +150,6 @@ class ShapingIT {
         try (TestMx mx = slowMx()) {
             Path shaping = ShapingFiles.write(limitFile(mx, 1));
             try (TestRelay relay = TestRelay.startWithDatabase("shaping-reload", "", delivery(mx, shaping))) {
-                AtomicBoolean stop = new AtomicBoolean();
-                List<long[]> samples = new CopyOnWriteArrayList<>(); // {nanoTime, connections open at the MX}
-                Thread sampler = new Thread(() -> {
-                    while (!stop.get()) {
-                        samples.add(new long[] {System.nanoTime(), mx.connectionsOpen()});
-                        try {
-                            Thread.sleep(20);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
                 List<Throwable> errors = new CopyOnWriteArrayList<>();
                 Thread traffic = new Thread(() -> {
                     try {
@@ -168,37 +158,42 @@ class ShapingIT {
                         errors.add(e);
                     }
                 });
-                sampler.start();
+                long start = System.nanoTime();
                 traffic.start();
                 try {
-                    Thread.sleep(3000);
+                    // every phase lasts until the MX has seen enough deliveries under it, the backlog growing
+                    // meanwhile (700 messages at 60/s against 10/s per connection)
+                    awaitDeliveries(mx, start, 20);
                     long raised = System.nanoTime();
-                    assertThat(max(samples, 0, raised)).as("limit 1").isEqualTo(1);
+                    assertThat(maxOpen(mx, Event::nanos, start, raised)).as("limit 1").isEqualTo(1);
 
                     ShapingFiles.replace(shaping, limitFile(mx, 4));
                     awaitTrue(Duration.ofSeconds(5), () -> mx.connectionsOpen() >= 4);
-                    Thread.sleep(1000);
+                    awaitDeliveries(mx, System.nanoTime(), 10);
                     long invalid = System.nanoTime();
                     ShapingFiles.replace(shaping, limitFile(mx, 4).replace("connection_limit: 4",
                             "connection_limit: 0"));
                     awaitTrue(Duration.ofSeconds(5), () -> metric(scrape(relay),
                             "relay_shaping_reload_failures_total", "") == 1.0);
-                    Thread.sleep(1500);
+                    awaitDeliveries(mx, System.nanoTime(), 15);
                     long lowered = System.nanoTime();
                     // the invalid edit changed nothing: still up to 4, and more than 1
-                    assertThat(max(samples, invalid, lowered)).isEqualTo(4);
+                    assertThat(maxOpen(mx, Event::nanos, invalid, lowered)).isEqualTo(4);
 
                     ShapingFiles.replace(shaping, limitFile(mx, 2));
-                    Thread.sleep(4000);
-                    long end = System.nanoTime();
-                    assertThat(max(samples, end - Duration.ofMillis(1500).toNanos(), end)).as("limit 2").isEqualTo(2);
+                    awaitTrue(Duration.ofSeconds(5), () -> metric(scrape(relay), "relay_shaping_reloads_total", "")
+                            == 2.0);
+                    // the 4 deliveries running at the reload finish first (then 2 connections close); the window
+                    // runs from the 10th delivery after the reload to the 30th
+                    long reloaded = System.nanoTime();
+                    long from = awaitDeliveries(mx, reloaded, 10);
+                    long end = awaitDeliveries(mx, reloaded, 30);
+                    assertThat(maxOpen(mx, Event::nanos, from, end)).as("limit 2").isEqualTo(2);
                     assertThat(metric(scrape(relay), "relay_shaping_reloads_total", "")).isEqualTo(2.0);
                     assertThat(mx.maxConcurrentConnections()).isEqualTo(4);
                     assertThat(errors).isEmpty();
                 } finally {
-                    stop.set(true);
                     traffic.interrupt();
-                    sampler.join();
                     traffic.join(10_000);
                 }
             }
@@ -220,37 +215,20 @@ class ShapingIT {
             Path shaping = ShapingFiles.write("test-site:\n  mx: [" + site(mx) + "]\n  connection_limit: 4\n"
                     + "  max_deliveries_per_connection: 1\n  tarpit_threshold: 500ms\n  tarpit_recovery: 1s\n");
             try (TestRelay relay = TestRelay.startWithDatabase("shaping-tarpit", "", delivery(mx, shaping))) {
-                List<long[]> samples = new CopyOnWriteArrayList<>();
-                AtomicBoolean stop = new AtomicBoolean();
-                Thread sampler = new Thread(() -> {
-                    while (!stop.get()) {
-                        samples.add(new long[] {System.currentTimeMillis(), mx.connectionsOpen()});
-                        try {
-                            Thread.sleep(20);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
-                sampler.start();
-                try {
-                    submit(relay, 150, n -> "user" + n + "@tarpit.example");
-                    awaitTrue(Duration.ofSeconds(15), () -> greeted.containsKey(9));
-                    long firstSlowReply = greeted.get(1).toEpochMilli() + 800;
-                    long fastAgain = greeted.get(9).toEpochMilli();
-                    // the first slow banner halved the site's 4 connections: once the 4 running deliveries are done,
-                    // at most 2 are open (1 after the next slow banners)
-                    long t0 = greeted.get(1).toEpochMilli();
-                    assertThat(max(samples, firstSlowReply + 1000, fastAgain))
-                            .as("open connections after the cut; greetings at %s; samples %s", relative(greeted, t0),
-                                    relative(samples, t0)).isLessThanOrEqualTo(2);
-                    // fast banners again: one connection back per second, so 3 or more within 5 s
-                    awaitTrue(Duration.ofSeconds(8), () -> mx.connectionsOpen() >= 3);
-                    assertThat(mx.maxConcurrentConnections()).isLessThanOrEqualTo(4);
-                } finally {
-                    stop.set(true);
-                    sampler.join();
-                }
+                submit(relay, 150, n -> "user" + n + "@tarpit.example");
+                awaitTrue(Duration.ofSeconds(15), () -> greeted.containsKey(9));
+                long firstSlowReply = greeted.get(1).toEpochMilli() + 800;
+                long fastAgain = greeted.get(9).toEpochMilli();
+                // the first slow banner halved the site's 4 connections: once the 4 running deliveries are done,
+                // at most 2 are open (1 after the next slow banners)
+                long t0 = greeted.get(1).toEpochMilli();
+                ToLongFunction<Event> millis = e -> e.time().toEpochMilli();
+                assertThat(maxOpen(mx, millis, firstSlowReply + 1000, fastAgain))
+                        .as("open connections after the cut; greetings at %s; open %s", relative(greeted, t0),
+                                relative(openOverTime(mx.events(), millis), t0)).isLessThanOrEqualTo(2);
+                // fast banners again: one connection back per second, so 3 or more within 5 s
+                awaitTrue(Duration.ofSeconds(8), () -> mx.connectionsOpen() >= 3);
+                assertThat(mx.maxConcurrentConnections()).isLessThanOrEqualTo(4);
             }
         }
     }
@@ -276,9 +254,51 @@ class ShapingIT {
         return "test-site:\n  mx: [" + site(mx) + "]\n  connection_limit: " + limit + "\n";
     }
 
-    private static long max(List<long[]> samples, long fromNanos, long toNanos) {
-        return samples.stream().filter(s -> s[0] - fromNanos >= 0 && toNanos - s[0] >= 0).mapToLong(s -> s[1]).max()
-                .orElseThrow();
+    /**
+     * {time, connections open} after each connection the MX opened (and served) or saw closed, in log order, with
+     * {@code time} read from the event by {@code clock}.
+     */
+    private static List<long[]> openOverTime(List<Event> events, ToLongFunction<Event> clock) {
+        Set<Integer> served = new HashSet<>();
+        List<long[]> out = new ArrayList<>();
+        int open = 0;
+        for (Event e : events) {
+            if (e.is("OPENED") && e.code() == 0) {
+                served.add(e.connection());
+                out.add(new long[] {clock.applyAsLong(e), ++open});
+            } else if (e.is("CLOSED") && served.remove(e.connection())) {
+                out.add(new long[] {clock.applyAsLong(e), --open});
+            }
+        }
+        return out;
+    }
+
+    /** The most connections open at once at the MX between {@code from} and {@code to}, both included. */
+    private static long maxOpen(TestMx mx, ToLongFunction<Event> clock, long from, long to) {
+        long atStart = 0;
+        long max = -1;
+        for (long[] change : openOverTime(mx.events(), clock)) {
+            if (change[0] - from < 0) {
+                atStart = change[1];
+            } else if (to - change[0] >= 0) {
+                max = Math.max(max, change[1]);
+            }
+        }
+        return Math.max(max, atStart);
+    }
+
+    /**
+     * Waits until the MX has answered {@code count} final dots with 2xx since {@code sinceNanos}; returns the
+     * System.nanoTime() of the last of them.
+     */
+    private static long awaitDeliveries(TestMx mx, long sinceNanos, int count) throws InterruptedException {
+        awaitTrue(Duration.ofSeconds(20), () -> deliveredSince(mx, sinceNanos).size() >= count);
+        return deliveredSince(mx, sinceNanos).get(count - 1);
+    }
+
+    private static List<Long> deliveredSince(TestMx mx, long sinceNanos) {
+        return mx.events().stream().filter(e -> e.is("DATA_END") && e.code() / 100 == 2
+                && e.nanos() - sinceNanos >= 0).map(Event::nanos).toList();
     }
 
     /** For every i < j: the j - i + 1 events between times[i] and times[j] fit burst + rate × span + tolerance. */
