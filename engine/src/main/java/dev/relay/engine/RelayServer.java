@@ -36,6 +36,7 @@ import dev.relay.engine.server.SmtpServer;
 import dev.relay.engine.server.SmtpSettings;
 import dev.relay.engine.tls.TlsMaterial;
 import dev.relay.storage.Database;
+import dev.relay.storage.DatabaseProbe;
 import dev.relay.storage.EmbeddedPostgres;
 import dev.relay.storage.GroupCommitSettings;
 import dev.relay.storage.GroupCommitSpool;
@@ -189,16 +190,10 @@ public final class RelayServer implements AutoCloseable {
         NettyMetrics.bindEventLoops(registry, "smtp_accept", smtpServer.acceptLoops());
         NettyMetrics.bindEventLoops(registry, "smtp", smtpServer.sessionLoops());
 
+        DatabaseProbe databaseProbe = new DatabaseProbe(pool);
         HttpEndpoint http = new HttpEndpoint(
                 new InetSocketAddress(config.http().listen().host(), config.http().listen().port()), registry,
-                () -> Mono.from(pool.create())
-                        .flatMap(c -> Mono.from(c.createStatement("SELECT 1").execute())
-                                .flatMap(r -> Mono.from(r.map((row, meta) -> 1)))
-                                .then(Mono.just(true))
-                                .onErrorReturn(false)
-                                .flatMap(ok -> Mono.from(c.close()).thenReturn(ok)))
-                        .timeout(Duration.ofSeconds(2))
-                        .onErrorReturn(false)
+                () -> databaseProbe.reachable()
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume)::register);

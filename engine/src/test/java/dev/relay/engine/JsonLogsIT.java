@@ -8,6 +8,7 @@ import dev.relay.engine.auth.PasswordHash;
 import dev.relay.engine.testing.RelayProcess;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestMx;
+import dev.relay.storage.testing.Await;
 import dev.relay.storage.testing.ScratchDirectories;
 import dev.relay.storage.testing.TestDatabase;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -61,10 +63,7 @@ class JsonLogsIT {
             String queueId;
             try {
                 queueId = submit(smtp);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (mx.transactions().isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                Await.until(Duration.ofSeconds(30), () -> !mx.transactions().isEmpty());
                 assertThat(mx.transactions()).hasSize(1);
                 relay.destroy(); // SIGTERM: drain, flush the logs, exit 0
                 assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();

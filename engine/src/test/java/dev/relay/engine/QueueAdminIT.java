@@ -1,5 +1,6 @@
 package dev.relay.engine;
 
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.EventKind;
 import io.r2dbc.pool.ConnectionPool;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -55,17 +57,6 @@ class QueueAdminIT {
 
     private static String site(TestMx mx) {
         return "127.0.0.1:" + mx.address().getPort();
-    }
-
-    private static void awaitTrue(Duration limit, java.util.function.BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + limit);
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** What one CLI run printed and returned. */
@@ -118,11 +109,11 @@ class QueueAdminIT {
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static long events(TestRelay relay, int kind) {
+    private static long events(TestRelay relay, EventKind kind) {
         ConnectionPool pool = relay.database().pool(1);
         try {
             return Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(
-                                    "SELECT count(*) FROM event WHERE kind = $1").bind(0, (short) kind).execute())
+                                    "SELECT count(*) FROM event WHERE kind = $1").bind(0, kind.code()).execute())
                             .flatMap(r -> r.map((row, meta) -> row.get(0, Long.class))),
                     io.r2dbc.spi.Connection::close).blockLast(Duration.ofSeconds(30));
         } finally {
@@ -284,7 +275,7 @@ class QueueAdminIT {
             assertThat(suspend.out()).startsWith("suspended site " + site(mx) + " until 20").endsWith(": maintenance\n");
 
             Submissions.submit(relay.smtp(), "app@shop.test", "<held@t>", "user@held.test");
-            awaitTrue(WAIT, () -> events(relay, 6) == 1); // held: back to the queue without an attempt
+            awaitTrue(WAIT, () -> events(relay, EventKind.HELD) == 1); // held: back to the queue without an attempt
             Thread.sleep(1500);
             assertThat(mx.transactions()).isEmpty();
             assertThat(mx.connectionsOpened()).isZero();
@@ -310,13 +301,13 @@ class QueueAdminIT {
             Run again = cli(relay, "resume", site(mx));
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).contains("site " + site(mx) + " is not suspended (HTTP 404)");
-            assertThat(events(relay, 10)).isEqualTo(1);
-            assertThat(events(relay, 11)).isEqualTo(1);
+            assertThat(events(relay, EventKind.SITE_SUSPENDED)).isEqualTo(1);
+            assertThat(events(relay, EventKind.SITE_RESUMED)).isEqualTo(1);
 
             // a suspension without an end holds fresh mail too, until resumed
             assertThat(cli(relay, "suspend", site(mx)).out()).contains("until resumed");
             Submissions.submit(relay.smtp(), "app@shop.test", "<held2@t>", "other@held.test");
-            awaitTrue(WAIT, () -> events(relay, 6) == 2);
+            awaitTrue(WAIT, () -> events(relay, EventKind.HELD) == 2);
             assertThat(mx.transactions()).hasSize(1);
             assertThat(cli(relay, "resume", site(mx)).code()).isZero();
             try {
@@ -346,7 +337,7 @@ class QueueAdminIT {
             assertThat(new String(dsn.data(), StandardCharsets.UTF_8)).contains("multipart/report",
                     "Final-Recipient: rfc822; user@deferring.test", "Action: failed", "Status: 5.0.0",
                     "delivery cancelled by the mail administrator: customer", "Message-ID: <user@deferring.test>");
-            assertThat(events(relay, 7)).isEqualTo(1);
+            assertThat(events(relay, EventKind.ADMIN_BOUNCED)).isEqualTo(1);
             Run show = cli(relay, "show", id);
             assertThat(show.out()).contains("in queue:  no")
                     .containsPattern("admin_bounced +user@deferring\\.test .*bounced by an operator: customer asked"
@@ -376,7 +367,7 @@ class QueueAdminIT {
             Run delete = cli(relay, "delete", id, "--json");
             assertThat(delete.code()).isZero();
             assertThat(delete.json().get("deleted")).extracting(JsonNode::asText).containsExactly("user@deferring.test");
-            assertThat(events(relay, 8)).isEqualTo(1);
+            assertThat(events(relay, EventKind.ADMIN_DELETED)).isEqualTo(1);
             assertThat(cli(relay, "show", id).out()).contains("in queue:  no").containsPattern("admin_deleted .* alice");
 
             // a recipient in an SMTP transaction right now is left to it
@@ -391,7 +382,7 @@ class QueueAdminIT {
             assertThat(cli(relay, "show", slow).out()).contains("delivered").doesNotContain("admin_deleted");
             Thread.sleep(1000);
             assertThat(mx.transactions()).hasSize(1); // no DSN for the deleted message
-            assertThat(events(relay, 8)).isEqualTo(1);
+            assertThat(events(relay, EventKind.ADMIN_DELETED)).isEqualTo(1);
         }
     }
 }

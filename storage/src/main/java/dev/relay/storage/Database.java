@@ -6,12 +6,10 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
-import io.r2dbc.spi.Result;
 import io.r2dbc.spi.ValidationDepth;
 import java.time.Duration;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -83,6 +81,6 @@ public final class Database {
 
     /** Executes SQL without parameters (simple protocol, may hold several statements). */
     static Mono<Void> execute(Connection c, String sql) {
-        return Flux.from(c.createStatement(sql).execute()).flatMap(Result::getRowsUpdated).then();
+        return Statements.rowsUpdated(c.createStatement(sql)).then();
     }
 }

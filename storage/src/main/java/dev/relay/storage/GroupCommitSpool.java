@@ -2,7 +2,6 @@ package dev.relay.storage;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,8 +27,9 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
             + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
     private static final int MESSAGE_COLUMNS = 11;
-    /** The accepted event (kind 1) of every inserted message, fed by the message INSERT's RETURNING. */
-    private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, 1 FROM m";
+    /** The accepted event of every inserted message, fed by the message INSERT's RETURNING. */
+    private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, "
+            + EventKind.ACCEPTED.code() + " FROM m";
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
             + " next_attempt_at, priority, state, claimed_by)";
     private static final int RECIPIENT_COLUMNS = 8;
@@ -150,11 +149,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         s.bind(p, m.id().uuid()).bind(p + 1, (short) index).bind(p + 2, address)
                 .bind(p + 3, IncomingMessage.domainOf(address)).bind(p + 4, m.receivedAt())
                 .bind(p + 5, m.priority().code()).bind(p + 6, node == null ? (short) 0 : (short) 1);
-        if (node == null) {
-            s.bindNull(p + 7, String.class);
-        } else {
-            s.bind(p + 7, node);
-        }
+        Statements.bindNullable(s, p + 7, node, String.class);
         return p + RECIPIENT_COLUMNS;
     }
 
@@ -204,11 +199,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
 
     private static int bindMessage(Statement s, int p, IncomingMessage m) {
         s.bind(p, m.id().uuid()).bind(p + 1, m.reversePath());
-        if (m.account() == null) {
-            s.bindNull(p + 2, String.class);
-        } else {
-            s.bind(p + 2, m.account());
-        }
+        Statements.bindNullable(s, p + 2, m.account(), String.class);
         s.bind(p + 3, m.priority().code()).bind(p + 4, m.receivedAt()).bind(p + 5, m.size())
                 .bind(p + 6, m.body8bit()).bind(p + 7, m.smtputf8())
                 .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
@@ -217,7 +208,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     }
 
     private static Mono<Void> rowsUpdated(Statement s) {
-        return Flux.from(s.execute()).flatMap(Result::getRowsUpdated).then();
+        return Statements.rowsUpdated(s).then();
     }
 
     /** Rejects new stores and fails the queued ones; batches already committing finish. */

@@ -2,6 +2,7 @@ package dev.relay.storage;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Row;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -47,29 +49,30 @@ public final class Migrations {
                 return Mono.just(0);
             }
             return Database.execute(c, m.sql())
-                    .then(Flux.from(c.createStatement("INSERT INTO schema_version(version, name) VALUES ($1, $2)")
-                            .bind(0, m.version()).bind(1, m.name()).execute())
-                            .flatMap(r -> r.getRowsUpdated()).then())
+                    .then(Statements.rowsUpdated(c.createStatement("INSERT INTO schema_version(version, name)"
+                            + " VALUES ($1, $2)").bind(0, m.version()).bind(1, m.name())).then())
                     .doOnSuccess(v -> log.info("applied migration V{}__{}", m.version(), m.name()))
                     .thenReturn(1);
         }));
     }
 
     private static Mono<Integer> locked(Connection c, java.util.function.Supplier<Mono<Integer>> work) {
-        return Database.inTransaction(c, tx -> Flux.from(tx.createStatement("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")")
-                .execute()).flatMap(r -> r.map((row, meta) -> 1)).then(Mono.defer(work)));
+        return Database.inTransaction(c, tx -> Statements.rows(
+                tx.createStatement("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")"), row -> 1).then(Mono.defer(work)));
     }
 
     private static Mono<List<Integer>> currentVersions(Connection c) {
-        return Flux.from(c.createStatement("SELECT version FROM schema_version").execute())
-                .flatMap(r -> r.map((row, meta) -> row.get(0, Integer.class)))
+        return Statements.rows(c.createStatement("SELECT version FROM schema_version"), Migrations::version)
                 .collectList();
     }
 
     private static Mono<Integer> currentVersion(Connection c) {
-        return Flux.from(c.createStatement("SELECT coalesce(max(version), 0) FROM schema_version").execute())
-                .flatMap(r -> r.map((row, meta) -> row.get(0, Integer.class)))
-                .next();
+        return Statements.rows(c.createStatement("SELECT coalesce(max(version), 0) FROM schema_version"),
+                Migrations::version).next();
+    }
+
+    private static Integer version(Row row) {
+        return Objects.requireNonNull(row.get(0, Integer.class), "version");
     }
 
     static List<Migration> load() {

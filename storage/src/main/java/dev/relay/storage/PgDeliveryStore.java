@@ -1,8 +1,6 @@
 package dev.relay.storage;
 
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Row;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -13,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -25,8 +22,6 @@ import reactor.core.publisher.Mono;
  * driver's I/O thread.
  */
 public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
-    /** Upper bound on one statement, so a hung connection cannot hold a caller forever. */
-    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
     private static final String CLAIM = claimSql();
     private static final String UNCLAIM = "UPDATE recipient SET state = 0, claimed_by = NULL, site = $4"
             + " WHERE message_id = $1 AND idx = ANY($2::smallint[]) AND state = 1 AND claimed_by = $3";
@@ -53,11 +48,11 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PgDeliveryStore.class);
 
-    private final ConnectionFactory pool;
+    private final Statements statements;
     private final NaturalBatcher<PendingRecord> committer;
 
     public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, RecordObserver observer) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        this.statements = new Statements(pool, "delivery store");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(observer, "observer");
         this.committer = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
@@ -137,7 +132,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public Mono<Long> releaseClaims(String node) {
         requireNode(node);
-        return update(c -> c.createStatement(RELEASE).bind(0, node));
+        return statements.update(c -> c.createStatement(RELEASE).bind(0, node));
     }
 
     @Override
@@ -146,7 +141,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
         if (staleAfter.isNegative() || staleAfter.isZero()) {
             throw new IllegalArgumentException("staleAfter must be positive, was " + staleAfter);
         }
-        return many(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis()),
+        return statements.many(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis()),
                 row -> new Object[] {row.get("node", String.class), row.get("n", Long.class)})
                 .collectList()
                 .map(rows -> {
@@ -166,8 +161,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public Mono<NodeBeat> lastBeat(String node) {
         requireNode(node);
-        return query(c -> c.createStatement("SELECT heartbeat_at, extract(epoch FROM now() - heartbeat_at) AS age"
-                        + " FROM relay_node WHERE name = $1").bind(0, node),
+        return statements.one(c -> c.createStatement("SELECT heartbeat_at,"
+                        + " extract(epoch FROM now() - heartbeat_at) AS age FROM relay_node WHERE name = $1").bind(0, node),
                 row -> new NodeBeat(Objects.requireNonNull(row.get("heartbeat_at", OffsetDateTime.class)).toInstant(),
                         Duration.ofNanos((long) (Objects.requireNonNull(row.get("age", Number.class)).doubleValue()
                                 * 1e9))));
@@ -176,14 +171,15 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public Mono<Void> leave(String node) {
         requireNode(node);
-        return update(c -> c.createStatement("DELETE FROM relay_node WHERE name = $1").bind(0, node)).then();
+        return statements.update(c -> c.createStatement("DELETE FROM relay_node WHERE name = $1").bind(0, node))
+                .then();
     }
 
     @Override
     public Mono<Long> releaseMessage(String node, MessageId id) {
         requireNode(node);
         Objects.requireNonNull(id, "id");
-        return update(c -> c.createStatement(RELEASE_MESSAGE).bind(0, node).bind(1, id.uuid()));
+        return statements.update(c -> c.createStatement(RELEASE_MESSAGE).bind(0, node).bind(1, id.uuid()));
     }
 
     @Override
@@ -193,14 +189,10 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
         String[] skip = skipSites.toArray(new String[0]);
-        return Flux.usingWhen(pool.create(),
-                        c -> Flux.from(c.createStatement(CLAIM).bind(0, node).bind(1, limit).bind(2, skip).execute())
-                                .concatMap(r -> r.map((row, meta) -> ClaimRow.of(row))),
-                        Connection::close)
-                .timeout(STATEMENT_TIMEOUT)
+        return statements.many(c -> c.createStatement(CLAIM).bind(0, node).bind(1, limit).bind(2, skip),
+                        ClaimRow::of)
                 .bufferUntilChanged(ClaimRow::messageId)
-                .map(PgDeliveryStore::toMessage)
-                .onErrorMap(PgDeliveryStore::unavailable);
+                .map(PgDeliveryStore::toMessage);
     }
 
     @Override
@@ -209,15 +201,15 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(site, "site");
         Short[] idx = indexes.stream().map(Integer::shortValue).toArray(Short[]::new);
-        return update(c -> c.createStatement(UNCLAIM).bind(0, message.uuid()).bind(1, idx).bind(2, node)
+        return statements.update(c -> c.createStatement(UNCLAIM).bind(0, message.uuid()).bind(1, idx).bind(2, node)
                 .bind(3, site));
     }
 
     @Override
     public Mono<byte[]> content(MessageId id) {
         Objects.requireNonNull(id, "id");
-        return query(c -> c.createStatement("SELECT content FROM message WHERE id = $1").bind(0, id.uuid()),
-                row -> bytes(Objects.requireNonNull(row.get(0, ByteBuffer.class))));
+        return statements.one(c -> c.createStatement("SELECT content FROM message WHERE id = $1").bind(0, id.uuid()),
+                row -> Statements.bytes(Objects.requireNonNull(row.get(0, ByteBuffer.class))));
     }
 
     @Override
@@ -226,15 +218,10 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             return Flux.empty();
         }
         UUID[] uuids = ids.stream().map(MessageId::uuid).toArray(UUID[]::new);
-        return many(c -> c.createStatement("SELECT id, content FROM message WHERE id = ANY($1)").bind(0, uuids),
+        return statements.many(c -> c.createStatement("SELECT id, content FROM message WHERE id = ANY($1)")
+                        .bind(0, uuids),
                 row -> new StoredContent(new MessageId(Objects.requireNonNull(row.get(0, UUID.class))),
-                        bytes(Objects.requireNonNull(row.get(1, ByteBuffer.class)))));
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        return bytes;
+                        Statements.bytes(Objects.requireNonNull(row.get(1, ByteBuffer.class)))));
     }
 
     @Override
@@ -270,7 +257,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
      * grouped scan, for the metrics' periodic refresh.
      */
     public Flux<Depth> depth() {
-        return many(c -> c.createStatement("SELECT r.site, r.priority, count(*) AS n, min(m.received_at) AS oldest"
+        return statements.many(c -> c.createStatement("SELECT r.site, r.priority, count(*) AS n,"
+                        + " min(m.received_at) AS oldest"
                         + " FROM recipient r JOIN message m ON m.id = r.message_id GROUP BY 1, 2"),
                 row -> new Depth(row.get("site", String.class),
                         Priority.fromCode(Objects.requireNonNull(row.get("priority", Short.class))),
@@ -280,7 +268,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Mono<Integer> liveNodes(Duration staleAfter) {
-        return query(c -> c.createStatement("SELECT count(*) FROM relay_node"
+        return statements.one(c -> c.createStatement("SELECT count(*) FROM relay_node"
                         + " WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'")
                         .bind(0, staleAfter.toMillis()),
                 row -> (int) Math.max(1, Objects.requireNonNull(row.get(0, Long.class))));
@@ -290,39 +278,6 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public void close() {
         committer.close();
-    }
-
-    private Mono<Long> update(Function<Connection, io.r2dbc.spi.Statement> statement) {
-        return Database.withConnection(pool, c -> Flux.from(statement.apply(c).execute())
-                        .flatMap(Result::getRowsUpdated).reduce(0L, Long::sum))
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgDeliveryStore::unavailable);
-    }
-
-    /** Every row, mapped; the connection goes back to the pool when the rows are consumed or the caller stops. */
-    private <T> Flux<T> many(Function<Connection, io.r2dbc.spi.Statement> statement, Function<Row, T> mapper) {
-        return Flux.usingWhen(pool.create(),
-                        c -> Flux.from(statement.apply(c).execute())
-                                .concatMap(r -> r.map((row, meta) -> mapper.apply(row))),
-                        Connection::close)
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgDeliveryStore::unavailable);
-    }
-
-    /** The first row's value; empty when there is no row or the value is SQL NULL. */
-    private <T> Mono<T> query(Function<Connection, io.r2dbc.spi.Statement> statement,
-                              Function<Row, @org.jspecify.annotations.Nullable T> value) {
-        return Database.withConnection(pool, c -> Flux.from(statement.apply(c).execute())
-                        .concatMap(r -> r.map((row, meta) -> java.util.Optional.ofNullable(value.apply(row))))
-                        .next()
-                        .flatMap(Mono::justOrEmpty))
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgDeliveryStore::unavailable);
-    }
-
-    private static Throwable unavailable(Throwable e) {
-        return e instanceof SpoolUnavailableException ? e
-                : new SpoolUnavailableException("delivery store failed: " + e.getMessage(), e);
     }
 
     private static void requireNode(String node) {

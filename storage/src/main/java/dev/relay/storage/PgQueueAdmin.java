@@ -1,5 +1,10 @@
 package dev.relay.storage;
 
+import static dev.relay.storage.Statements.bindNullable;
+import static dev.relay.storage.Statements.bytes;
+import static dev.relay.storage.Statements.rows;
+import static dev.relay.storage.Statements.rowsUpdated;
+
 import dev.relay.storage.QueueRecords.Event;
 import dev.relay.storage.QueueRecords.Filter;
 import dev.relay.storage.QueueRecords.History;
@@ -13,7 +18,6 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -21,7 +25,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -36,7 +39,6 @@ import reactor.core.publisher.Mono;
  * write-back matches no row and changes nothing.
  */
 public final class PgQueueAdmin {
-    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
     /** Largest groups of never-routed recipients reported with their domain; the rest form one group. */
     public static final int UNROUTED_DOMAINS = 200;
 
@@ -99,10 +101,10 @@ public final class PgQueueAdmin {
     private static final String RETIRE = "DELETE FROM message m WHERE m.id = $1"
             + " AND NOT EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)";
 
-    private final ConnectionFactory pool;
+    private final Statements statements;
 
     public PgQueueAdmin(ConnectionFactory pool) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        this.statements = new Statements(pool, "queue admin");
     }
 
     /**
@@ -110,7 +112,7 @@ public final class PgQueueAdmin {
      * recipient table: cheap for the thousands an operator inspects, a second or so for millions.
      */
     public Flux<SiteGroup> summary() {
-        return many(c -> c.createStatement(SUMMARY), row -> new SiteGroup(
+        return statements.many(c -> c.createStatement(SUMMARY), row -> new SiteGroup(
                 row.get("site", String.class), row.get("domain", String.class),
                 Priority.fromCode(req(row.get("priority", Short.class))), req(row.get("n", Long.class)),
                 req(row.get("in_flight", Long.class)), req(row.get("deferred", Long.class)),
@@ -120,7 +122,7 @@ public final class PgQueueAdmin {
 
     /** Recipients matching {@code filter}, oldest message first. */
     public Flux<QueueEntry> list(Filter filter) {
-        return many(c -> {
+        return statements.many(c -> {
             Statement s = c.createStatement(LIST);
             bindNullable(s, 0, filter.domain(), String.class);
             bindNullable(s, 1, filter.site(), String.class);
@@ -133,17 +135,16 @@ public final class PgQueueAdmin {
     /** The message while queued, and its events; empty when neither exists. */
     public Mono<History> show(MessageId id) {
         Objects.requireNonNull(id, "id");
-        return Database.withConnection(pool, c -> rows(c.createStatement(MESSAGE).bind(0, id.uuid()),
+        return statements.withConnection(c -> rows(c.createStatement(MESSAGE).bind(0, id.uuid()),
                         PgQueueAdmin::header).collectList()
                         .flatMap(headers -> rows(c.createStatement(RECIPIENTS).bind(0, id.uuid()), PgQueueAdmin::entry)
                                 .collectList()
                                 .flatMap(recipients -> rows(c.createStatement(EVENTS).bind(0, id.uuid()),
                                         PgQueueAdmin::event).collectList()
                                         .map(events -> new History(id, headers.isEmpty() ? null
-                                                : headers.get(0).with(recipients).message(), events)))))
-                .filter(h -> h.message() != null || !h.events().isEmpty())
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgQueueAdmin::unavailable);
+                                                : headers.get(0).with(recipients).message(), events)))),
+                        Statements.TIMEOUT)
+                .filter(h -> h.message() != null || !h.events().isEmpty());
     }
 
     /**
@@ -151,7 +152,7 @@ public final class PgQueueAdmin {
      * with a {@code flushed} event each. Emits how many.
      */
     public Mono<Long> flush(@Nullable String domain, String actor) {
-        return one(c -> {
+        return statements.one(c -> {
             Statement s = c.createStatement(FLUSH);
             bindNullable(s, 0, domain, String.class);
             return s.bind(1, actor);
@@ -160,7 +161,7 @@ public final class PgQueueAdmin {
 
     /** Suspends {@code site} until {@code until} (null: until resumed), replacing any suspension of it. */
     public Mono<Suspension> suspend(String site, @Nullable Instant until, String reason, String actor) {
-        return one(c -> {
+        return statements.one(c -> {
             Statement s = c.createStatement(SUSPEND).bind(0, site);
             bindNullable(s, 1, until, Instant.class);
             return s.bind(2, reason).bind(3, actor);
@@ -169,13 +170,13 @@ public final class PgQueueAdmin {
 
     /** Lifts the suspension of {@code site} and makes its queued recipients due now. */
     public Mono<Resumed> resume(String site, String actor) {
-        return one(c -> c.createStatement(RESUME).bind(0, site).bind(1, actor),
+        return statements.one(c -> c.createStatement(RESUME).bind(0, site).bind(1, actor),
                 row -> new Resumed(req(row.get("resumed", Long.class)) > 0, req(row.get("flushed", Long.class))));
     }
 
     /** Suspensions in force now. */
     public Flux<Suspension> suspensions() {
-        return many(c -> c.createStatement(SUSPENSIONS), PgQueueAdmin::suspension);
+        return statements.many(c -> c.createStatement(SUSPENSIONS), PgQueueAdmin::suspension);
     }
 
     /** Takes the queued recipients of {@code id} out of the queue without telling the sender. */
@@ -196,14 +197,14 @@ public final class PgQueueAdmin {
     private Mono<Removal> remove(MessageId id, EventKind kind, String reply, String actor,
                                  @Nullable BiFunction<ClaimedMessage, byte[], Mono<Void>> notice) {
         Objects.requireNonNull(id, "id");
-        return Database.withConnection(pool, c -> Database.inTransaction(c, tx ->
+        // two statements and a DSN inside the transaction: twice the bound of one statement
+        return statements.withConnection(c -> Database.inTransaction(c, tx ->
                         rows(c.createStatement(LOCK_MESSAGE).bind(0, id.uuid()), PgQueueAdmin::header).next()
                                 .flatMap(m -> rows(c.createStatement(LOCK_RECIPIENTS).bind(0, id.uuid()),
                                         PgQueueAdmin::entry).collectList()
                                         .flatMap(all -> removeLocked(c, m.with(all), kind, reply, actor, notice)))
-                                .defaultIfEmpty(new Removal(id, false, List.of(), List.of()))))
-                .timeout(STATEMENT_TIMEOUT.multipliedBy(2))
-                .onErrorMap(PgQueueAdmin::unavailable);
+                                .defaultIfEmpty(new Removal(id, false, List.of(), List.of()))),
+                Statements.TIMEOUT.multipliedBy(2));
     }
 
     private Mono<Removal> removeLocked(Connection c, LockedMessage m, EventKind kind, String reply, String actor,
@@ -225,8 +226,7 @@ public final class PgQueueAdmin {
         return before
                 .then(rows(c.createStatement(REMOVE).bind(0, id.uuid()).bind(1, indexes).bind(2, kind.code())
                         .bind(3, reply).bind(4, actor), row -> req(row.get(0, Long.class))).then())
-                .then(Flux.from(c.createStatement(RETIRE).bind(0, id.uuid()).execute())
-                        .flatMap(io.r2dbc.spi.Result::getRowsUpdated).then())
+                .then(rowsUpdated(c.createStatement(RETIRE).bind(0, id.uuid())).then())
                 .thenReturn(new Removal(id, true, queued.stream().map(QueueEntry::address).toList(), inFlight));
     }
 
@@ -282,34 +282,6 @@ public final class PgQueueAdmin {
                 req(row.get("created_by", String.class)), instant(req(row.get("created_at", OffsetDateTime.class))));
     }
 
-    private <T> Flux<T> many(Function<Connection, Statement> statement, Function<Row, T> mapper) {
-        return Flux.usingWhen(pool.create(), c -> rows(statement.apply(c), mapper), Connection::close)
-                .timeout(STATEMENT_TIMEOUT)
-                .onErrorMap(PgQueueAdmin::unavailable);
-    }
-
-    private <T> Mono<T> one(Function<Connection, Statement> statement, Function<Row, T> mapper) {
-        return many(statement, mapper).next();
-    }
-
-    private static <T> Flux<T> rows(Statement s, Function<Row, T> mapper) {
-        return Flux.defer(() -> Flux.from(s.execute())).concatMap(r -> r.map((row, meta) -> mapper.apply(row)));
-    }
-
-    private static <T> void bindNullable(Statement s, int index, @Nullable T value, Class<T> type) {
-        if (value == null) {
-            s.bindNull(index, type);
-        } else {
-            s.bind(index, value);
-        }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] out = new byte[buffer.remaining()];
-        buffer.get(out);
-        return out;
-    }
-
     private static Instant instant(OffsetDateTime t) {
         return t.toInstant();
     }
@@ -320,10 +292,5 @@ public final class PgQueueAdmin {
 
     private static <T> T req(@Nullable T value) {
         return Objects.requireNonNull(value, "unexpected NULL column");
-    }
-
-    private static Throwable unavailable(Throwable e) {
-        return e instanceof SpoolUnavailableException ? e
-                : new SpoolUnavailableException("queue admin failed: " + e.getMessage(), e);
     }
 }

@@ -17,25 +17,30 @@ public record RecipientUpdate(MessageId messageId, int index, String address, Ki
      * recipient to the queue without an attempt (its site is suspended), so its attempt count stays.
      */
     public enum Kind {
-        DELIVERED((short) 2),
-        DEFERRED((short) 3),
-        BOUNCED((short) 4),
-        EXPIRED((short) 5),
-        HELD((short) 6);
+        DELIVERED(EventKind.DELIVERED),
+        DEFERRED(EventKind.DEFERRED),
+        BOUNCED(EventKind.BOUNCED),
+        EXPIRED(EventKind.EXPIRED),
+        HELD(EventKind.HELD);
 
-        private final short eventCode;
+        private final EventKind event;
 
-        Kind(short eventCode) {
-            this.eventCode = eventCode;
+        Kind(EventKind event) {
+            this.event = event;
         }
 
         public boolean isFinal() {
             return this != DEFERRED && this != HELD;
         }
 
-        /** The {@code event.kind} code; 1 is accepted. */
+        /** The event row this update writes. */
+        public EventKind event() {
+            return event;
+        }
+
+        /** The {@code event.kind} code of {@link #event()}. */
         public short eventCode() {
-            return eventCode;
+            return event.code();
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.relay.storage;
 
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -28,11 +26,11 @@ import reactor.core.publisher.Mono;
  * statement alone, autocommitted.
  */
 final class RecordSql {
-    private static final short DEFERRED = RecipientUpdate.Kind.DEFERRED.eventCode();
-    private static final short HELD = RecipientUpdate.Kind.HELD.eventCode();
+    private static final short DEFERRED = EventKind.DEFERRED.code();
+    private static final short HELD = EventKind.HELD.code();
     /** SQL list of the kinds that requeue rather than retire. */
     private static final String REQUEUE = "(" + DEFERRED + ", " + HELD + ")";
-    private static final short EXPIRED = RecipientUpdate.Kind.EXPIRED.eventCode();
+    private static final short EXPIRED = EventKind.EXPIRED.code();
     /** Placeholder for final updates: the column must be non-null in the array, the value is never used. */
     private static final Instant NO_NEXT_ATTEMPT = Instant.EPOCH;
 
@@ -120,7 +118,8 @@ final class RecordSql {
             return applied(apply).map(a -> new Written(a, n));
         }
         Statement retire = c.createStatement(RETIRE).bind(0, retiring.toArray(new UUID[0]));
-        return Database.inTransaction(c, tx -> applied(apply).flatMap(a -> execute(retire).thenReturn(a)))
+        return Database.inTransaction(c, tx -> applied(apply)
+                        .flatMap(a -> Statements.rowsUpdated(retire).thenReturn(a)))
                 .map(a -> new Written(a, n));
     }
 
@@ -132,13 +131,8 @@ final class RecordSql {
     }
 
     private static Mono<Long> applied(Statement s) {
-        // deferred: the statement runs only when subscribed, i.e. inside the transaction
-        return Flux.defer(() -> s.execute())
-                .concatMap(r -> r.map((row, meta) -> java.util.Objects.requireNonNull(row.get("applied", Long.class))))
+        // (rows runs the statement only when subscribed, i.e. inside the transaction)
+        return Statements.rows(s, row -> java.util.Objects.requireNonNull(row.get("applied", Long.class)))
                 .reduce(0L, Long::sum);
-    }
-
-    private static Mono<Void> execute(Statement s) {
-        return Flux.defer(() -> s.execute()).flatMap(Result::getRowsUpdated).then();
     }
 }

@@ -19,33 +19,30 @@ public final class SpoolReader {
             + " (SELECT array_agg(r.address ORDER BY r.idx) FROM recipient r WHERE r.message_id = m.id) AS rcpts"
             + " FROM message m";
 
-    private final ConnectionFactory cf;
+    private final Statements statements;
 
     public SpoolReader(ConnectionFactory cf) {
-        this.cf = Objects.requireNonNull(cf, "cf");
+        this.statements = new Statements(Objects.requireNonNull(cf, "cf"), "spool reader");
     }
 
     public Mono<StoredMessage> find(MessageId id) {
-        return Database.withConnection(cf, c -> Flux.from(c.createStatement(SELECT + " WHERE m.id = $1")
-                .bind(0, id.uuid()).execute()).flatMap(r -> r.map((row, meta) -> toMessage(row))).next());
+        return statements.one(c -> c.createStatement(SELECT + " WHERE m.id = $1").bind(0, id.uuid()),
+                SpoolReader::toMessage);
     }
 
     public Mono<Long> countMessages() {
-        return Database.withConnection(cf, c -> Flux.from(c.createStatement("SELECT count(*) FROM message").execute())
-                .flatMap(r -> r.map((row, meta) -> Objects.requireNonNull(row.get(0, Long.class)))).next());
+        return statements.one(c -> c.createStatement("SELECT count(*) FROM message"),
+                row -> Objects.requireNonNull(row.get(0, Long.class)));
     }
 
     /** Every message, in id (acceptance) order. */
     public Flux<StoredMessage> all() {
-        return Flux.usingWhen(cf.create(), c -> Flux.from(c.createStatement(SELECT + " ORDER BY m.id").execute())
-                .flatMap(r -> r.map((row, meta) -> toMessage(row))), io.r2dbc.spi.Connection::close);
+        return statements.many(c -> c.createStatement(SELECT + " ORDER BY m.id"), SpoolReader::toMessage);
     }
 
     private static StoredMessage toMessage(Row row) {
         String[] rcpts = row.get("rcpts", String[].class);
-        ByteBuffer content = Objects.requireNonNull(row.get("content", ByteBuffer.class));
-        byte[] bytes = new byte[content.remaining()];
-        content.get(bytes);
+        byte[] bytes = Statements.bytes(Objects.requireNonNull(row.get("content", ByteBuffer.class)));
         OffsetDateTime received = Objects.requireNonNull(row.get("received_at", OffsetDateTime.class));
         Instant receivedAt = received.toInstant();
         return new StoredMessage(

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * is away or busy (connection lost or refused, timeouts, pool exhausted, serialization failure or deadlock, admin
  * shutdown, out of resources); the same write can succeed later. Permanent: the write itself is wrong (data
  * exceptions such as a NUL in text, constraint violations, syntax, permissions, a bug that threw before the write);
- * retrying it can only fail again, so callers must not loop on it. The group commit and the write-back both use it.
+ * retrying it can only fail again, so callers must not loop on it. The group commit and the write-back both use it,
+ * and every store maps its failures to {@link SpoolUnavailableException} through {@link #unavailable}.
  *
  * <p>An error from the server is judged by its SQLSTATE class, whatever exception type the driver chose for it
  * (r2dbc-postgresql reports 22021, a data exception, as a "bad grammar" exception). Wrappers
@@ -52,6 +53,15 @@ public final class StorageErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * {@code error} as the {@link SpoolUnavailableException} every store's callers see: itself when it already is
+     * one, else wrapped with what failed ({@code "delivery store failed: "} and the cause's message).
+     */
+    public static SpoolUnavailableException unavailable(String failedPrefix, Throwable error) {
+        return error instanceof SpoolUnavailableException s ? s
+                : new SpoolUnavailableException(failedPrefix + error.getMessage(), error);
     }
 
     /** The server refused a duplicate key: for idempotent inserts, the row is already there. */

@@ -176,7 +176,8 @@ class PgDeliveryStoreIT {
         assertThat(claim("n2", 10)).isEmpty();
         assertThat(rows("SELECT idx, state, claimed_by, priority FROM recipient ORDER BY idx"))
                 .containsExactly("0|1|n1|0", "1|1|n1|0");
-        assertThat(rows("SELECT kind, recipient, attempt FROM event")).containsExactly("1|null|null");
+        assertThat(rows("SELECT kind, recipient, attempt FROM event"))
+                .containsExactly(EventKind.ACCEPTED.code() + "|null|null");
 
         StepVerifier.create(store.releaseClaims("n2")).expectNext(0L).verifyComplete();
         StepVerifier.create(store.releaseClaims("n1")).expectNext(2L).verifyComplete();
@@ -257,9 +258,11 @@ class PgDeliveryStoreIT {
         store.record(List.of(new RecipientUpdate(m.id(), 0, "a@x.example", Kind.EXPIRED, null, null, "too old")))
                 .block(WAIT);
 
-        assertThat(rows("SELECT kind, attempt, remote_host, reply FROM event WHERE kind <> 1 ORDER BY id"))
-                .containsExactly("3|1|mx.example|reply DEFERRED", "3|2|mx.example|reply DEFERRED",
-                        "5|null|null|too old");
+        assertThat(rows("SELECT kind, attempt, remote_host, reply FROM event WHERE kind <> "
+                + EventKind.ACCEPTED.code() + " ORDER BY id"))
+                .containsExactly(EventKind.DEFERRED.code() + "|1|mx.example|reply DEFERRED",
+                        EventKind.DEFERRED.code() + "|2|mx.example|reply DEFERRED",
+                        EventKind.EXPIRED.code() + "|null|null|too old");
         assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
     }
 
@@ -299,7 +302,8 @@ class PgDeliveryStoreIT {
         assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
         assertThat(rows("SELECT count(*) FROM recipient")).containsExactly("0");
         assertThat(rows("SELECT kind, count(*) FROM event GROUP BY kind ORDER BY kind"))
-                .containsExactly("1|" + messages, "2|" + 2 * messages);
+                .containsExactly(EventKind.ACCEPTED.code() + "|" + messages,
+                        EventKind.DELIVERED.code() + "|" + 2 * messages);
     }
 
     @Test
@@ -356,9 +360,10 @@ class PgDeliveryStoreIT {
                 new RecipientUpdate(m.id(), 1, "b@x.example", Kind.DEFERRED, Instant.now().plusSeconds(600),
                         "mx.x.example", "451 " + "y".repeat(5000)))).block(WAIT);
 
-        assertThat(rows("SELECT kind, remote_host, reply FROM event WHERE kind = 4"))
-                .containsExactly("4|mx .x.example|550 5.1.1 no such user");
-        assertThat(rows("SELECT length(last_reply), length(reply) FROM recipient, event WHERE event.kind = 3"))
+        assertThat(rows("SELECT kind, remote_host, reply FROM event WHERE kind = " + EventKind.BOUNCED.code()))
+                .containsExactly(EventKind.BOUNCED.code() + "|mx .x.example|550 5.1.1 no such user");
+        assertThat(rows("SELECT length(last_reply), length(reply) FROM recipient, event WHERE event.kind = "
+                + EventKind.DEFERRED.code()))
                 .containsExactly(StoredText.MAX_CHARS + 3 + "|" + (StoredText.MAX_CHARS + 3));
     }
 
@@ -413,7 +418,8 @@ class PgDeliveryStoreIT {
         }
         assertThat(results).containsExactlyInAnyOrder("r0 ok", "r1 ok", "r2 permanent", "r3 ok", "r4 ok");
         assertThat(rows("SELECT address FROM recipient")).containsExactly("r2@x.example");
-        assertThat(rows("SELECT count(*) FROM event WHERE kind = 2")).containsExactly("4");
+        assertThat(rows("SELECT count(*) FROM event WHERE kind = " + EventKind.DELIVERED.code()))
+                .containsExactly("4");
         assertThat(failedBatches.get()).isEqualTo(1); // the poison alone, not its batch
     }
 
@@ -434,7 +440,8 @@ class PgDeliveryStoreIT {
 
         assertThat(rows("SELECT idx, state, claimed_by, attempts FROM recipient ORDER BY idx"))
                 .containsExactly("0|1|new|0", "1|1|new|0");
-        assertThat(rows("SELECT count(*) FROM event WHERE kind <> 1")).containsExactly("0");
+        assertThat(rows("SELECT count(*) FROM event WHERE kind <> " + EventKind.ACCEPTED.code()))
+                .containsExactly("0");
         // the new owner's write-back applies
         store.record("new", List.of(update(m.id(), 0, Kind.DELIVERED, null))).block(WAIT);
         assertThat(rows("SELECT idx FROM recipient")).containsExactly("1");

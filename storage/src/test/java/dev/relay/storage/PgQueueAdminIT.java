@@ -113,9 +113,11 @@ class PgQueueAdminIT {
         store.record(List.of(new RecipientUpdate(m.id(), 0, "a@x.example", Kind.DEFERRED, until, null, "dns")))
                 .block(WAIT);
         assertThat(rows("SELECT site, attempts FROM recipient")).containsExactly("google.com|2");
-        assertThat(rows("SELECT kind, attempt, reply, site FROM event WHERE kind <> 1 ORDER BY id")).containsExactly(
-                "3|1|451 4.7.1 later|google.com", "6|null|site google.com suspended: incident|google.com",
-                "3|2|dns|null");
+        assertThat(rows("SELECT kind, attempt, reply, site FROM event WHERE kind <> " + EventKind.ACCEPTED.code()
+                + " ORDER BY id")).containsExactly(
+                EventKind.DEFERRED.code() + "|1|451 4.7.1 later|google.com",
+                EventKind.HELD.code() + "|null|site google.com suspended: incident|google.com",
+                EventKind.DEFERRED.code() + "|2|dns|null");
         assertThatThrownBy(() -> new RecipientUpdate(m.id(), 0, "a", Kind.HELD, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -230,7 +232,7 @@ class PgQueueAdminIT {
         assertThat(h.message().reversePath()).isEqualTo("sender@example.org");
         assertThat(h.message().clientAddress()).isEqualTo("192.0.2.1");
         assertThat(h.message().recipients()).extracting(QueueEntry::address).containsExactly("a@x.example");
-        assertThat(h.events()).extracting(QueueRecords.Event::kind).containsExactly(1);
+        assertThat(h.events()).extracting(QueueRecords.Event::kind).containsExactly((int) EventKind.ACCEPTED.code());
 
         claim(10);
         store.record(List.of(new RecipientUpdate(m.id(), 0, "a@x.example", Kind.DELIVERED, null, "mx", "250 ok")))
@@ -254,7 +256,8 @@ class PgQueueAdminIT {
                 .containsExactly("a@x.example");
         assertThat(admin.flush(null, "bob").block(WAIT)).isEqualTo(1L);
         assertThat(admin.flush(null, "bob").block(WAIT)).isZero();
-        assertThat(rows("SELECT recipient, actor, site FROM event WHERE kind = 9 ORDER BY id"))
+        assertThat(rows("SELECT recipient, actor, site FROM event WHERE kind = " + EventKind.FLUSHED.code()
+                + " ORDER BY id"))
                 .containsExactly("a@x.example|alice|s", "b@y.example|bob|s");
         assertThat(claim(10)).singleElement().satisfies(c -> assertThat(c.recipients()).hasSize(2));
     }
@@ -290,10 +293,15 @@ class PgQueueAdminIT {
                 .containsExactly("a@gmail.example");
         assertThat(admin.suspensions().collectList().block(WAIT)).extracting(Suspension::site)
                 .containsExactly("yahoo.com");
-        assertThat(rows("SELECT kind, site, actor, message_id IS NULL FROM event WHERE kind IN (10, 11) ORDER BY id"))
-                .containsExactly("10|google.com|alice|true", "10|yahoo.com|bob|true", "10|old.example|bob|true",
-                        "10|yahoo.com|carol|true", "11|google.com|dave|true");
-        assertThat(rows("SELECT reply FROM event WHERE kind = 10 AND site = 'yahoo.com' ORDER BY id").get(0))
+        short suspended = EventKind.SITE_SUSPENDED.code();
+        short resumed = EventKind.SITE_RESUMED.code();
+        assertThat(rows("SELECT kind, site, actor, message_id IS NULL FROM event WHERE kind IN (" + suspended + ", "
+                + resumed + ") ORDER BY id"))
+                .containsExactly(suspended + "|google.com|alice|true", suspended + "|yahoo.com|bob|true",
+                        suspended + "|old.example|bob|true", suspended + "|yahoo.com|carol|true",
+                        resumed + "|google.com|dave|true");
+        assertThat(rows("SELECT reply FROM event WHERE kind = " + suspended + " AND site = 'yahoo.com' ORDER BY id")
+                .get(0))
                 .isEqualTo("noisy (until resumed)");
     }
 
@@ -317,8 +325,10 @@ class PgQueueAdminIT {
                 .block(WAIT);
         assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
         assertThat(admin.delete(m.id(), "alice").block(WAIT).found()).isFalse();
-        assertThat(rows("SELECT kind, recipient, actor, reply FROM event WHERE kind <> 1 ORDER BY id")).containsExactly(
-                "8|b@x.example|alice|deleted by an operator", "2|a@x.example|null|250");
+        assertThat(rows("SELECT kind, recipient, actor, reply FROM event WHERE kind <> " + EventKind.ACCEPTED.code()
+                + " ORDER BY id")).containsExactly(
+                EventKind.ADMIN_DELETED.code() + "|b@x.example|alice|deleted by an operator",
+                EventKind.DELIVERED.code() + "|a@x.example|null|250");
     }
 
     @Test
@@ -340,7 +350,8 @@ class PgQueueAdminIT {
                         (message, content) -> Mono.error(new IllegalStateException("spool down"))))
                 .expectError(SpoolUnavailableException.class).verify(WAIT);
         assertThat(rows("SELECT idx FROM recipient ORDER BY idx")).containsExactly("0", "1", "2");
-        assertThat(rows("SELECT count(*) FROM event WHERE kind = 7")).containsExactly("0");
+        assertThat(rows("SELECT count(*) FROM event WHERE kind = " + EventKind.ADMIN_BOUNCED.code()))
+                .containsExactly("0");
 
         AtomicReference<ClaimedMessage> noticed = new AtomicReference<>();
         AtomicReference<String> content = new AtomicReference<>();
@@ -355,8 +366,9 @@ class PgQueueAdminIT {
         assertThat(noticed.get().recipients()).extracting(ClaimedRecipient::address)
                 .containsExactly("b@y.example", "c@x.example");
         assertThat(content.get()).isEqualTo("Subject: x\r\n\r\nbody\r\n");
-        assertThat(rows("SELECT kind, recipient, actor, reply FROM event WHERE kind = 7 ORDER BY id")).containsExactly(
-                "7|b@y.example|alice|cancelled", "7|c@x.example|alice|cancelled");
+        short bounced = EventKind.ADMIN_BOUNCED.code();
+        assertThat(rows("SELECT kind, recipient, actor, reply FROM event WHERE kind = " + bounced + " ORDER BY id"))
+                .containsExactly(bounced + "|b@y.example|alice|cancelled", bounced + "|c@x.example|alice|cancelled");
         assertThat(rows("SELECT idx FROM recipient")).containsExactly("0");
     }
 }

@@ -12,6 +12,7 @@ import dev.relay.engine.routing.NextHop;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.storage.MessageId;
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -321,18 +322,7 @@ class DeliveryClientIT {
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + WAIT);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.awaitTrue(WAIT, condition);
     }
 
     @SuppressWarnings("unused")

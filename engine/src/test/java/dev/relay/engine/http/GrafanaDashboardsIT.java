@@ -9,6 +9,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestDnsServer;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.testing.Await;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -159,12 +160,8 @@ class GrafanaDashboardsIT {
     /** Scrapes until {@code done} holds (delivery is asynchronous), at most 60 s. */
     private static String awaitScrape(HttpClient http, String base, java.util.function.Predicate<String> done)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        HttpResponse<String> scrape = get(http, base + "/metrics");
-        while (!done.test(scrape.body()) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            scrape = get(http, base + "/metrics");
-        }
+        HttpResponse<String> scrape = Await.awaitValue(Duration.ofSeconds(60), () -> get(http, base + "/metrics"),
+                s -> done.test(s.body()));
         assertThat(scrape.headers().firstValue("content-type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/plain"));
         assertThat(done.test(scrape.body())).as("delivery metrics reached their counts").isTrue();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.relay.engine.config.BouncesConfig;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
+import dev.relay.storage.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -66,10 +67,7 @@ class ReloadingBounceRulesTest {
         Files.writeString(file, rule("unknown_user"));
         try (ReloadingBounceRules rules = new ReloadingBounceRules(file, Duration.ofMillis(20))) {
             Files.writeString(file, rule("mailbox_disabled") + "# edited\n");
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (rules.reloads() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // polling an observed condition, bounded by the deadline
-            }
+            Await.until(Duration.ofSeconds(10), () -> rules.reloads() != 0);
             assertThat(rules.reloads()).isEqualTo(1);
             assertThat(rules.classify(REPLY).category()).isEqualTo(Category.MAILBOX_DISABLED);
         }

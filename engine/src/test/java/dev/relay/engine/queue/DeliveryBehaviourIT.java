@@ -1,6 +1,6 @@
 package dev.relay.engine.queue;
 
-import static dev.relay.engine.queue.DeliveryEndToEndIT.awaitTrue;
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static dev.relay.engine.queue.DeliveryEndToEndIT.eventCounts;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.EventKind;
 import io.r2dbc.pool.ConnectionPool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,8 @@ class DeliveryBehaviourIT {
             awaitTrue(Duration.ofSeconds(20), () -> mx.transactions().size() == 1);
             awaitTrue(Duration.ofSeconds(10), () -> relay.spool().countMessages().block() == 0L);
             assertThat(mx.transactions()).hasSize(1);
-            assertThat(events(relay)).containsEntry((short) 3, 1L).containsEntry((short) 2, 1L);
+            assertThat(events(relay)).containsEntry(EventKind.DEFERRED.code(), 1L)
+                    .containsEntry(EventKind.DELIVERED.code(), 1L);
         }
     }
 
@@ -62,7 +64,8 @@ class DeliveryBehaviourIT {
                     "Status: 5.1.1", "Diagnostic-Code: smtp; 550 5.1.1 no such user", "Message-ID: <partial@t>")
                     .doesNotContain("good@example.test\r\nAction");
             awaitTrue(Duration.ofSeconds(10), () -> relay.spool().countMessages().block() == 0L);
-            assertThat(events(relay)).containsEntry((short) 4, 2L).containsEntry((short) 2, 2L); // 1 + the DSN
+            assertThat(events(relay)).containsEntry(EventKind.BOUNCED.code(), 2L)
+                    .containsEntry(EventKind.DELIVERED.code(), 2L); // 1 + the DSN
         }
     }
 
@@ -76,7 +79,8 @@ class DeliveryBehaviourIT {
             awaitTrue(Duration.ofSeconds(20), () -> relay.spool().countMessages().block() == 0L);
             Thread.sleep(1000);
             assertThat(mx.transactions()).isEmpty();
-            assertThat(events(relay)).containsEntry((short) 4, 1L).containsEntry((short) 1, 1L);
+            assertThat(events(relay)).containsEntry(EventKind.BOUNCED.code(), 1L)
+                    .containsEntry(EventKind.ACCEPTED.code(), 1L);
         }
     }
 
@@ -90,7 +94,8 @@ class DeliveryBehaviourIT {
             awaitTrue(Duration.ofSeconds(20), () -> mx.transactions().size() == 1);
             awaitTrue(Duration.ofSeconds(10), () -> relay.spool().countMessages().block() == 0L);
             assertThat(mx.connectionsOpened()).isGreaterThanOrEqualTo(2);
-            assertThat(events(relay)).containsEntry((short) 3, 1L).containsEntry((short) 2, 1L);
+            assertThat(events(relay)).containsEntry(EventKind.DEFERRED.code(), 1L)
+                    .containsEntry(EventKind.DELIVERED.code(), 1L);
         }
     }
 
@@ -116,8 +121,9 @@ class DeliveryBehaviourIT {
             assertThat(dsn).contains("Final-Recipient: rfc822; a@refused.test", "Final-Recipient: rfc822; b@silent.test",
                     "Status: 4.4.7", "Action: failed");
             Map<Short, Long> events = events(relay);
-            assertThat(events.get((short) 3)).isGreaterThanOrEqualTo(4L); // deferred, both, more than once
-            assertThat(events).containsEntry((short) 5, 2L);
+            // deferred, both, more than once
+            assertThat(events.get(EventKind.DEFERRED.code())).isGreaterThanOrEqualTo(4L);
+            assertThat(events).containsEntry(EventKind.EXPIRED.code(), 2L);
         }
     }
 

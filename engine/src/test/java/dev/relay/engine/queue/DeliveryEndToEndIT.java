@@ -1,11 +1,13 @@
 package dev.relay.engine.queue;
 
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.ShapingFiles;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.EventKind;
 import io.r2dbc.pool.ConnectionPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
@@ -94,8 +95,8 @@ class DeliveryEndToEndIT {
             ConnectionPool pool = relay.database().pool(1);
             try {
                 Map<Short, Long> kinds = eventCounts(pool);
-                assertThat(kinds.get((short) 1)).isEqualTo((long) MESSAGES); // accepted
-                assertThat(kinds.get((short) 2)).isEqualTo((long) MESSAGES); // delivered
+                assertThat(kinds.get(EventKind.ACCEPTED.code())).isEqualTo((long) MESSAGES); // accepted
+                assertThat(kinds.get(EventKind.DELIVERED.code())).isEqualTo((long) MESSAGES); // delivered
             } finally {
                 pool.dispose();
             }
@@ -147,15 +148,5 @@ class DeliveryEndToEndIT {
                 .doOnNext(e -> counts.put(e.getKey(), e.getValue()))
                 .blockLast(Duration.ofSeconds(30));
         return counts;
-    }
-
-    static void awaitTrue(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + limit);
-            }
-            Thread.sleep(100);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.relay.engine.queue;
 
-import static dev.relay.engine.queue.DeliveryEndToEndIT.awaitTrue;
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.ShapingFiles;

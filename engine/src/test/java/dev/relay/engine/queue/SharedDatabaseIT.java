@@ -1,6 +1,6 @@
 package dev.relay.engine.queue;
 
-import static dev.relay.engine.queue.DeliveryEndToEndIT.awaitTrue;
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.ShapingFiles;
@@ -8,6 +8,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.EventKind;
 import dev.relay.storage.SpoolReader;
 import dev.relay.storage.testing.CuttableProxy;
 import dev.relay.storage.testing.TestDatabase;
@@ -84,9 +85,10 @@ class SharedDatabaseIT {
                     // A's held-back write-backs arrive now and change nothing
                     awaitTrue(Duration.ofSeconds(60), () -> metric(a, "relay_writeback_fenced_total") > 0);
                     assertThat(rows(db, "SELECT count(*) FROM recipient")).containsExactly("0");
-                    assertThat(rows(db, "SELECT recipient FROM event WHERE kind = 2 GROUP BY recipient"
-                            + " HAVING count(*) > 1")).isEmpty();
-                    assertThat(rows(db, "SELECT count(DISTINCT recipient) FROM event WHERE kind = 2"))
+                    assertThat(rows(db, "SELECT recipient FROM event WHERE kind = " + EventKind.DELIVERED.code()
+                            + " GROUP BY recipient HAVING count(*) > 1")).isEmpty();
+                    assertThat(rows(db, "SELECT count(DISTINCT recipient) FROM event WHERE kind = "
+                            + EventKind.DELIVERED.code()))
                             .containsExactly(String.valueOf(MESSAGES));
                     assertThat(metric(b, "relay_claims_taken_over_total")).isPositive();
                 }

@@ -1,6 +1,6 @@
 package dev.relay.engine.queue;
 
-import static dev.relay.engine.queue.DeliveryEndToEndIT.awaitTrue;
+import static dev.relay.storage.testing.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.ShapingFiles;
@@ -8,6 +8,7 @@ import dev.relay.engine.testing.Submissions;
 import dev.relay.engine.testing.TestMx;
 import dev.relay.engine.testing.TestMx.Action;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.EventKind;
 import io.r2dbc.pool.ConnectionPool;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,8 +47,8 @@ class WriteBackIT {
                     .contains("Final-Recipient: rfc822; gone@hostile.test", "no?such user").doesNotContain("\0");
             assertThat(healthy.transactions()).hasSize(11); // ten messages of the other site and the DSN
             assertThat(hostile.attempts("gone@hostile.test")).hasSize(1);
-            assertThat(rows(relay, "SELECT kind || '|' || reply FROM event WHERE kind = 4"))
-                    .containsExactly("4|550 5.1.1 no?such user"); // the reply decoder's replacement
+            assertThat(rows(relay, "SELECT kind || '|' || reply FROM event WHERE kind = " + EventKind.BOUNCED.code()))
+                    .containsExactly(EventKind.BOUNCED.code() + "|550 5.1.1 no?such user"); // the reply decoder's replacement
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,12 +85,8 @@ class GracefulDrainIT {
     }
 
     private static HttpResponse<String> awaitStatus(HttpClient http, URI uri, int status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        HttpResponse<String> last = get(http, uri);
-        while (last.statusCode() != status && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            last = get(http, uri);
-        }
+        HttpResponse<String> last = Await.awaitValue(Duration.ofSeconds(10), () -> get(http, uri),
+                r -> r.statusCode() == status);
         assertThat(last.statusCode()).as("/readyz: %s", last.body()).isEqualTo(status);
         return last;
     }

@@ -8,6 +8,7 @@ import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.SpoolReader;
 import dev.relay.storage.StoredMessage;
+import dev.relay.storage.testing.Await;
 import dev.relay.storage.testing.TestDatabase;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -94,17 +95,15 @@ class LoadBalancerIT {
                 + "  relay_networks: [127.0.0.2/32]\n";
     }
 
-    private static void awaitListening(InetSocketAddress address, Process process) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+    private static void awaitListening(InetSocketAddress address, Process process) {
+        Await.awaitTrue("haproxy listening on " + address, Duration.ofSeconds(20), () -> {
             assertThat(process.isAlive()).as("haproxy running").isTrue();
             try (java.net.Socket socket = new java.net.Socket()) {
                 socket.connect(address, 500);
-                return;
+                return true;
             } catch (IOException notYet) {
-                Thread.sleep(100);
+                return false;
             }
-        }
-        throw new AssertionError("haproxy did not listen on " + address);
+        });
     }
 }

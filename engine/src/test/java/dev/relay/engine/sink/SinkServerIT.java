@@ -4,10 +4,12 @@ import static dev.relay.engine.testing.Submissions.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.testing.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -24,10 +26,7 @@ class SinkServerIT {
                     + address.getPort() + " tls=disabled\"}\n  poll_interval: 200ms\n")) {
                 submit(relay.smtp(), "app@shop.test", "<sink@t>", "someone@example.test", "other@example.test");
                 Path file = dir.resolve("1.eml");
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (!Files.exists(file) && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                Await.until(Duration.ofSeconds(20), () -> Files.exists(file));
                 String text = Files.readString(file, StandardCharsets.UTF_8);
                 assertThat(text).startsWith("X-Sink-Mail-From: FROM:<app@shop.test>")
                         .contains("X-Sink-Rcpt-To: TO:<someone@example.test>, TO:<other@example.test>",

@@ -8,6 +8,7 @@ import dev.relay.engine.testing.TestMx;
 import dev.relay.storage.Database;
 import dev.relay.storage.EmbeddedPostgres;
 import dev.relay.storage.SpoolReader;
+import dev.relay.storage.testing.Await;
 import dev.relay.storage.testing.ScratchDirectories;
 import io.r2dbc.pool.ConnectionPool;
 import java.net.InetSocketAddress;
@@ -68,14 +69,13 @@ class CrashIT {
             Set<String> delivered = new HashSet<>();
             Process relay = RelayProcess.start(config, directory.resolve("relay-final.log"), smtp, 90);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (!delivered.containsAll(acknowledged) && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
+                Await.until(Duration.ofSeconds(120), () -> {
                     delivered.clear();
                     for (TestMx.Transaction tx : mx.transactions()) {
                         delivered.add(MessageLoad.messageIdIn(tx.data()));
                     }
-                }
+                    return delivered.containsAll(acknowledged);
+                });
                 assertThat(delivered).containsAll(acknowledged);
                 Thread.sleep(1000); // the last write-backs
             } finally {

@@ -6,6 +6,7 @@ import dev.relay.engine.testing.MessageLoad;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.SpoolReader;
+import dev.relay.storage.testing.Await;
 import dev.relay.storage.testing.CuttableProxy;
 import dev.relay.storage.testing.TestDatabase;
 import java.time.Duration;
@@ -50,10 +51,7 @@ class DatabaseOutageIT {
                     assertThat(probe.command("NOOP").code()).isEqualTo(250);
                 }
                 proxy.restore();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (load.acknowledged().size() < acceptedDuringCut + 50 && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                Await.until(Duration.ofSeconds(30), () -> load.acknowledged().size() >= acceptedDuringCut + 50);
                 load.stop();
                 MessageLoad.join(threads);
                 assertThat(acceptedBeforeCut).isPositive();

@@ -2,13 +2,14 @@ package dev.relay.engine.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** The relay as a child process (for kill and drain tests), started from this JVM's classpath. */
 public final class RelayProcess {
@@ -41,19 +42,15 @@ public final class RelayProcess {
         return relay;
     }
 
-    private static void awaitGreeting(InetSocketAddress smtp, Process relay, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
+    private static void awaitGreeting(InetSocketAddress smtp, Process relay, int seconds) {
+        Await.awaitTrue("relay start (greeting on " + smtp + ")", Duration.ofSeconds(seconds), () -> {
             assertThat(relay.isAlive()).as("relay process alive").isTrue();
             try (SmtpTestClient client = SmtpTestClient.connect(smtp)) {
-                if (client.reply().code() == 220) {
-                    return;
-                }
+                return client.reply().code() == 220;
             } catch (IOException notYet) {
-                Thread.sleep(200);
+                return false;
             }
-        }
-        throw new AssertionError("relay did not start within " + seconds + " s");
+        });
     }
 
     /** A loopback port free right now, for configs that must name their port before the relay starts. */

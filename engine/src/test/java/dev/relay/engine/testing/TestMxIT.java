@@ -2,6 +2,7 @@ package dev.relay.engine.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -110,10 +111,7 @@ class TestMxIT {
                 send(client);
                 client.command("QUIT");
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (mx.events().stream().noneMatch(e -> e.is("CLOSED")) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(5), () -> mx.events().stream().anyMatch(e -> e.is("CLOSED")));
             List<String> steps = mx.events().stream().map(e -> e.step() + " " + e.code()).toList();
             assertThat(steps).containsExactly("OPENED 0", "GREETING 220", "MAIL 250", "RCPT 250", "DATA 354",
                     "DATA_END 250", "MAIL 250", "RCPT 250", "DATA 354", "DATA_END 250", "CLOSED 0");

@@ -3,6 +3,7 @@ package dev.relay.storage.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -21,15 +22,7 @@ public final class Released {
 
     public static void await(Collection<ByteBuf> buffers) {
         List<ByteBuf> all = List.copyOf(buffers);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (all.stream().anyMatch(b -> b.refCnt() > 0) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        Await.until(Duration.ofSeconds(5), () -> all.stream().allMatch(b -> b.refCnt() == 0));
         assertThat(all).allSatisfy(b -> assertThat(b.refCnt()).as("refCnt").isZero());
     }
 }
