@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.io.MaxHeaderLengthLimitException;
 import org.apache.james.mime4j.io.MaxHeaderLimitException;
 import org.apache.james.mime4j.io.MaxLineLimitException;
 import org.apache.james.mime4j.stream.BodyDescriptor;
@@ -96,11 +97,9 @@ public final class BounceReportParser {
         CappedInputStream in = new CappedInputStream(message, limits.maxInputBytes());
         try {
             scan(in, scan);
-        } catch (MaxHeaderLimitException | MaxLineLimitException e) {
-            scan.limits.add(Limit.HEADERS);
         } catch (MimeException | IOException | RuntimeException e) {
-            // a broken structure ends the scan; what came before it still counts
-            scan.limits.add(Limit.MALFORMED);
+            // a limit or a broken structure ends the scan; what came before it still counts
+            scan.limits.add(limitOf(e));
         }
         if (in.capped()) {
             scan.limits.add(Limit.INPUT_SIZE);
@@ -362,12 +361,22 @@ public final class BounceReportParser {
                     fields.add(field(stream.getField(), found));
                 }
             }
-        } catch (MaxHeaderLimitException | MaxLineLimitException e) {
-            found.add(Limit.HEADERS);
         } catch (MimeException | IOException | RuntimeException e) {
-            found.add(Limit.MALFORMED);
+            found.add(limitOf(e));
         }
         return fields;
+    }
+
+    /** Mime4j wraps its limit exceptions (in MimeException, MimeIOException): {@link Limit#HEADERS} if one is inside. */
+    private static Limit limitOf(Throwable e) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 10; t = t.getCause(), depth++) {
+            if (t instanceof MaxHeaderLimitException || t instanceof MaxHeaderLengthLimitException
+                    || t instanceof MaxLineLimitException) {
+                return Limit.HEADERS;
+            }
+        }
+        return Limit.MALFORMED;
     }
 
     private String humanText(Scan scan) {
