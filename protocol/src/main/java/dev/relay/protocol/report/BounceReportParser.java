@@ -1,6 +1,5 @@
 package dev.relay.protocol.report;
 
-import dev.relay.protocol.EnhancedStatus;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,14 +7,10 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -47,34 +42,6 @@ import org.jspecify.annotations.Nullable;
  * thread-safe; a parse is CPU only (no I/O when given bytes), so it may run on a Reactor parallel thread.
  */
 public final class BounceReportParser {
-    private static final Pattern AUTO_REPLY_SUBJECT = Pattern.compile(
-            "out of (the )?office|automatic reply|auto[- ]?reply|auto[- ]?response|autoresponder|abwesenheit"
-                    + "|automatische antwort|r\u00e9ponse automatique|reponse automatique|respuesta autom\u00e1tica"
-                    + "|risposta automatica|automatisch antwoord|afwezig|on vacation|vacation reply|away from (the )?office",
-            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    private static final Pattern BOUNCE_SUBJECT = Pattern.compile(
-            "undeliver|undelivered mail|delivery status notification|failure notice|delivery failure"
-                    + "|mail delivery failed|returned mail|delivery has failed|could not be delivered|non[- ]?delivery"
-                    + "|unzustellbar|nicht zugestellt|non remis|delivery notification",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern BOUNCE_SENDER = Pattern.compile("mailer-daemon|mail delivery (system|subsystem)",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern BOUNCE_TEXT = Pattern.compile(
-            "this is the qmail-send program|created automatically by mail delivery software"
-                    + "|could not be delivered to one or more|delivery to the following recipients? failed"
-                    + "|i'm afraid i wasn't able to deliver|this is a permanent error|the mail system",
-            Pattern.CASE_INSENSITIVE);
-    /** Where free-text bounces start the returned message (qmail, Exim, Gmail, Sendmail, Courier...). */
-    private static final Pattern ORIGINAL_MARKER = Pattern.compile(
-            "^(?:-+ ?Below this line is a copy of the message\\.?"
-                    + "|-+ This is a copy of (?:the|your) message.*"
-                    + "|-+ ?Original message ?-+"
-                    + "|-+ ?Original message follows\\.? ?-*"
-                    + "|-+ ?The header of the original message is following\\.? ?-*)\\s*$",
-            Pattern.CASE_INSENSITIVE | Pattern.MULTILINE);
-    /** RFC 5322 4.3: the obsolete zone names, which {@link DateTimeFormatter#RFC_1123_DATE_TIME} lacks. */
-    private static final Map<String, String> OBSOLETE_ZONES = Map.of("UT", "+0000", "EST", "-0500", "EDT", "-0400",
-            "CST", "-0600", "CDT", "-0500", "MST", "-0700", "MDT", "-0600", "PST", "-0800", "PDT", "-0700");
     private static final Pattern TAG = Pattern.compile("<[^<>]{0,2000}>");
 
     private final ReportLimits limits;
@@ -261,11 +228,11 @@ public final class BounceReportParser {
         String subject = subject(scan);
         String from = orEmpty(FieldBlocks.get(scan.top, "From"));
         String body = humanText(scan);
-        Matcher marker = ORIGINAL_MARKER.matcher(body);
+        Matcher marker = Marks.ORIGINAL_MARKER.matcher(body);
         boolean hasMarker = marker.find();
         String human = hasMarker ? body.substring(0, marker.start()) : body;
-        boolean daemon = BOUNCE_SENDER.matcher(from).find();
-        if (daemon || BOUNCE_SUBJECT.matcher(subject).find() || BOUNCE_TEXT.matcher(human).find()) {
+        boolean daemon = Marks.BOUNCE_SENDER.matcher(from).find();
+        if (daemon || Marks.BOUNCE_SUBJECT.matcher(subject).find() || Marks.BOUNCE_TEXT.matcher(human).find()) {
             List<HeaderField> original = scan.original != null ? headers(scan.original, scan.limits)
                     : hasMarker ? headers(body.substring(marker.end()).stripLeading()
                             .getBytes(StandardCharsets.UTF_8), scan.limits)
@@ -273,7 +240,7 @@ public final class BounceReportParser {
             return new BounceReport.FreeText(subject, clean(human, limits.maxTextChars(), scan.limits),
                     failedRecipients(scan), original, scan.limits);
         }
-        String auto = autoReply(scan, subject);
+        String auto = Marks.autoReply(scan.top, subject);
         if (auto != null) {
             return new BounceReport.AutoReply(auto, subject, scan.limits);
         }
@@ -290,13 +257,13 @@ public final class BounceReportParser {
         List<DsnRecipient> recipients = new ArrayList<>();
         for (List<HeaderField> block : blocks) {
             if (reportingMta == null) {
-                reportingMta = typed(FieldBlocks.get(block, "Reporting-MTA"));
+                reportingMta = FieldValues.typed(FieldBlocks.get(block, "Reporting-MTA"));
             }
             if (arrival == null) {
-                arrival = date(FieldBlocks.get(block, "Arrival-Date"));
+                arrival = FieldValues.date(FieldBlocks.get(block, "Arrival-Date"));
             }
-            String finalRecipient = address(typed(FieldBlocks.get(block, "Final-Recipient")));
-            String originalRecipient = address(typed(FieldBlocks.get(block, "Original-Recipient")));
+            String finalRecipient = FieldValues.recipient(FieldBlocks.get(block, "Final-Recipient"));
+            String originalRecipient = FieldValues.recipient(FieldBlocks.get(block, "Original-Recipient"));
             String action = FieldBlocks.get(block, "Action");
             if (finalRecipient == null && originalRecipient == null && action == null) {
                 continue; // the per-message block
@@ -309,11 +276,11 @@ public final class BounceReportParser {
             int semicolon = diagnostic == null ? -1 : diagnostic.indexOf(';');
             recipients.add(new DsnRecipient(finalRecipient, originalRecipient,
                     action == null ? DsnAction.UNKNOWN : DsnAction.parse(action),
-                    status(FieldBlocks.get(block, "Status")),
+                    FieldValues.status(FieldBlocks.get(block, "Status")),
                     semicolon < 0 ? null : diagnostic.substring(0, semicolon).strip().toLowerCase(Locale.ROOT),
                     diagnostic == null ? null : diagnostic.substring(semicolon + 1).strip(),
-                    typed(FieldBlocks.get(block, "Remote-MTA")),
-                    date(FieldBlocks.get(block, "Last-Attempt-Date"))));
+                    FieldValues.typed(FieldBlocks.get(block, "Remote-MTA")),
+                    FieldValues.date(FieldBlocks.get(block, "Last-Attempt-Date"))));
         }
         if (recipients.isEmpty()) {
             return new BounceReport.Unrecognised("a delivery-status part without a recipient", scan.limits);
@@ -333,13 +300,13 @@ public final class BounceReportParser {
         }
         List<String> rcpts = new ArrayList<>();
         for (String rcpt : FieldBlocks.all(block, "Original-Rcpt-To", limits.maxRecipients(), scan.limits)) {
-            rcpts.add(address(rcpt));
+            rcpts.add(FieldValues.address(rcpt));
         }
         List<HeaderField> original = scan.original == null ? List.of() : headers(scan.original, scan.limits);
         return new BounceReport.FeedbackReport(type.toLowerCase(Locale.ROOT),
                 FieldBlocks.get(block, "User-Agent"), FieldBlocks.get(block, "Version"),
-                address(FieldBlocks.get(block, "Original-Mail-From")), rcpts,
-                date(FieldBlocks.get(block, "Arrival-Date")), FieldBlocks.get(block, "Source-IP"),
+                FieldValues.address(FieldBlocks.get(block, "Original-Mail-From")), rcpts,
+                FieldValues.date(FieldBlocks.get(block, "Arrival-Date")), FieldBlocks.get(block, "Source-IP"),
                 FieldBlocks.all(block, "Reported-Domain", limits.maxRecipients(), scan.limits), original,
                 scan.limits);
     }
@@ -410,32 +377,13 @@ public final class BounceReportParser {
                         scan.limits.add(Limit.RECIPIENTS);
                         return out;
                     }
-                    out.add(address(address.strip()));
+                    out.add(FieldValues.address(address.strip()));
                 }
             }
         }
         return out;
     }
 
-    private static @Nullable String autoReply(Scan scan, String subject) {
-        String submitted = FieldBlocks.get(scan.top, "Auto-Submitted");
-        if (submitted != null && submitted.toLowerCase(Locale.ROOT).startsWith("auto-replied")) {
-            return "Auto-Submitted: auto-replied";
-        }
-        for (String name : List.of("X-Autoreply", "X-Autorespond", "X-Autoresponder")) {
-            if (FieldBlocks.get(scan.top, name) != null) {
-                return name;
-            }
-        }
-        String precedence = FieldBlocks.get(scan.top, "Precedence");
-        if (precedence != null && precedence.equalsIgnoreCase("auto_reply")) {
-            return "Precedence: auto_reply";
-        }
-        if (AUTO_REPLY_SUBJECT.matcher(subject).find()) {
-            return "subject";
-        }
-        return null;
-    }
 
     private static String clean(String text, int max, Set<Limit> found) {
         boolean[] cut = new boolean[1];
@@ -446,68 +394,6 @@ public final class BounceReportParser {
         return out;
     }
 
-    /** {@code rfc822; a@b} → {@code a@b}: the value after the type. */
-    private static @Nullable String typed(@Nullable String value) {
-        if (value == null) {
-            return null;
-        }
-        int semicolon = value.indexOf(';');
-        String v = semicolon < 0 ? value : value.substring(semicolon + 1).strip();
-        return v.isEmpty() ? null : v;
-    }
-
-    /** Drops angle brackets around an address. */
-    private static @Nullable String address(@Nullable String value) {
-        if (value == null) {
-            return null;
-        }
-        String v = value.strip();
-        if (v.startsWith("<") && v.endsWith(">") && v.length() > 2) {
-            v = v.substring(1, v.length() - 1).strip();
-        }
-        return v.isEmpty() ? null : v;
-    }
-
-    private static @Nullable EnhancedStatus status(@Nullable String value) {
-        if (value == null) {
-            return null;
-        }
-        String v = value.strip();
-        int space = v.indexOf(' ');
-        try {
-            return EnhancedStatus.parse(space < 0 ? v : v.substring(0, space));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** An RFC 5322 date with its trailing comment, e.g. {@code Fri, 13 Nov 2020 09:42:35 +0900 (JST)}. */
-    static @Nullable Instant date(@Nullable String value) {
-        if (value == null) {
-            return null;
-        }
-        String v = value.strip();
-        int comment = v.indexOf('(');
-        if (comment > 0) {
-            v = v.substring(0, comment).strip();
-        }
-        int comma = v.indexOf(',');
-        if (comma >= 0 && comma <= 4) {
-            v = v.substring(comma + 1).strip(); // the day name is redundant, and often wrong (RFC 5965's example)
-        }
-        int space = v.lastIndexOf(' ');
-        if (space > 0) {
-            String zone = OBSOLETE_ZONES.get(v.substring(space + 1).toUpperCase(Locale.ROOT));
-            if (zone != null) {
-                v = v.substring(0, space + 1) + zone;
-            }
-        }
-        try {
-            return ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
 
     private static String orEmpty(@Nullable String s) {
         return s == null ? "" : s;
