@@ -1,5 +1,6 @@
 package dev.relay.protocol;
 
+import org.jspecify.annotations.Nullable;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -97,7 +98,7 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
     }
 
     /** One line at {@code start}: null while the reply goes on, the reply after its last line. */
-    private DefaultSmtpResponse line(ByteBuf in, int start, int length) {
+    private @Nullable DefaultSmtpResponse line(ByteBuf in, int start, int length) {
         int code = length < 3 ? -1 : digit(in, start) * 100 + digit(in, start + 1) * 10 + digit(in, start + 2);
         int separator = length > 3 ? in.getByte(start + 3) : ' ';
         if (code < 0 || (separator != ' ' && separator != '-')) {

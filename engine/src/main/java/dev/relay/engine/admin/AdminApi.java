@@ -121,8 +121,7 @@ public final class AdminApi {
         if (n == 2 && what.equals("recipients")) {
             return only(method, HttpMethod.GET).then(Mono.defer(() -> {
                 int limit = limit(param(params, "limit"));
-                Filter filter = new Filter(lower(param(params, "domain")), lower(param(params, "site")),
-                        state(param(params, "state")), limit + 1);
+                Filter filter = filter(params, limit);
                 return q.list(filter).collectList().map(list -> Answer.ok(AdminJson.list(list, limit)));
             }));
         }
@@ -226,6 +225,16 @@ public final class AdminApi {
 
     private static @Nullable String lower(@Nullable String s) {
         return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The list filter of a request. Filter's state is {@code QueueEntry.@Nullable State}, a type-use annotation on a
+     * nested type in another module, which NullAway cannot read from class files on Java 17.
+     */
+    @SuppressWarnings("NullAway")
+    private static Filter filter(Map<String, List<String>> params, int limit) {
+        return new Filter(lower(param(params, "domain")), lower(param(params, "site")), state(param(params, "state")),
+                limit + 1);
     }
 
     static int limit(@Nullable String text) {

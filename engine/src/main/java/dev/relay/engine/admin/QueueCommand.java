@@ -164,14 +164,14 @@ public final class QueueCommand {
                     try {
                         QueueEntry.State.parse(o.get("--state"));
                     } catch (IllegalArgumentException e) {
-                        throw new Usage(e.getMessage());
+                        throw new Usage(String.valueOf(e.getMessage()));
                     }
                 }
                 if (o.containsKey("--limit")) {
                     try {
                         AdminApi.limit(o.get("--limit"));
                     } catch (IllegalArgumentException e) {
-                        throw new Usage(e.getMessage());
+                        throw new Usage(String.valueOf(e.getMessage()));
                     }
                 }
                 for (String name : List.of("domain", "site", "state", "limit")) {

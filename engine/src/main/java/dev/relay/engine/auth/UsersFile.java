@@ -98,7 +98,7 @@ public final class UsersFile {
         try {
             hash = PasswordHash.parse(pw.textValue());
         } catch (IllegalArgumentException ex) {
-            throw new ConfigException(source, key + ".password", "(hidden)", ex.getMessage());
+            throw new ConfigException(source, key + ".password", "(hidden)", String.valueOf(ex.getMessage()));
         }
         JsonNode pr = node.get("priority");
         String priority = pr == null || pr.isNull() ? AuthUser.TRANSACTIONAL : pr.asText();

@@ -120,7 +120,7 @@ public final class ReplyClassifier {
             e = e.getCause();
         }
         if (e instanceof ConversationException c) {
-            return c.getMessage();
+            return String.valueOf(c.getMessage());
         }
         if (e instanceof DecoderException) {
             // SmtpReplyDecoder's limits and malformed lines: the next hop broke the protocol

@@ -191,9 +191,10 @@ final class SitePool {
         boolean quit = false;
         synchronized (this) {
             inUse--;
-            boolean keep = connection != null && reusable && !retired && connection.isOpen()
-                    && connection.transactions() < limits.maxDeliveriesPerConnection() && open <= limit;
-            if (keep) {
+            if (connection == null) {
+                open--;
+            } else if (reusable && !retired && connection.isOpen()
+                    && connection.transactions() < limits.maxDeliveriesPerConnection() && open <= limit) {
                 waiter = nextWaiter(new Slot(connection));
                 if (waiter != null) {
                     inUse++;
@@ -202,14 +203,12 @@ final class SitePool {
                             limits.idleTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                     idle.add(new Idle(connection, timer));
                 }
-            } else if (connection != null) {
+            } else {
                 // the slot stays counted until the socket is closed: the provider must never see one too many
                 quit = true;
-            } else {
-                open--;
             }
         }
-        if (quit) {
+        if (quit && connection != null) {
             quitThenFree(connection);
         }
         if (waiter != null) {

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -34,7 +35,7 @@ public final class HttpEndpoint implements AutoCloseable {
     // its own small loop, so that a scrape or a probe never queues behind SMTP or delivery work (and is measurable)
     private final LoopResources loops = LoopResources.create("relay-http", 1, true);
     private final Consumer<HttpServerRoutes> moreRoutes;
-    private DisposableServer server;
+    private @Nullable DisposableServer server; // set by start(), on the starting thread
 
     public HttpEndpoint(InetSocketAddress listen, PrometheusMeterRegistry registry,
             Supplier<Mono<Readiness>> readiness) {
@@ -70,7 +71,7 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     public InetSocketAddress start() {
-        server = HttpServer.create()
+        DisposableServer server = HttpServer.create()
                 .bindAddress(() -> listen)
                 .runOn(loops)
                 .route(routes -> moreRoutes.accept(routes
@@ -84,6 +85,7 @@ public final class HttpEndpoint implements AutoCloseable {
                                         r.json()).then()))
                         .get("/metrics", this::metrics)))
                 .bindNow();
+        this.server = server;
         InetSocketAddress bound = (InetSocketAddress) server.address();
         log.info("HTTP listening on {}:{} (/healthz /readyz /metrics /admin/)", bound.getHostString(), bound.getPort());
         return bound;

@@ -161,7 +161,7 @@ public final class BounceRulesFile {
             try {
                 bounceClass = BounceClass.parse(c);
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(source, key + ".class", c, e.getMessage());
+                throw new ConfigException(source, key + ".class", c, String.valueOf(e.getMessage()));
             }
         }
         return new BounceRule(name, code, status, match, category, bounceClass);

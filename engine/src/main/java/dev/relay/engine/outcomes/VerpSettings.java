@@ -52,7 +52,7 @@ public record VerpSettings(List<VerpKey> keys, int activeKeyId, String prefix, S
 
     /** The key new tokens are signed with. */
     public VerpKey activeKey() {
-        return key(activeKeyId);
+        return java.util.Objects.requireNonNull(key(activeKeyId), "checked at construction");
     }
 
     /** The key with {@code id}, or null when it is not (or no longer) listed. */

@@ -85,7 +85,7 @@ public final class ShapingTable implements Shaping {
         try {
             return new ShapingTable(defaults, entries, globalRetry);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(userSource, "(file)", null, e.getMessage());
+            throw new ConfigException(userSource, "(file)", null, String.valueOf(e.getMessage()));
         }
     }
 

@@ -211,7 +211,7 @@ public final class SiteThrottle implements SitePacing {
         Rate rate = divided(shaping.maxMessageRate());
         for (Effect e : effects.values()) {
             if (e.rule().action() instanceof ShapingAction.LimitMessageRate r) {
-                Rate lowered = divided(r.rate());
+                Rate lowered = java.util.Objects.requireNonNull(divided(r.rate()), "a rule's rate");
                 if (rate == null || lowered.perSecond() < rate.perSecond()) {
                     rate = lowered;
                 }

@@ -251,7 +251,8 @@ public final class BounceReportParser {
 
     private BounceReport dsn(Scan scan) {
         List<List<HeaderField>> blocks =
-                FieldBlocks.parse(scan.status, limits.maxRecipients() + 1, limits.maxFieldChars(), scan.limits);
+                FieldBlocks.parse(java.util.Objects.requireNonNull(scan.status, "a delivery-status part"),
+                        limits.maxRecipients() + 1, limits.maxFieldChars(), scan.limits);
         String reportingMta = null;
         Instant arrival = null;
         List<DsnRecipient> recipients = new ArrayList<>();
@@ -273,12 +274,17 @@ public final class BounceReportParser {
                 break;
             }
             String diagnostic = FieldBlocks.get(block, "Diagnostic-Code");
-            int semicolon = diagnostic == null ? -1 : diagnostic.indexOf(';');
+            String diagnosticType = null;
+            String diagnosticText = null;
+            if (diagnostic != null) {
+                int semicolon = diagnostic.indexOf(';');
+                diagnosticType = semicolon < 0 ? null : diagnostic.substring(0, semicolon).strip()
+                        .toLowerCase(Locale.ROOT);
+                diagnosticText = diagnostic.substring(semicolon + 1).strip();
+            }
             recipients.add(new DsnRecipient(finalRecipient, originalRecipient,
                     action == null ? DsnAction.UNKNOWN : DsnAction.parse(action),
-                    FieldValues.status(FieldBlocks.get(block, "Status")),
-                    semicolon < 0 ? null : diagnostic.substring(0, semicolon).strip().toLowerCase(Locale.ROOT),
-                    diagnostic == null ? null : diagnostic.substring(semicolon + 1).strip(),
+                    FieldValues.status(FieldBlocks.get(block, "Status")), diagnosticType, diagnosticText,
                     FieldValues.typed(FieldBlocks.get(block, "Remote-MTA")),
                     FieldValues.date(FieldBlocks.get(block, "Last-Attempt-Date"))));
         }
@@ -291,7 +297,8 @@ public final class BounceReportParser {
     }
 
     private BounceReport feedback(Scan scan) {
-        List<List<HeaderField>> blocks = FieldBlocks.parse(scan.feedback, 1, limits.maxFieldChars(), scan.limits);
+        List<List<HeaderField>> blocks = FieldBlocks.parse(java.util.Objects.requireNonNull(scan.feedback,
+                "a feedback-report part"), 1, limits.maxFieldChars(), scan.limits);
         scan.limits.remove(Limit.RECIPIENTS); // more than one block: only the first one is the report
         List<HeaderField> block = blocks.isEmpty() ? List.of() : blocks.get(0);
         String type = FieldBlocks.get(block, "Feedback-Type");
