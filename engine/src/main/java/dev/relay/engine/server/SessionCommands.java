@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.PathParser;
@@ -22,12 +23,12 @@ final class SessionCommands {
     private static final SmtpReply LOGIN_PASSWORD = SmtpReply.of(334, null, "UGFzc3dvcmQ6");
     private static final SmtpReply PLAIN_CHALLENGE = SmtpReply.of(334, null, "");
 
-    private final SmtpSettings settings;
+    private final SmtpConfig settings;
     private final RelayPolicy relayPolicy;
     private final boolean authAvailable;
     private final boolean tlsAvailable;
 
-    SessionCommands(SmtpSettings settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
+    SessionCommands(SmtpConfig settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this.settings = settings;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
@@ -106,7 +107,7 @@ final class SessionCommands {
     }
 
     private boolean authOffered(SessionState state) {
-        return authAvailable && state.user == null && (state.tls || !settings.requireTlsForAuth());
+        return authAvailable && state.user == null && (state.tls || !settings.auth().requireTls());
     }
 
     private Step mail(SessionState state, String argument) {
@@ -231,7 +232,7 @@ final class SessionCommands {
         if (state.transaction != null) {
             return new Step.Reply(SmtpReply.of(503, "5.5.1", "AUTH not permitted during a mail transaction"));
         }
-        if (!state.tls && settings.requireTlsForAuth()) {
+        if (!state.tls && settings.auth().requireTls()) {
             return new Step.Reply(Replies.AUTH_REQUIRES_TLS);
         }
         String[] words = argument.trim().split(" +", 2);

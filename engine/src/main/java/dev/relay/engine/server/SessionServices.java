@@ -1,6 +1,7 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.storage.Spool;
@@ -10,9 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
-/** What every session of one listener shares. */
+/** What every session of one listener shares; {@code config} is the one view of {@code smtp.*} they read. */
 record SessionServices(
-        SmtpSettings settings,
+        SmtpConfig config,
         RelayPolicy relayPolicy,
         Spool spool,
         @Nullable Authenticator authenticator,
@@ -24,7 +25,7 @@ record SessionServices(
         ClientLimits clientLimits) {
 
     SessionServices {
-        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(config, "config");
         Objects.requireNonNull(relayPolicy, "relayPolicy");
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(budget, "budget");
@@ -33,6 +34,6 @@ record SessionServices(
     }
 
     SessionCommands commands() {
-        return new SessionCommands(settings, relayPolicy, authenticator != null, sslContext != null);
+        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null);
     }
 }

@@ -2,6 +2,7 @@ package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.SmtpReplyEncoder;
@@ -27,7 +28,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,15 +62,14 @@ public final class SmtpServer implements AutoCloseable {
     private final List<Cidr> proxyProtocolFrom;
     private @Nullable Channel serverChannel;
 
-    /** @param proxyProtocolFrom load balancers whose connections start with a PROXY protocol header */
-    public SmtpServer(InetSocketAddress listen, SmtpSettings settings, RelayPolicy relayPolicy,
-            List<Cidr> proxyProtocolFrom, Spool spool, @Nullable Authenticator authenticator,
+    /** Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header. */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads) {
-        this.proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
-        this.listen = Objects.requireNonNull(listen, "listen");
-        this.services = new SessionServices(settings, relayPolicy, spool, authenticator, sslContext, budget, metrics,
+        this.proxyProtocolFrom = smtp.proxyProtocolFrom();
+        this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
+        this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(settings.clientLimits(), relayPolicy.relayNetworks()));
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()));
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

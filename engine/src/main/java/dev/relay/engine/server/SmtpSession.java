@@ -93,7 +93,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         counted = true;
         services.metrics().connectionOpened();
-        if (services.openConnections().incrementAndGet() > services.settings().maxConnections()) {
+        if (services.openConnections().incrementAndGet() > services.config().maxConnections()) {
             services.metrics().connectionRejected("max_connections");
             closeWith(Replies.TOO_MANY_CONNECTIONS);
             return;
@@ -104,7 +104,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         lastActivityNanos = System.nanoTime();
-        scheduleTimeoutCheck(services.settings().commandTimeout().toNanos());
+        scheduleTimeoutCheck(services.config().commandTimeout().toNanos());
         if (!awaitProxyHeader) {
             begin(remote);
         }
@@ -238,7 +238,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             reply(s.reply());
             startContent();
             inChunk = false;
-            decoder.expectData(services.settings().maxMessageSize());
+            decoder.expectData(services.config().maxMessageSize());
         } else if (step instanceof Step.StartChunk chunk) {
             chunkKept = chunk.keep();
             chunkLast = chunk.last();
@@ -251,7 +251,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
                 onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats(), chunk.last());
             } else {
-                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first(), chunk.last());
+                decoder.expectChunk(chunk.size(), services.config().maxMessageSize(), chunk.first(), chunk.last());
             }
         } else if (step instanceof Step.StartTls s) {
             startTls(s.reply());
@@ -279,13 +279,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void startContent() {
         message.start(ctx().alloc());
         inData = true;
-        contentDeadlineNanos = System.nanoTime() + services.settings().dataTimeout().toNanos();
+        contentDeadlineNanos = System.nanoTime() + services.config().dataTimeout().toNanos();
         // The check in flight may be set for the idle timeout, later than this deadline.
         if (timeoutCheck != null) {
             timeoutCheck.cancel(false);
         }
-        scheduleTimeoutCheck(Math.min(services.settings().dataTimeout().toNanos(),
-                services.settings().commandTimeout().toNanos()));
+        scheduleTimeoutCheck(Math.min(services.config().dataTimeout().toNanos(),
+                services.config().commandTimeout().toNanos()));
     }
 
     private void onContent(DataContent data) {
@@ -345,7 +345,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         SessionState state = state();
         Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
         MessageAssembly.Finished finished = message.finish();
-        int maxReceived = services.settings().maxReceivedHeaders();
+        int maxReceived = services.config().maxReceivedHeaders();
         if (TraceFields.tooMany(finished.content(), maxReceived)) {
             // Before the COMMIT: a looping message is refused, never stored (Postfix's hopcount_limit).
             finished.content().release();
@@ -357,7 +357,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             reply(Replies.TOO_MANY_RECEIVED);
             return;
         }
-        var priorityHeader = services.settings().priorityHeader();
+        var priorityHeader = services.config().priorityHeader();
         PriorityHeader.Result override = PriorityHeader.strip(finished.content(), priorityHeader.name());
         CompositeByteBuf body = override.content();
         Priority priority = PriorityHeader.effective(priorityOf(state), override.requested(),
@@ -366,7 +366,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
         MessageId messageId = MessageId.newId();
         List<String> recipients = List.copyOf(transaction.recipients());
-        byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, services.settings().hostname(),
+        byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, services.config().hostname(),
                 state.esmtp, state.tls, state.user != null, messageId.toString(), recipients, ZonedDateTime.now());
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         long size = body.readableBytes();
@@ -423,7 +423,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         // startTls=true: the first write (our 220) leaves unencrypted, then the client's handshake begins.
         SslHandler ssl = new SslHandler(java.util.Objects.requireNonNull(services.sslContext(), "sslContext")
                 .newEngine(ctx.alloc()), true);
-        ssl.setHandshakeTimeoutMillis(services.settings().commandTimeout().toMillis());
+        ssl.setHandshakeTimeoutMillis(services.config().commandTimeout().toMillis());
         ctx.pipeline().addAfter(PipelineNames.READ_GATE, PipelineNames.TLS, ssl);
         reply(ready);
         ctx.flush();
@@ -480,7 +480,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         services.metrics().auth(false);
         state.authFailures++;
         log.info("{} authentication failed for {} from {}", id, LogText.escape(user), state.client.getHostAddress());
-        if (state.authFailures >= services.settings().maxAuthFailures()) {
+        if (state.authFailures >= services.config().maxAuthFailures()) {
             closeWith(Replies.AUTH_TOO_MANY_FAILURES);
         } else {
             reply(Replies.AUTH_FAILED);
@@ -528,12 +528,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (message.isCollecting() && !waitingForUs && now - contentDeadlineNanos >= 0) {
             // data_timeout bounds the whole transfer: a client trickling a byte now and then cannot hold its share
             // of the byte budget for longer. Given back now, not when the close completes.
-            log.info("{} message content not complete after {}", id, services.settings().dataTimeout());
+            log.info("{} message content not complete after {}", id, services.config().dataTimeout());
             message.discard();
             closeWith(Replies.TIMEOUT);
             return;
         }
-        long timeout = (inData ? services.settings().dataTimeout() : services.settings().commandTimeout()).toNanos();
+        long timeout = (inData ? services.config().dataTimeout() : services.config().commandTimeout()).toNanos();
         long idle = now - lastActivityNanos;
         if (waitingForUs || idle < timeout) {
             long next = Math.max(timeout - idle, TimeUnit.MILLISECONDS.toNanos(100));
@@ -552,7 +552,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (reply.code() >= 500) {
             SessionState state = state();
             state.errors++;
-            if (state.errors >= services.settings().maxErrors()) {
+            if (state.errors >= services.config().maxErrors()) {
                 closeWith(Replies.TOO_MANY_ERRORS);
             }
         }
