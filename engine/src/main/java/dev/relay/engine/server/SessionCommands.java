@@ -1,17 +1,17 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.PathParser;
 import dev.relay.protocol.PathResult;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
@@ -19,20 +19,18 @@ import java.util.Locale;
  * without a socket.
  */
 final class SessionCommands {
-    private static final SmtpReply LOGIN_USERNAME = SmtpReply.of(334, null, "VXNlcm5hbWU6");
-    private static final SmtpReply LOGIN_PASSWORD = SmtpReply.of(334, null, "UGFzc3dvcmQ6");
-    private static final SmtpReply PLAIN_CHALLENGE = SmtpReply.of(334, null, "");
-
     private final SmtpConfig settings;
     private final RelayPolicy relayPolicy;
     private final boolean authAvailable;
     private final boolean tlsAvailable;
+    private final AuthExchange auth;
 
     SessionCommands(SmtpConfig settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this.settings = settings;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
         this.tlsAvailable = tlsAvailable;
+        this.auth = new AuthExchange(settings, authAvailable);
     }
 
     SmtpReply greeting() {
@@ -61,7 +59,7 @@ final class SessionCommands {
                     "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
                     "See RFC 5321"));
             case STARTTLS -> startTls(state, command.argument());
-            case AUTH -> auth(state, command.argument());
+            case AUTH -> auth.start(state, command.argument());
             case UNKNOWN -> new Step.Reply(Replies.UNRECOGNIZED);
         };
     }
@@ -106,6 +104,16 @@ final class SessionCommands {
         return new Step.Reply(SmtpReply.of(250, null, settings.hostname()));
     }
 
+    /** A line read in AUTH-response mode (RFC 4954 4). */
+    Step authResponse(SessionState state, String line) {
+        return auth.response(state, line);
+    }
+
+    /** What the password check decided. */
+    Step authResult(SessionState state, AuthResult result) {
+        return auth.result(state, result);
+    }
+
     private boolean authOffered(SessionState state) {
         return authAvailable && state.user == null && (state.tls || !settings.auth().requireTls());
     }
@@ -127,7 +135,7 @@ final class SessionCommands {
             return new Step.Reply(SmtpReply.of(555, "5.5.4", "BODY=BINARYMIME is not supported"));
         }
         if (parameters.size() > settings.maxMessageSize()) {
-            return new Step.Reply(Replies.SIZE_EXCEEDED);
+            return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);
         return new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok"));
@@ -153,7 +161,7 @@ final class SessionCommands {
             return new Step.Reply(Replies.NO_LOCAL_POSTMASTER);
         }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
-            return new Step.Reply(Replies.RELAY_DENIED);
+            return new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED);
         }
         transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
@@ -170,7 +178,7 @@ final class SessionCommands {
         }
         if (!transaction.hasRecipients()) {
             // RFC 2920 3.1: with pipelining, DATA after only rejected recipients gets 554, not 354.
-            return new Step.Reply(Replies.NO_VALID_RECIPIENTS);
+            return new Step.Refuse(Rejection.NO_RECIPIENTS, Replies.NO_VALID_RECIPIENTS);
         }
         return new Step.StartData(SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
     }
@@ -198,8 +206,50 @@ final class SessionCommands {
         return new Step.StartChunk(size, last, keep, first);
     }
 
+    /**
+     * The end of DATA content or of a BDAT chunk ({@code mode} says which): a refused chunk's reply, a refusal of
+     * the content, an acknowledgement of a chunk that is not the last, or the message to accept.
+     */
+    Step contentEnd(SessionState state, ContentMode mode, ContentStats stats) {
+        if (mode instanceof ContentMode.DiscardedChunk) {
+            SmtpReply reply = refusedChunk(state);
+            if (mode.last()) {
+                state.resetTransaction();
+            }
+            return new Step.Reply(reply);
+        }
+        Step.Refuse refusal = refusal(stats);
+        if (refusal != null) {
+            if (state.chunking && !mode.last()) {
+                state.chunkingFailed = true; // its remaining chunks are read and refused
+            } else {
+                state.resetTransaction();
+            }
+            return refusal;
+        }
+        if (!mode.last()) {
+            return new Step.Reply(SmtpReply.of(250, "2.0.0", stats.size() + " octets received"));
+        }
+        Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
+        state.resetTransaction();
+        return new Step.AcceptMessage(transaction, stats);
+    }
+
+    private static Step.@Nullable Refuse refusal(ContentStats stats) {
+        if (stats.sizeExceeded()) {
+            return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
+        }
+        if (stats.nulByte()) {
+            return new Step.Refuse(Rejection.CONTENT, Replies.NUL_IN_CONTENT);
+        }
+        if (stats.lineTooLong()) {
+            return new Step.Refuse(Rejection.CONTENT, Replies.LINE_TOO_LONG_IN_CONTENT);
+        }
+        return null;
+    }
+
     /** The reply for a BDAT chunk that was read and thrown away. */
-    SmtpReply refusedChunk(SessionState state) {
+    private static SmtpReply refusedChunk(SessionState state) {
         if (state.transaction == null) {
             return SmtpReply.of(503, "5.5.1", "Need MAIL command");
         }
@@ -219,94 +269,4 @@ final class SessionCommands {
         return new Step.StartTls(SmtpReply.of(220, "2.0.0", "Ready to start TLS"));
     }
 
-    private Step auth(SessionState state, String argument) {
-        if (!authAvailable) {
-            return new Step.Reply(SmtpReply.of(502, "5.5.1", "AUTH not available"));
-        }
-        if (state.helo == null || !state.esmtp) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "Send EHLO first"));
-        }
-        if (state.user != null) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "Already authenticated"));
-        }
-        if (state.transaction != null) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "AUTH not permitted during a mail transaction"));
-        }
-        if (!state.tls && settings.auth().requireTls()) {
-            return new Step.Reply(Replies.AUTH_REQUIRES_TLS);
-        }
-        String[] words = argument.trim().split(" +", 2);
-        String mechanism = words[0].toUpperCase(Locale.ROOT);
-        String initial = words.length > 1 ? words[1].trim() : null;
-        switch (mechanism) {
-            case "PLAIN":
-                if (initial == null) {
-                    state.authStage = SessionState.AuthStage.PLAIN_RESPONSE;
-                    return new Step.Challenge(PLAIN_CHALLENGE);
-                }
-                return plain(state, initial);
-            case "LOGIN":
-                if (initial == null) {
-                    state.authStage = SessionState.AuthStage.LOGIN_USER;
-                    return new Step.Challenge(LOGIN_USERNAME);
-                }
-                return loginUser(state, initial);
-            case "":
-                return new Step.Reply(SmtpReply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
-            default:
-                return new Step.Reply(SmtpReply.of(504, "5.5.4", "Unrecognized authentication type"));
-        }
-    }
-
-    /** A line read in AUTH-response mode (RFC 4954 4). */
-    Step authResponse(SessionState state, String line) {
-        SessionState.AuthStage stage = state.authStage;
-        state.authStage = SessionState.AuthStage.NONE;
-        if (line.equals("*")) {
-            return new Step.Reply(Replies.AUTH_CANCELLED);
-        }
-        return switch (stage) {
-            case PLAIN_RESPONSE -> plain(state, line);
-            case LOGIN_USER -> loginUser(state, line);
-            case LOGIN_PASSWORD -> {
-                String password = decode(line);
-                String user = state.loginUser;
-                state.loginUser = null;
-                yield password == null || user == null ? new Step.Reply(Replies.AUTH_BAD_BASE64)
-                        : new Step.VerifyPassword(user, password);
-            }
-            case NONE -> new Step.Reply(Replies.BAD_SEQUENCE);
-        };
-    }
-
-    private Step plain(SessionState state, String encoded) {
-        String decoded = encoded.equals("=") ? "" : decode(encoded);
-        if (decoded == null) {
-            return new Step.Reply(Replies.AUTH_BAD_BASE64);
-        }
-        // RFC 4616: [authzid] NUL authcid NUL passwd; we do not let one system act for another.
-        String[] parts = decoded.split("\0", -1);
-        if (parts.length != 3 || parts[1].isEmpty() || (!parts[0].isEmpty() && !parts[0].equals(parts[1]))) {
-            return new Step.Reply(Replies.AUTH_FAILED);
-        }
-        return new Step.VerifyPassword(parts[1], parts[2]);
-    }
-
-    private Step loginUser(SessionState state, String encoded) {
-        String user = decode(encoded);
-        if (user == null || user.isEmpty()) {
-            return new Step.Reply(Replies.AUTH_BAD_BASE64);
-        }
-        state.loginUser = user;
-        state.authStage = SessionState.AuthStage.LOGIN_PASSWORD;
-        return new Step.Challenge(LOGIN_PASSWORD);
-    }
-
-    private static String decode(String base64) {
-        try {
-            return new String(Base64.getDecoder().decode(base64.trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 }

@@ -37,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SMTP listener: one Netty pipeline per connection (read gate, [TLS], command decoder, reply encoder,
- * session), native epoll when available. {@link #drain} stops it the way a rolling restart needs: no new
+ * The SMTP listener: one Netty pipeline per connection (read gate, [PROXY header], [TLS], command decoder, reply
+ * encoder, admission, session), native epoll when available. {@link #drain} stops it the way a rolling restart needs: no new
  * connections, idle sessions get 421, sessions in DATA may finish.
  */
 public final class SmtpServer implements AutoCloseable {
@@ -102,11 +102,12 @@ public final class SmtpServer implements AutoCloseable {
                                     .addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder())
                                     .addLast(PipelineNames.PROXY_HEADER, new ProxyHeaderHandler());
                         }
+                        String id = sessionId();
                         channel.pipeline()
                                 .addLast(PipelineNames.DECODER, new SmtpServerDecoder())
                                 .addLast(PipelineNames.ENCODER, encoder)
-                                .addLast(PipelineNames.SESSION,
-                                        new SmtpSession(services, commands, sessionId(), proxied));
+                                .addLast(PipelineNames.ADMISSION, new ConnectionAdmission(services, id, proxied))
+                                .addLast(PipelineNames.SESSION, new SmtpSession(services, commands, id));
                     }
                 });
         Channel channel = bootstrap.bind(listen).syncUninterruptibly().channel();

@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.SmtpReply;
 
 /**
@@ -9,6 +10,10 @@ sealed interface Step {
 
     /** Write the reply and read the next command. */
     record Reply(SmtpReply reply) implements Step {
+    }
+
+    /** Write the reply, counting the refusal of a message under {@code reason}. */
+    record Refuse(Rejection reason, SmtpReply reply) implements Step {
     }
 
     /** Write the reply, flush, close the connection. */
@@ -29,6 +34,13 @@ sealed interface Step {
 
     /** Write a 334 challenge and read the next line as an AUTH response. */
     record Challenge(SmtpReply reply) implements Step {
+    }
+
+    /**
+     * The content of the message is complete and clean; the transaction is over: accept the message (loop check,
+     * headers) and store it, replying only after the COMMIT.
+     */
+    record AcceptMessage(Transaction transaction, ContentStats stats) implements Step {
     }
 
     /** Check a user's password (slow by design: off the event loop), then reply 235 or 535. */

@@ -52,6 +52,9 @@ class SessionCommandsTest {
         if (step instanceof Step.Reply r) {
             return r.reply().code();
         }
+        if (step instanceof Step.Refuse r) {
+            return r.reply().code();
+        }
         if (step instanceof Step.Close c) {
             return c.reply().code();
         }
