@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.protocol.CommandLineError;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.PathParser;
@@ -62,6 +63,19 @@ final class SessionCommands {
             case AUTH -> auth.start(state, command.argument());
             case UNKNOWN -> new Step.Reply(Replies.UNRECOGNIZED);
         };
+    }
+
+    /** A line the decoder could not take as a command (or as an AUTH response, which then ends the exchange). */
+    Step lineError(SessionState state, CommandLineError.Kind kind) {
+        boolean inAuth = state.authStage != SessionState.AuthStage.NONE;
+        if (inAuth) {
+            state.authStage = SessionState.AuthStage.NONE;
+        }
+        return new Step.Reply(switch (kind) {
+            case TOO_LONG -> inAuth ? Replies.AUTH_LINE_TOO_LONG : Replies.LINE_TOO_LONG;
+            case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
+            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
+        });
     }
 
     private static Step noArguments(SmtpCommand command, java.util.function.Supplier<Step> action) {

@@ -10,23 +10,21 @@ import dev.relay.protocol.DataEnd;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpServerDecoder;
-import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
  * One admitted SMTP connection's I/O and state transitions: feeds decoded input to {@link SessionCommands}, carries
@@ -46,14 +44,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private final SessionServices services;
     private final SessionCommands commands;
     private final MessageAcceptance acceptance;
+    private final SlowSteps slow;
     private final String id;
     private final MessageAssembly message;
     private @Nullable SessionState state;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable SmtpServerDecoder decoder;
     private @Nullable InputFlow flow;
-    private @Nullable SessionDeadlines deadlines;
-    private @Nullable ScheduledFuture<?> timeoutCheck;
+    private @Nullable SessionTimer timer;
     private ContentMode mode = ContentMode.COMMANDS;
     private boolean closing;
 
@@ -62,6 +60,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.commands = commands;
         this.acceptance = new MessageAcceptance(services.config());
         this.id = id;
+        this.slow = new SlowSteps(services, id);
         this.message = new MessageAssembly(services.budget());
     }
 
@@ -72,10 +71,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         SmtpServerDecoder decoder = Objects.requireNonNull(ctx.pipeline().get(SmtpServerDecoder.class), "decoder");
         this.decoder = decoder;
         this.flow = new InputFlow(ctx, decoder, Objects.requireNonNull(ctx.pipeline().get(ReadGate.class), "gate"));
-        SessionDeadlines deadlines = new SessionDeadlines(services.config().commandTimeout(),
-                services.config().dataTimeout(), System.nanoTime());
-        this.deadlines = deadlines;
-        scheduleTimeoutCheck(deadlines.firstCheck());
+        SessionTimer timer = new SessionTimer(ctx.executor(), System::nanoTime, services.config().commandTimeout(),
+                services.config().dataTimeout(), new TimerView());
+        this.timer = timer;
+        timer.start();
     }
 
     @Override
@@ -101,7 +100,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        deadlines().activity(System.nanoTime());
+        timer().activity();
         if (closing) {
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof DataContent data) {
@@ -117,7 +116,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof AuthResponse response) {
             carryOut(commands.authResponse(state(), response.line()));
         } else if (msg instanceof CommandLineError error) {
-            onLineError(error);
+            carryOut(commands.lineError(state(), error.kind()));
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -130,8 +129,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timeoutCheck != null) {
-            timeoutCheck.cancel(false);
+        if (timer != null) {
+            timer.cancel();
         }
         message.discard();
         log.debug("{} disconnect", id);
@@ -152,19 +151,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("{} connection error: {}", id, cause.toString());
         ctx.close();
-    }
-
-    private void onLineError(CommandLineError error) {
-        SessionState state = state();
-        boolean inAuth = state.authStage != SessionState.AuthStage.NONE;
-        if (inAuth) {
-            state.authStage = SessionState.AuthStage.NONE;
-        }
-        reply(switch (error.kind()) {
-            case TOO_LONG -> inAuth ? Replies.AUTH_LINE_TOO_LONG : Replies.LINE_TOO_LONG;
-            case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
-            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
-        });
     }
 
     private void carryOut(Step step) {
@@ -198,7 +184,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             reply(c.reply());
             decoder.expectAuthResponse();
         } else if (step instanceof Step.VerifyPassword v) {
-            verifyPassword(v.user(), v.password());
+            verifyPassword(v);
+        } else if (step instanceof Step.PasswordChecked c) {
+            onPasswordChecked(c);
         } else if (step instanceof Step.AcceptMessage a) {
             accept(a);
         }
@@ -208,12 +196,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void startContent() {
         message.start(ctx().alloc());
-        long firstCheck = deadlines().contentStarted(System.nanoTime());
-        // The check in flight may be set for the idle timeout, later than this message's deadline.
-        if (timeoutCheck != null) {
-            timeoutCheck.cancel(false);
-        }
-        scheduleTimeoutCheck(firstCheck);
+        timer().contentStarted();
     }
 
     private void onContent(DataContent data) {
@@ -253,29 +236,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             carryOut(new Step.Refuse(refused.reason(), refused.reply()));
             return;
         }
-        MessageAcceptance.Accepted accepted = (MessageAcceptance.Accepted) result;
-        IncomingMessage incoming = accepted.message();
-        long size = incoming.content().readableBytes();
-        long started = System.nanoTime();
-        flow().pause(InputFlow.Reason.STEP);
-        services.spool().store(incoming).subscribe(
-                null,
-                error -> ctx().executor().execute(() -> {
-                    message.release(finished);
-                    log.warn("{} message {} not stored: {}", id, messageId, error.toString());
-                    carryOut(new Step.Refuse(Rejection.SPOOL_UNAVAILABLE, Replies.SPOOL_UNAVAILABLE));
-                    resume(InputFlow.Reason.STEP);
-                }),
-                () -> ctx().executor().execute(() -> {
-                    message.release(finished);
-                    services.metrics().messageAccepted(size, System.nanoTime() - started);
-                    log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, messageId,
-                            LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
-                            incoming.priority().name().toLowerCase(Locale.ROOT),
-                            accepted.priorityFromHeader() ? " (header)" : "");
-                    reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId));
-                    resume(InputFlow.Reason.STEP);
-                }));
+        await(slow.store((MessageAcceptance.Accepted) result), () -> message.release(finished));
     }
 
     // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
@@ -300,8 +261,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void verifyPassword(String user, String password) {
-        var authenticator = Objects.requireNonNull(services.authenticator(), "authenticator");
+    private void verifyPassword(Step.VerifyPassword step) {
         InetAddress client = state().client;
         if (!services.clientLimits().tryAuth(client)) {
             services.metrics().authLimited();
@@ -309,67 +269,71 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             closeWith(Replies.IP_TOO_MANY_AUTH_FAILURES);
             return;
         }
-        flow().pause(InputFlow.Reason.STEP);
-        authenticator.authenticate(user, password.toCharArray()).subscribe(
-                result -> ctx().executor().execute(() -> {
-                    if (result instanceof AuthResult.Success) {
-                        services.clientLimits().authSucceeded(client);
-                        onAuthResult(user, result);
-                        return;
-                    }
-                    // The 535 waits (auth_failure_delay), paused, so guessing costs the guesser time.
-                    ctx().executor().schedule(() -> onAuthResult(user, result),
-                            services.clientLimits().authFailureDelay().toNanos(), TimeUnit.NANOSECONDS);
-                }),
-                error -> ctx().executor().execute(() -> {
-                    log.warn("{} AUTH check failed: {}", id, error.toString());
-                    reply(Replies.AUTH_TEMPORARY_FAILURE);
-                    resume(InputFlow.Reason.STEP);
-                }));
+        await(slow.checkPassword(step.user(), step.password(), client), () -> { });
     }
 
-    private void onAuthResult(String user, AuthResult result) {
+    private void onPasswordChecked(Step.PasswordChecked checked) {
         SessionState state = state();
-        boolean success = result instanceof AuthResult.Success;
+        boolean success = checked.result() instanceof AuthResult.Success;
         services.metrics().auth(success);
-        Step step = commands.authResult(state, result);
+        Step step = commands.authResult(state, checked.result());
         if (success) {
             log.info("{} authenticated as {}", id, state.user);
         } else {
-            log.info("{} authentication failed for {} from {}", id, LogText.escape(user),
+            log.info("{} authentication failed for {} from {}", id, LogText.escape(checked.user()),
                     state.client.getHostAddress());
         }
         carryOut(step);
-        resume(InputFlow.Reason.STEP);
     }
 
     // ---- flow control, timeouts, replies -----------------------------------------------------------------------
 
+    /** Holds the input until {@code work} is done, then (on the event loop) runs {@code first} and its Step. */
+    private void await(Mono<Step> work, Runnable first) {
+        flow().pause(InputFlow.Reason.STEP);
+        work.subscribe(step -> ctx().executor().execute(() -> {
+            first.run();
+            carryOut(step);
+            resume(InputFlow.Reason.STEP);
+        }));
+    }
+
     private void resume(InputFlow.Reason reason) {
         if (flow().resume(reason, closing)) {
-            deadlines().activity(System.nanoTime());
+            timer().activity();
         }
     }
 
-    private void scheduleTimeoutCheck(long delayNanos) {
-        timeoutCheck = ctx().executor().schedule(this::checkTimeout, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkTimeout() {
-        if (closing || !ctx().channel().isActive()) {
-            return;
+    /** What the timer sees of this session. */
+    private final class TimerView implements SessionTimer.Watched {
+        @Override
+        public boolean ended() {
+            return closing || !ctx().channel().isActive();
         }
-        SessionDeadlines.Verdict verdict = deadlines().check(System.nanoTime(), message.isCollecting(),
-                flow().isHeldBy(InputFlow.Reason.STEP), mode.receiving());
-        if (verdict instanceof SessionDeadlines.CheckAgain again) {
-            scheduleTimeoutCheck(again.nanos());
-        } else if (verdict instanceof SessionDeadlines.ContentTooSlow) {
-            log.info("{} message content not complete after {}", id, services.config().dataTimeout());
-            // Given back now, not when the close completes.
-            message.discard();
-            closeWith(Replies.TIMEOUT);
-        } else if (verdict instanceof SessionDeadlines.Idle idle) {
-            log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle.idleNanos()));
+
+        @Override
+        public boolean collecting() {
+            return message.isCollecting();
+        }
+
+        @Override
+        public boolean waitingForUs() {
+            return flow().isHeldBy(InputFlow.Reason.STEP);
+        }
+
+        @Override
+        public boolean receiving() {
+            return mode.receiving();
+        }
+
+        @Override
+        public void timedOut(SessionDeadlines.Verdict verdict) {
+            if (verdict instanceof SessionDeadlines.Idle idle) {
+                log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle.idleNanos()));
+            } else {
+                log.info("{} message content not complete after {}", id, services.config().dataTimeout());
+                message.discard(); // the budget given back now, not when the close completes
+            }
             closeWith(Replies.TIMEOUT);
         }
     }
@@ -422,7 +386,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return Objects.requireNonNull(flow, "session not active");
     }
 
-    private SessionDeadlines deadlines() {
-        return Objects.requireNonNull(deadlines, "session not active");
+    private SessionTimer timer() {
+        return Objects.requireNonNull(timer, "session not active");
     }
 }

@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.auth.AuthResult;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.SmtpReply;
 
@@ -45,5 +46,9 @@ sealed interface Step {
 
     /** Check a user's password (slow by design: off the event loop), then reply 235 or 535. */
     record VerifyPassword(String user, String password) implements Step {
+    }
+
+    /** The password check decided: count it, apply it to the session (235, 535, or 421 after too many). */
+    record PasswordChecked(String user, AuthResult result) implements Step {
     }
 }

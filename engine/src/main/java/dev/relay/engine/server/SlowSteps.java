@@ -1,0 +1,73 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.auth.AuthResult;
+import dev.relay.protocol.SmtpReply;
+import dev.relay.storage.IncomingMessage;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * The steps a session waits for, the spool's COMMIT and the password check, each as a {@code Mono} of the
+ * {@link Step} to carry out once it is done. They run on whatever thread completes them and touch no session state:
+ * the session pauses its input, then carries the Step out on its event loop.
+ */
+final class SlowSteps {
+    /** The session's logger: these are its log lines, under the name operators filter on. */
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+
+    private final SessionServices services;
+    private final String id;
+
+    SlowSteps(SessionServices services, String id) {
+        this.services = services;
+        this.id = id;
+    }
+
+    /** Stores {@code accepted}; its Step is the 250 after the COMMIT, or a 451 when the spool could not take it. */
+    Mono<Step> store(MessageAcceptance.Accepted accepted) {
+        IncomingMessage incoming = accepted.message();
+        long size = incoming.content().readableBytes();
+        long started = System.nanoTime();
+        return services.spool().store(incoming)
+                .then(Mono.just(Boolean.TRUE))
+                .onErrorResume(error -> {
+                    log.warn("{} message {} not stored: {}", id, incoming.id(), error.toString());
+                    return Mono.just(Boolean.FALSE);
+                })
+                .map(stored -> {
+                    if (!stored) {
+                        return new Step.Refuse(Rejection.SPOOL_UNAVAILABLE, Replies.SPOOL_UNAVAILABLE);
+                    }
+                    services.metrics().messageAccepted(size, System.nanoTime() - started);
+                    log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
+                            LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
+                            incoming.priority().name().toLowerCase(Locale.ROOT),
+                            accepted.priorityFromHeader() ? " (header)" : "");
+                    return new Step.Reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + incoming.id()));
+                });
+    }
+
+    /**
+     * Checks {@code user}'s password (slow by design, off the event loop); its Step is the result, a failure only
+     * after {@code auth_failure_delay} so guessing costs the guesser time, or a 454 when the check itself failed.
+     */
+    Mono<Step> checkPassword(String user, String password, java.net.InetAddress client) {
+        var authenticator = Objects.requireNonNull(services.authenticator(), "authenticator");
+        return authenticator.authenticate(user, password.toCharArray())
+                .<Step>flatMap(result -> {
+                    Step checked = new Step.PasswordChecked(user, result);
+                    if (result instanceof AuthResult.Success) {
+                        services.clientLimits().authSucceeded(client);
+                        return Mono.just(checked);
+                    }
+                    return Mono.just(checked).delayElement(services.clientLimits().authFailureDelay());
+                })
+                .onErrorResume(error -> {
+                    log.warn("{} AUTH check failed: {}", id, error.toString());
+                    return Mono.just(new Step.Reply(Replies.AUTH_TEMPORARY_FAILURE));
+                });
+    }
+}
