@@ -12,7 +12,6 @@ import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
 import java.util.ArrayList;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
@@ -25,6 +24,7 @@ final class SessionCommands {
     private final boolean authAvailable;
     private final boolean tlsAvailable;
     private final AuthExchange auth;
+    private final ContentCommands content = new ContentCommands();
 
     SessionCommands(SmtpConfig settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this.settings = settings;
@@ -44,8 +44,8 @@ final class SessionCommands {
             case HELO -> helo(state, command.argument());
             case MAIL -> mail(state, command.argument());
             case RCPT -> rcpt(state, command.argument());
-            case DATA -> data(state, command.argument());
-            case BDAT -> bdat(state, command.argument());
+            case DATA -> content.data(state, command.argument());
+            case BDAT -> content.bdat(state, command.argument());
             case RSET -> noArguments(command, () -> {
                 state.resetTransaction();
                 return new Step.Reply(Replies.OK);
@@ -118,6 +118,11 @@ final class SessionCommands {
         return new Step.Reply(SmtpReply.of(250, null, settings.hostname()));
     }
 
+    /** The end of DATA content or of a BDAT chunk: see {@link ContentCommands#end}. */
+    Step contentEnd(SessionState state, ContentMode mode, ContentStats stats) {
+        return content.end(state, mode, stats);
+    }
+
     /** A line read in AUTH-response mode (RFC 4954 4). */
     Step authResponse(SessionState state, String line) {
         return auth.response(state, line);
@@ -179,95 +184,6 @@ final class SessionCommands {
         }
         transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
-    }
-
-    private Step data(SessionState state, String argument) {
-        if (!argument.isBlank()) {
-            return new Step.Reply(Replies.NO_ARGUMENTS);
-        }
-        Transaction transaction = state.transaction;
-        if (transaction == null || state.chunking) {
-            return new Step.Reply(transaction == null ? SmtpReply.of(503, "5.5.1", "Need MAIL command")
-                    : Replies.BAD_SEQUENCE);
-        }
-        if (!transaction.hasRecipients()) {
-            // RFC 2920 3.1: with pipelining, DATA after only rejected recipients gets 554, not 354.
-            return new Step.Refuse(Rejection.NO_RECIPIENTS, Replies.NO_VALID_RECIPIENTS);
-        }
-        return new Step.StartData(SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
-    }
-
-    /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is always read, even when the command is refused. */
-    private Step bdat(SessionState state, String argument) {
-        String[] words = argument.trim().split(" +");
-        long size;
-        try {
-            size = Long.parseLong(words[0]);
-        } catch (NumberFormatException e) {
-            // Without a size we cannot know where the chunk ends: the connection cannot be kept in sync.
-            return new Step.Close(SmtpReply.of(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection"));
-        }
-        if (size < 0 || words.length > 2 || (words.length == 2 && !words[1].equalsIgnoreCase("LAST"))) {
-            return new Step.Close(SmtpReply.of(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection"));
-        }
-        boolean last = words.length == 2;
-        Transaction transaction = state.transaction;
-        boolean keep = transaction != null && transaction.hasRecipients() && !state.chunkingFailed;
-        boolean first = !state.chunking;
-        if (transaction != null) {
-            state.chunking = true;
-        }
-        return new Step.StartChunk(size, last, keep, first);
-    }
-
-    /**
-     * The end of DATA content or of a BDAT chunk ({@code mode} says which): a refused chunk's reply, a refusal of
-     * the content, an acknowledgement of a chunk that is not the last, or the message to accept.
-     */
-    Step contentEnd(SessionState state, ContentMode mode, ContentStats stats) {
-        if (mode instanceof ContentMode.DiscardedChunk) {
-            SmtpReply reply = refusedChunk(state);
-            if (mode.last()) {
-                state.resetTransaction();
-            }
-            return new Step.Reply(reply);
-        }
-        Step.Refuse refusal = refusal(stats);
-        if (refusal != null) {
-            if (state.chunking && !mode.last()) {
-                state.chunkingFailed = true; // its remaining chunks are read and refused
-            } else {
-                state.resetTransaction();
-            }
-            return refusal;
-        }
-        if (!mode.last()) {
-            return new Step.Reply(SmtpReply.of(250, "2.0.0", stats.size() + " octets received"));
-        }
-        Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
-        state.resetTransaction();
-        return new Step.AcceptMessage(transaction, stats);
-    }
-
-    private static Step.@Nullable Refuse refusal(ContentStats stats) {
-        if (stats.sizeExceeded()) {
-            return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
-        }
-        if (stats.nulByte()) {
-            return new Step.Refuse(Rejection.CONTENT, Replies.NUL_IN_CONTENT);
-        }
-        if (stats.lineTooLong()) {
-            return new Step.Refuse(Rejection.CONTENT, Replies.LINE_TOO_LONG_IN_CONTENT);
-        }
-        return null;
-    }
-
-    /** The reply for a BDAT chunk that was read and thrown away. */
-    private static SmtpReply refusedChunk(SessionState state) {
-        if (state.transaction == null) {
-            return SmtpReply.of(503, "5.5.1", "Need MAIL command");
-        }
-        return state.chunkingFailed ? Replies.BAD_SEQUENCE : Replies.NO_VALID_RECIPIENTS;
     }
 
     private Step startTls(SessionState state, String argument) {

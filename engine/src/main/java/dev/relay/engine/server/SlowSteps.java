@@ -26,28 +26,29 @@ final class SlowSteps {
         this.id = id;
     }
 
-    /** Stores {@code accepted}; its Step is the 250 after the COMMIT, or a 451 when the spool could not take it. */
+    /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */
     Mono<Step> store(MessageAcceptance.Accepted accepted) {
         IncomingMessage incoming = accepted.message();
         long size = incoming.content().readableBytes();
         long started = System.nanoTime();
         return services.spool().store(incoming)
-                .then(Mono.just(Boolean.TRUE))
+                .then(Mono.<Step>fromSupplier(() -> new Step.Stored(accepted, size, started)))
                 .onErrorResume(error -> {
                     log.warn("{} message {} not stored: {}", id, incoming.id(), error.toString());
-                    return Mono.just(Boolean.FALSE);
-                })
-                .map(stored -> {
-                    if (!stored) {
-                        return new Step.Refuse(Rejection.SPOOL_UNAVAILABLE, Replies.SPOOL_UNAVAILABLE);
-                    }
-                    services.metrics().messageAccepted(size, System.nanoTime() - started);
-                    log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
-                            LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
-                            incoming.priority().name().toLowerCase(Locale.ROOT),
-                            accepted.priorityFromHeader() ? " (header)" : "");
-                    return new Step.Reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + incoming.id()));
+                    return Mono.just(new Step.Refuse(Rejection.SPOOL_UNAVAILABLE, Replies.SPOOL_UNAVAILABLE));
                 });
+    }
+
+    /** Counts and logs a stored message, on the event loop that writes the 250 (the accept latency ends there). */
+    Step stored(Step.Stored stored) {
+        IncomingMessage incoming = stored.accepted().message();
+        long size = stored.size();
+        services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos());
+        log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
+                LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
+                incoming.priority().name().toLowerCase(Locale.ROOT),
+                stored.accepted().priorityFromHeader() ? " (header)" : "");
+        return new Step.Reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + incoming.id()));
     }
 
     /**

@@ -189,6 +189,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             onPasswordChecked(c);
         } else if (step instanceof Step.AcceptMessage a) {
             accept(a);
+        } else if (step instanceof Step.Stored stored) {
+            carryOut(slow.stored(stored));
         }
     }
 

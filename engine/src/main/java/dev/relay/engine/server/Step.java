@@ -51,4 +51,8 @@ sealed interface Step {
     /** The password check decided: count it, apply it to the session (235, 535, or 421 after too many). */
     record PasswordChecked(String user, AuthResult result) implements Step {
     }
+
+    /** The spool committed the message (a COMMIT that began at {@code startedNanos}): count it, reply 250. */
+    record Stored(MessageAcceptance.Accepted accepted, long size, long startedNanos) implements Step {
+    }
 }
