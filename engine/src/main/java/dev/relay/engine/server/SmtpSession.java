@@ -139,7 +139,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
+        if (flow == null) {
+            // Refused by ConnectionAdmission before this session began: nothing of ours to pause.
+        } else if (ctx.channel().isWritable()) {
             resume(InputFlow.Reason.WRITES);
         } else if (!closing) {
             flow().pause(InputFlow.Reason.WRITES);
