@@ -19,23 +19,23 @@ import java.util.List;
  * without a socket.
  */
 final class SessionCommands {
-    private final SmtpConfig settings;
+    private final SmtpConfig config;
     private final RelayPolicy relayPolicy;
     private final boolean authAvailable;
     private final boolean tlsAvailable;
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
 
-    SessionCommands(SmtpConfig settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
-        this.settings = settings;
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
+        this.config = config;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
         this.tlsAvailable = tlsAvailable;
-        this.auth = new AuthExchange(settings, authAvailable);
+        this.auth = new AuthExchange(config, authAvailable);
     }
 
     SmtpReply greeting() {
-        return SmtpReply.of(220, null, settings.hostname() + " ESMTP relay ready");
+        return SmtpReply.of(220, null, config.hostname() + " ESMTP relay ready");
     }
 
     Step handle(SessionState state, SmtpCommand command) {
@@ -52,7 +52,7 @@ final class SessionCommands {
             });
             case NOOP -> new Step.Reply(Replies.OK);
             case QUIT -> noArguments(command,
-                    () -> new Step.Close(SmtpReply.of(221, "2.0.0", settings.hostname() + " closing connection")));
+                    () -> new Step.Close(SmtpReply.of(221, "2.0.0", config.hostname() + " closing connection")));
             case VRFY -> new Step.Reply(SmtpReply.of(252, "2.5.0",
                     "Cannot VRFY user, but will accept message and attempt delivery"));
             case EXPN -> new Step.Reply(SmtpReply.of(502, "5.5.1", "EXPN not implemented"));
@@ -90,9 +90,9 @@ final class SessionCommands {
         state.helo = argument.trim();
         state.esmtp = true;
         List<String> lines = new ArrayList<>(10);
-        lines.add(settings.hostname() + " Hello " + state.helo + " [" + state.client.getHostAddress() + "]");
+        lines.add(config.hostname() + " Hello " + state.helo + " [" + state.client.getHostAddress() + "]");
         lines.add("PIPELINING");
-        lines.add("SIZE " + settings.maxMessageSize());
+        lines.add("SIZE " + config.maxMessageSize());
         lines.add("8BITMIME");
         lines.add("SMTPUTF8");
         lines.add("ENHANCEDSTATUSCODES");
@@ -115,7 +115,7 @@ final class SessionCommands {
         state.resetTransaction();
         state.helo = argument.trim();
         state.esmtp = false;
-        return new Step.Reply(SmtpReply.of(250, null, settings.hostname()));
+        return new Step.Reply(SmtpReply.of(250, null, config.hostname()));
     }
 
     /** The end of DATA content or of a BDAT chunk: see {@link ContentCommands#end}. */
@@ -134,7 +134,7 @@ final class SessionCommands {
     }
 
     private boolean authOffered(SessionState state) {
-        return authAvailable && state.user == null && (state.tls || !settings.auth().requireTls());
+        return authAvailable && state.user == null && (state.tls || !config.auth().requireTls());
     }
 
     private Step mail(SessionState state, String argument) {
@@ -153,7 +153,7 @@ final class SessionCommands {
         if (parameters.body() == MailParameters.Body.BINARY_MIME) {
             return new Step.Reply(SmtpReply.of(555, "5.5.4", "BODY=BINARYMIME is not supported"));
         }
-        if (parameters.size() > settings.maxMessageSize()) {
+        if (parameters.size() > config.maxMessageSize()) {
             return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);
@@ -169,7 +169,7 @@ final class SessionCommands {
         if (result instanceof PathResult.Rejected rejected) {
             return new Step.Reply(rejected.reply());
         }
-        if (transaction.recipients().size() >= settings.maxRecipients()) {
+        if (transaction.recipients().size() >= config.maxRecipients()) {
             return new Step.Reply(Replies.TOO_MANY_RECIPIENTS);
         }
         PathResult.Ok ok = (PathResult.Ok) result;

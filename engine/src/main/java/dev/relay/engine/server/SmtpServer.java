@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP listener: one Netty pipeline per connection (read gate, [PROXY header], [TLS], command decoder, reply
- * encoder, admission, session), native epoll when available. {@link #drain} stops it the way a rolling restart needs: no new
- * connections, idle sessions get 421, sessions in DATA may finish.
+ * encoder, admission, session), native epoll when available. {@link #drain} stops it the way a rolling restart
+ * needs: no new connections, idle sessions get 421, sessions in DATA may finish.
  */
 public final class SmtpServer implements AutoCloseable {
     /** User event telling every session that the server drains. */

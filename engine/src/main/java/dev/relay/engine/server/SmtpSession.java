@@ -64,7 +64,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.message = new MessageAssembly(services.budget());
     }
 
-    /** {@link ConnectionAdmission} let the connection in; the client follows as {@link ConnectionAdmission.Admitted}. */
+    /** {@link ConnectionAdmission} let the connection in; the client follows as an {@code Admitted} event. */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -173,7 +173,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             if (chunk.keep() && chunk.first()) {
                 startContent();
             }
-            mode = chunk.keep() ? new ContentMode.KeptChunk(chunk.last()) : new ContentMode.DiscardedChunk(chunk.last());
+            mode = chunk.keep() ? new ContentMode.KeptChunk(chunk.last())
+                    : new ContentMode.DiscardedChunk(chunk.last());
             if (chunk.size() == 0) {
                 // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
                 onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats());
