@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
- * touching the channel. Pure apart from the {@link SessionState} it updates, so every command order is testable
- * without a socket.
+ * touching the channel; the content verbs live in {@link ContentCommands}, the AUTH exchange in {@link AuthExchange}.
+ * Pure apart from the {@link SessionState} it updates, so every command order is testable without a socket.
  */
 final class SessionCommands {
     private final SmtpConfig config;
