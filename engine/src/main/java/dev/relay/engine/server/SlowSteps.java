@@ -3,6 +3,9 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
+import dev.relay.storage.MessageId;
+import io.netty.buffer.CompositeByteBuf;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -10,9 +13,10 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * The steps a session waits for, the spool's COMMIT and the password check, each as a {@code Mono} of the
- * {@link Step} to carry out once it is done. They run on whatever thread completes them and touch no session state:
- * the session pauses its input, then carries the Step out on its event loop.
+ * The steps a session waits for, the acceptance and COMMIT of a message and the password check, each as a
+ * {@code Mono} of the {@link Step} to carry out once it is done. Called on the session's event loop, completed on
+ * whatever thread finishes the work; they only read the session's state: the session pauses its input, then
+ * carries the Step out on its event loop.
  */
 final class SlowSteps {
     /** The session's logger: these are its log lines, under the name operators filter on. */
@@ -20,14 +24,37 @@ final class SlowSteps {
 
     private final SessionServices services;
     private final String id;
+    private final MessageAcceptance acceptance;
 
     SlowSteps(SessionServices services, String id) {
         this.services = services;
         this.id = id;
+        this.acceptance = new MessageAcceptance(services.config());
+    }
+
+    /**
+     * Accepts the complete content of the message that ends {@code step} ({@link MessageAcceptance}, which takes
+     * ownership of {@code content}) and stores it; a refusal is logged and its Step is ready at once.
+     */
+    Mono<Step> accept(SessionState state, Step.AcceptMessage step, CompositeByteBuf content) {
+        MessageId messageId = MessageId.newId();
+        MessageAcceptance.Result result =
+                acceptance.accept(state, step.transaction(), content, step.stats(), messageId, Instant.now());
+        if (result instanceof MessageAcceptance.Accepted accepted) {
+            return store(accepted);
+        }
+        MessageAcceptance.Refused refused = (MessageAcceptance.Refused) result;
+        if (refused.reason() == Rejection.LOOP) {
+            log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
+                    LogText.escape(step.transaction().reversePath()), refused.detail());
+        } else {
+            log.warn("{} message {} refused by the spool: {}", id, messageId, refused.detail());
+        }
+        return Mono.just(new Step.Refuse(refused.reason(), refused.reply()));
     }
 
     /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */
-    Mono<Step> store(MessageAcceptance.Accepted accepted) {
+    private Mono<Step> store(MessageAcceptance.Accepted accepted) {
         IncomingMessage incoming = accepted.message();
         long size = incoming.content().readableBytes();
         long started = System.nanoTime();

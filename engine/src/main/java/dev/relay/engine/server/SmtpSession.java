@@ -10,15 +10,12 @@ import dev.relay.protocol.DataEnd;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpServerDecoder;
-import dev.relay.storage.MessageId;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -38,12 +35,11 @@ import reactor.core.publisher.Mono;
  *
  * <p>All mutable state is confined to the connection's event loop.
  */
-final class SmtpSession extends ChannelInboundHandlerAdapter {
+final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionTimer.Watched {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
 
     private final SessionServices services;
     private final SessionCommands commands;
-    private final MessageAcceptance acceptance;
     private final SlowSteps slow;
     private final String id;
     private final MessageAssembly message;
@@ -58,7 +54,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     SmtpSession(SessionServices services, SessionCommands commands, String id) {
         this.services = services;
         this.commands = commands;
-        this.acceptance = new MessageAcceptance(services.config());
         this.id = id;
         this.slow = new SlowSteps(services, id);
         this.message = new MessageAssembly(services.budget());
@@ -72,7 +67,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.decoder = decoder;
         this.flow = new InputFlow(ctx, decoder, Objects.requireNonNull(ctx.pipeline().get(ReadGate.class), "gate"));
         SessionTimer timer = new SessionTimer(ctx.executor(), System::nanoTime, services.config().commandTimeout(),
-                services.config().dataTimeout(), new TimerView());
+                services.config().dataTimeout(), this);
         this.timer = timer;
         timer.start();
     }
@@ -227,43 +222,19 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void accept(Step.AcceptMessage step) {
         MessageAssembly.Finished finished = message.finish();
-        MessageId messageId = MessageId.newId();
-        MessageAcceptance.Result result = acceptance.accept(state(), step.transaction(), finished.content(),
-                step.stats(), messageId, Instant.now());
-        if (result instanceof MessageAcceptance.Refused refused) {
-            message.release(finished);
-            if (refused.reason() == Rejection.LOOP) {
-                log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
-                        LogText.escape(step.transaction().reversePath()), refused.detail());
-            } else {
-                log.warn("{} message {} refused by the spool: {}", id, messageId, refused.detail());
-            }
-            carryOut(new Step.Refuse(refused.reason(), refused.reply()));
-            return;
-        }
-        await(slow.store((MessageAcceptance.Accepted) result), () -> message.release(finished));
+        await(slow.accept(state(), step, finished.content()), () -> message.release(finished));
     }
 
     // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
 
     private void startTls(SmtpReply ready) {
-        ChannelHandlerContext ctx = ctx();
         // RFC 3207 4.2 / STARTTLS injection: whatever the client pipelined in the clear is dropped unread.
         decoder().discardBufferedInput();
-        // startTls=true: the first write (our 220) leaves unencrypted, then the client's handshake begins.
-        SslHandler ssl = new SslHandler(Objects.requireNonNull(services.sslContext(), "sslContext")
-                .newEngine(ctx.alloc()), true);
-        ssl.setHandshakeTimeoutMillis(services.config().commandTimeout().toMillis());
-        ctx.pipeline().addAfter(PipelineNames.READ_GATE, PipelineNames.TLS, ssl);
+        TlsUpgrade.insert(ctx(), Objects.requireNonNull(services.sslContext(), "sslContext"),
+                services.config().commandTimeout(), id);
         reply(ready);
-        ctx.flush();
+        ctx().flush();
         state().resetForTls();
-        ssl.handshakeFuture().addListener(future -> {
-            if (!future.isSuccess()) {
-                log.debug("{} TLS handshake failed: {}", id, future.cause().toString());
-                ctx.close();
-            }
-        });
     }
 
     private void verifyPassword(Step.VerifyPassword step) {
@@ -309,39 +280,40 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** What the timer sees of this session. */
-    private final class TimerView implements SessionTimer.Watched {
-        @Override
-        public boolean ended() {
-            return closing || !ctx().channel().isActive();
-        }
+    // ---- what the timer sees of this session (SessionTimer.Watched) ------------------------------------------
 
-        @Override
-        public boolean collecting() {
-            return message.isCollecting();
-        }
-
-        @Override
-        public boolean waitingForUs() {
-            return flow().isHeldBy(InputFlow.Reason.STEP);
-        }
-
-        @Override
-        public boolean receiving() {
-            return mode.receiving();
-        }
-
-        @Override
-        public void timedOut(SessionDeadlines.Verdict verdict) {
-            if (verdict instanceof SessionDeadlines.Idle idle) {
-                log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle.idleNanos()));
-            } else {
-                log.info("{} message content not complete after {}", id, services.config().dataTimeout());
-                message.discard(); // the budget given back now, not when the close completes
-            }
-            closeWith(Replies.TIMEOUT);
-        }
+    @Override
+    public boolean ended() {
+        return closing || !ctx().channel().isActive();
     }
+
+    @Override
+    public boolean collecting() {
+        return message.isCollecting();
+    }
+
+    @Override
+    public boolean waitingForUs() {
+        return flow().isHeldBy(InputFlow.Reason.STEP);
+    }
+
+    @Override
+    public boolean receiving() {
+        return mode.receiving();
+    }
+
+    @Override
+    public void timedOut(SessionDeadlines.Verdict verdict) {
+        if (verdict instanceof SessionDeadlines.Idle idle) {
+            log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle.idleNanos()));
+        } else {
+            log.info("{} message content not complete after {}", id, services.config().dataTimeout());
+            message.discard(); // the budget given back now, not when the close completes
+        }
+        closeWith(Replies.TIMEOUT);
+    }
+
+    // ---- replies -------------------------------------------------------------------------------------------------
 
     private void reply(SmtpReply reply) {
         write(reply);
