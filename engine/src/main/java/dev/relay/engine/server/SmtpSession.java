@@ -10,7 +10,6 @@ import dev.relay.protocol.DataEnd;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpServerDecoder;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -25,8 +24,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * One admitted SMTP connection's I/O and state transitions: feeds decoded input to {@link SessionCommands}, carries
- * out the {@link Step}s it returns, collects content under the global {@link ByteBudget} and stores what
- * {@link MessageAcceptance} accepts.
+ * out the {@link Step}s it returns, collects content under the global {@link ByteBudget} and waits, input held, for
+ * the slow ones ({@link SlowSteps}: acceptance and COMMIT, password checks).
  *
  * <p>Replies are written as commands are processed and flushed once per read (so pipelined commands get their
  * replies in one segment). While an asynchronous step runs (a COMMIT, a password check), or the channel is not
@@ -49,7 +48,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     private @Nullable InputFlow flow;
     private @Nullable SessionTimer timer;
     private ContentMode mode = ContentMode.COMMANDS;
-    private boolean closing;
+    private @Nullable SessionReplies replies;
 
     SmtpSession(SessionServices services, SessionCommands commands, String id) {
         this.services = services;
@@ -65,7 +64,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
         this.ctx = ctx;
         SmtpServerDecoder decoder = Objects.requireNonNull(ctx.pipeline().get(SmtpServerDecoder.class), "decoder");
         this.decoder = decoder;
-        this.flow = new InputFlow(ctx, decoder, Objects.requireNonNull(ctx.pipeline().get(ReadGate.class), "gate"));
+        ReadGate gate = Objects.requireNonNull(ctx.pipeline().get(ReadGate.class), "gate");
+        InputFlow flow = new InputFlow(ctx, decoder, gate);
+        this.flow = flow;
+        this.replies = new SessionReplies(ctx, services.metrics(), services.config().maxErrors(), flow);
         SessionTimer timer = new SessionTimer(ctx.executor(), System::nanoTime, services.config().commandTimeout(),
                 services.config().dataTimeout(), this);
         this.timer = timer;
@@ -75,7 +77,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof ConnectionAdmission.Admitted admitted) {
-            if (state == null && !closing) {
+            if (state == null && !closing()) {
                 begin(admitted.client());
             }
             return;
@@ -89,14 +91,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     private void begin(InetSocketAddress client) {
         this.state = new SessionState(id, client.getAddress());
         log.debug("{} connect from {}", id, client);
-        write(commands.greeting());
+        replies().write(commands.greeting());
         ctx().flush();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timer().activity();
-        if (closing) {
+        if (closing()) {
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof DataContent data) {
             onContent(data);
@@ -138,7 +140,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
             // Refused by ConnectionAdmission before this session began: nothing of ours to pause.
         } else if (ctx.channel().isWritable()) {
             resume(InputFlow.Reason.WRITES);
-        } else if (!closing) {
+        } else if (!closing()) {
             flow().pause(InputFlow.Reason.WRITES);
         }
         ctx.fireChannelWritabilityChanged();
@@ -275,7 +277,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     }
 
     private void resume(InputFlow.Reason reason) {
-        if (flow().resume(reason, closing)) {
+        if (flow().resume(reason, closing())) {
             timer().activity();
         }
     }
@@ -284,7 +286,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
 
     @Override
     public boolean ended() {
-        return closing || !ctx().channel().isActive();
+        return closing() || !ctx().channel().isActive();
     }
 
     @Override
@@ -316,35 +318,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     // ---- replies -------------------------------------------------------------------------------------------------
 
     private void reply(SmtpReply reply) {
-        write(reply);
-        if (reply.code() >= 500) {
-            SessionState state = state();
-            state.errors++;
-            if (state.errors >= services.config().maxErrors()) {
-                closeWith(Replies.TOO_MANY_ERRORS);
-            }
-        }
-    }
-
-    private void write(SmtpReply reply) {
-        services.metrics().reply(reply.code());
-        ctx().write(reply, ctx().voidPromise());
+        replies().reply(reply, state());
     }
 
     private void closeWith(SmtpReply reply) {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        services.metrics().reply(reply.code());
-        ChannelHandlerContext ctx = ctx();
-        flow().stop();
-        if (!ctx.channel().isWritable()) {
-            // The client is not reading: the reply would wait behind the others forever, and the connection too.
-            ctx.close();
-            return;
-        }
-        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        replies().closeWith(reply);
     }
 
     private SessionState state() {
@@ -361,6 +339,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
 
     private InputFlow flow() {
         return Objects.requireNonNull(flow, "session not active");
+    }
+
+    private boolean closing() {
+        return replies().closing();
+    }
+
+    private SessionReplies replies() {
+        return Objects.requireNonNull(replies, "session not active");
     }
 
     private SessionTimer timer() {
