@@ -180,7 +180,7 @@ public final class RelayServer implements AutoCloseable {
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors());
+                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();

@@ -6,12 +6,16 @@ import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.storage.Spool;
 import io.netty.handler.ssl.SslContext;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
-/** What every session of one listener shares; {@code config} is the one view of {@code smtp.*} they read. */
+/**
+ * What every session of one listener shares; {@code config} is the one view of {@code smtp.*} they read, {@code clock}
+ * the relay's one wall clock (the Received date, the time a message was received).
+ */
 record SessionServices(
         SmtpConfig config,
         RelayPolicy relayPolicy,
@@ -22,7 +26,8 @@ record SessionServices(
         SmtpMetrics metrics,
         AtomicInteger openConnections,
         AtomicBoolean draining,
-        ClientLimits clientLimits) {
+        ClientLimits clientLimits,
+        Clock clock) {
 
     SessionServices {
         Objects.requireNonNull(config, "config");
@@ -31,6 +36,7 @@ record SessionServices(
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clientLimits, "clientLimits");
+        Objects.requireNonNull(clock, "clock");
     }
 
     SessionCommands commands() {

@@ -5,7 +5,6 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import io.netty.buffer.CompositeByteBuf;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -38,8 +37,8 @@ final class SlowSteps {
      */
     Mono<Step> accept(SessionState state, Step.AcceptMessage step, CompositeByteBuf content) {
         MessageId messageId = MessageId.newId();
-        MessageAcceptance.Result result =
-                acceptance.accept(state, step.transaction(), content, step.stats(), messageId, Instant.now());
+        MessageAcceptance.Result result = acceptance.accept(state, step.transaction(), content, step.stats(),
+                messageId, services.clock().instant());
         if (result instanceof MessageAcceptance.Accepted accepted) {
             return store(accepted);
         }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,12 +65,12 @@ public final class SmtpServer implements AutoCloseable {
 
     /** Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header. */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads) {
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()));
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

@@ -15,6 +15,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class ConnectionAdmissionTest {
                 Duration.ofSeconds(30), List.of(), List.of(), null, new dev.relay.engine.config.AuthConfig(null, true));
         return new SessionServices(config, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
                 new NoSpool(), null, null, new ByteBudget(1 << 20), new SmtpMetrics(registry, () -> 0L), open,
-                draining, clientLimits);
+                draining, clientLimits, Clock.systemUTC());
     }
 
     /** What reaches the session. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.SmtpTestClient.Reply;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -105,19 +105,13 @@ class SessionLimitsIT {
         HttpClient http = HttpClient.newHttpClient();
         URI metrics = URI.create("http://127.0.0.1:" + relay.http().getPort() + "/metrics");
         Pattern gauge = Pattern.compile("(?m)^relay_smtp_connections_open(?:\\{[^}]*\\})? (\\S+)$");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        double open;
-        while (true) {
+        double open = Await.awaitValue(Duration.ofSeconds(10), () -> {
             String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             Matcher m = gauge.matcher(body);
             assertThat(m.find()).as("relay_smtp_connections_open in the scrape").isTrue();
-            open = Double.parseDouble(m.group(1));
-            if (open == 0 || System.nanoTime() - deadline >= 0) {
-                break;
-            }
-            Thread.sleep(20); // the polling interval, not the wait: the loop ends on the observed gauge
-        }
+            return Double.parseDouble(m.group(1));
+        }, value -> value == 0);
         assertThat(open).as("SMTP connections still open on the relay after 10 s").isZero();
     }
 }
