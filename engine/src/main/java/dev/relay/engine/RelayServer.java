@@ -33,7 +33,6 @@ import dev.relay.engine.metrics.SpoolMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.server.ByteBudget;
 import dev.relay.engine.server.SmtpServer;
-import dev.relay.engine.server.SmtpSettings;
 import dev.relay.engine.tls.TlsMaterial;
 import dev.relay.storage.Database;
 import dev.relay.storage.DatabaseProbe;
@@ -179,11 +178,9 @@ public final class RelayServer implements AutoCloseable {
             authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
         }
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
-        SmtpServer smtpServer = new SmtpServer(
-                new InetSocketAddress(smtpConfig.listen().host(), smtpConfig.listen().port()),
-                SmtpSettings.from(smtpConfig), new RelayPolicy(smtpConfig.relayNetworks()),
-                smtpConfig.proxyProtocolFrom(), frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors());
+        SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
+                frontDoorSpool, authenticator, tls,
+                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();

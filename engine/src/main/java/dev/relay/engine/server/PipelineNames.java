@@ -8,6 +8,7 @@ public final class PipelineNames {
     public static final String TLS = "relay.tls";
     public static final String DECODER = "relay.smtpDecoder";
     public static final String ENCODER = "relay.smtpEncoder";
+    public static final String ADMISSION = "relay.admission";
     public static final String SESSION = "relay.smtpSession";
 
     private PipelineNames() {

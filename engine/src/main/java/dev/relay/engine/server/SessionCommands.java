@@ -1,41 +1,41 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.auth.AuthResult;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.protocol.CommandLineError;
+import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.PathParser;
 import dev.relay.protocol.PathResult;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
- * touching the channel. Pure apart from the {@link SessionState} it updates, so every command order is testable
- * without a socket.
+ * touching the channel; the content verbs live in {@link ContentCommands}, the AUTH exchange in {@link AuthExchange}.
+ * Pure apart from the {@link SessionState} it updates, so every command order is testable without a socket.
  */
 final class SessionCommands {
-    private static final SmtpReply LOGIN_USERNAME = SmtpReply.of(334, null, "VXNlcm5hbWU6");
-    private static final SmtpReply LOGIN_PASSWORD = SmtpReply.of(334, null, "UGFzc3dvcmQ6");
-    private static final SmtpReply PLAIN_CHALLENGE = SmtpReply.of(334, null, "");
-
-    private final SmtpSettings settings;
+    private final SmtpConfig config;
     private final RelayPolicy relayPolicy;
     private final boolean authAvailable;
     private final boolean tlsAvailable;
+    private final AuthExchange auth;
+    private final ContentCommands content = new ContentCommands();
 
-    SessionCommands(SmtpSettings settings, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
-        this.settings = settings;
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
+        this.config = config;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
         this.tlsAvailable = tlsAvailable;
+        this.auth = new AuthExchange(config, authAvailable);
     }
 
     SmtpReply greeting() {
-        return SmtpReply.of(220, null, settings.hostname() + " ESMTP relay ready");
+        return SmtpReply.of(220, null, config.hostname() + " ESMTP relay ready");
     }
 
     Step handle(SessionState state, SmtpCommand command) {
@@ -44,15 +44,15 @@ final class SessionCommands {
             case HELO -> helo(state, command.argument());
             case MAIL -> mail(state, command.argument());
             case RCPT -> rcpt(state, command.argument());
-            case DATA -> data(state, command.argument());
-            case BDAT -> bdat(state, command.argument());
+            case DATA -> content.data(state, command.argument());
+            case BDAT -> content.bdat(state, command.argument());
             case RSET -> noArguments(command, () -> {
                 state.resetTransaction();
                 return new Step.Reply(Replies.OK);
             });
             case NOOP -> new Step.Reply(Replies.OK);
             case QUIT -> noArguments(command,
-                    () -> new Step.Close(SmtpReply.of(221, "2.0.0", settings.hostname() + " closing connection")));
+                    () -> new Step.Close(SmtpReply.of(221, "2.0.0", config.hostname() + " closing connection")));
             case VRFY -> new Step.Reply(SmtpReply.of(252, "2.5.0",
                     "Cannot VRFY user, but will accept message and attempt delivery"));
             case EXPN -> new Step.Reply(SmtpReply.of(502, "5.5.1", "EXPN not implemented"));
@@ -60,9 +60,22 @@ final class SessionCommands {
                     "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
                     "See RFC 5321"));
             case STARTTLS -> startTls(state, command.argument());
-            case AUTH -> auth(state, command.argument());
+            case AUTH -> auth.start(state, command.argument());
             case UNKNOWN -> new Step.Reply(Replies.UNRECOGNIZED);
         };
+    }
+
+    /** A line the decoder could not take as a command (or as an AUTH response, which then ends the exchange). */
+    Step lineError(SessionState state, CommandLineError.Kind kind) {
+        boolean inAuth = state.authStage != SessionState.AuthStage.NONE;
+        if (inAuth) {
+            state.authStage = SessionState.AuthStage.NONE;
+        }
+        return new Step.Reply(switch (kind) {
+            case TOO_LONG -> inAuth ? Replies.AUTH_LINE_TOO_LONG : Replies.LINE_TOO_LONG;
+            case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
+            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
+        });
     }
 
     private static Step noArguments(SmtpCommand command, java.util.function.Supplier<Step> action) {
@@ -77,9 +90,9 @@ final class SessionCommands {
         state.helo = argument.trim();
         state.esmtp = true;
         List<String> lines = new ArrayList<>(10);
-        lines.add(settings.hostname() + " Hello " + state.helo + " [" + state.client.getHostAddress() + "]");
+        lines.add(config.hostname() + " Hello " + state.helo + " [" + state.client.getHostAddress() + "]");
         lines.add("PIPELINING");
-        lines.add("SIZE " + settings.maxMessageSize());
+        lines.add("SIZE " + config.maxMessageSize());
         lines.add("8BITMIME");
         lines.add("SMTPUTF8");
         lines.add("ENHANCEDSTATUSCODES");
@@ -102,11 +115,26 @@ final class SessionCommands {
         state.resetTransaction();
         state.helo = argument.trim();
         state.esmtp = false;
-        return new Step.Reply(SmtpReply.of(250, null, settings.hostname()));
+        return new Step.Reply(SmtpReply.of(250, null, config.hostname()));
+    }
+
+    /** The end of DATA content or of a BDAT chunk: see {@link ContentCommands#end}. */
+    Step contentEnd(SessionState state, ContentMode mode, ContentStats stats) {
+        return content.end(state, mode, stats);
+    }
+
+    /** A line read in AUTH-response mode (RFC 4954 4). */
+    Step authResponse(SessionState state, String line) {
+        return auth.response(state, line);
+    }
+
+    /** What the password check decided. */
+    Step authResult(SessionState state, AuthResult result) {
+        return auth.result(state, result);
     }
 
     private boolean authOffered(SessionState state) {
-        return authAvailable && state.user == null && (state.tls || !settings.requireTlsForAuth());
+        return authAvailable && state.user == null && (state.tls || !config.auth().requireTls());
     }
 
     private Step mail(SessionState state, String argument) {
@@ -125,8 +153,8 @@ final class SessionCommands {
         if (parameters.body() == MailParameters.Body.BINARY_MIME) {
             return new Step.Reply(SmtpReply.of(555, "5.5.4", "BODY=BINARYMIME is not supported"));
         }
-        if (parameters.size() > settings.maxMessageSize()) {
-            return new Step.Reply(Replies.SIZE_EXCEEDED);
+        if (parameters.size() > config.maxMessageSize()) {
+            return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);
         return new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok"));
@@ -141,7 +169,7 @@ final class SessionCommands {
         if (result instanceof PathResult.Rejected rejected) {
             return new Step.Reply(rejected.reply());
         }
-        if (transaction.recipients().size() >= settings.maxRecipients()) {
+        if (transaction.recipients().size() >= config.maxRecipients()) {
             return new Step.Reply(Replies.TOO_MANY_RECIPIENTS);
         }
         PathResult.Ok ok = (PathResult.Ok) result;
@@ -152,57 +180,10 @@ final class SessionCommands {
             return new Step.Reply(Replies.NO_LOCAL_POSTMASTER);
         }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
-            return new Step.Reply(Replies.RELAY_DENIED);
+            return new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED);
         }
         transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
-    }
-
-    private Step data(SessionState state, String argument) {
-        if (!argument.isBlank()) {
-            return new Step.Reply(Replies.NO_ARGUMENTS);
-        }
-        Transaction transaction = state.transaction;
-        if (transaction == null || state.chunking) {
-            return new Step.Reply(transaction == null ? SmtpReply.of(503, "5.5.1", "Need MAIL command")
-                    : Replies.BAD_SEQUENCE);
-        }
-        if (!transaction.hasRecipients()) {
-            // RFC 2920 3.1: with pipelining, DATA after only rejected recipients gets 554, not 354.
-            return new Step.Reply(Replies.NO_VALID_RECIPIENTS);
-        }
-        return new Step.StartData(SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
-    }
-
-    /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is always read, even when the command is refused. */
-    private Step bdat(SessionState state, String argument) {
-        String[] words = argument.trim().split(" +");
-        long size;
-        try {
-            size = Long.parseLong(words[0]);
-        } catch (NumberFormatException e) {
-            // Without a size we cannot know where the chunk ends: the connection cannot be kept in sync.
-            return new Step.Close(SmtpReply.of(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection"));
-        }
-        if (size < 0 || words.length > 2 || (words.length == 2 && !words[1].equalsIgnoreCase("LAST"))) {
-            return new Step.Close(SmtpReply.of(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection"));
-        }
-        boolean last = words.length == 2;
-        Transaction transaction = state.transaction;
-        boolean keep = transaction != null && transaction.hasRecipients() && !state.chunkingFailed;
-        boolean first = !state.chunking;
-        if (transaction != null) {
-            state.chunking = true;
-        }
-        return new Step.StartChunk(size, last, keep, first);
-    }
-
-    /** The reply for a BDAT chunk that was read and thrown away. */
-    SmtpReply refusedChunk(SessionState state) {
-        if (state.transaction == null) {
-            return SmtpReply.of(503, "5.5.1", "Need MAIL command");
-        }
-        return state.chunkingFailed ? Replies.BAD_SEQUENCE : Replies.NO_VALID_RECIPIENTS;
     }
 
     private Step startTls(SessionState state, String argument) {
@@ -218,94 +199,4 @@ final class SessionCommands {
         return new Step.StartTls(SmtpReply.of(220, "2.0.0", "Ready to start TLS"));
     }
 
-    private Step auth(SessionState state, String argument) {
-        if (!authAvailable) {
-            return new Step.Reply(SmtpReply.of(502, "5.5.1", "AUTH not available"));
-        }
-        if (state.helo == null || !state.esmtp) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "Send EHLO first"));
-        }
-        if (state.user != null) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "Already authenticated"));
-        }
-        if (state.transaction != null) {
-            return new Step.Reply(SmtpReply.of(503, "5.5.1", "AUTH not permitted during a mail transaction"));
-        }
-        if (!state.tls && settings.requireTlsForAuth()) {
-            return new Step.Reply(Replies.AUTH_REQUIRES_TLS);
-        }
-        String[] words = argument.trim().split(" +", 2);
-        String mechanism = words[0].toUpperCase(Locale.ROOT);
-        String initial = words.length > 1 ? words[1].trim() : null;
-        switch (mechanism) {
-            case "PLAIN":
-                if (initial == null) {
-                    state.authStage = SessionState.AuthStage.PLAIN_RESPONSE;
-                    return new Step.Challenge(PLAIN_CHALLENGE);
-                }
-                return plain(state, initial);
-            case "LOGIN":
-                if (initial == null) {
-                    state.authStage = SessionState.AuthStage.LOGIN_USER;
-                    return new Step.Challenge(LOGIN_USERNAME);
-                }
-                return loginUser(state, initial);
-            case "":
-                return new Step.Reply(SmtpReply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
-            default:
-                return new Step.Reply(SmtpReply.of(504, "5.5.4", "Unrecognized authentication type"));
-        }
-    }
-
-    /** A line read in AUTH-response mode (RFC 4954 4). */
-    Step authResponse(SessionState state, String line) {
-        SessionState.AuthStage stage = state.authStage;
-        state.authStage = SessionState.AuthStage.NONE;
-        if (line.equals("*")) {
-            return new Step.Reply(Replies.AUTH_CANCELLED);
-        }
-        return switch (stage) {
-            case PLAIN_RESPONSE -> plain(state, line);
-            case LOGIN_USER -> loginUser(state, line);
-            case LOGIN_PASSWORD -> {
-                String password = decode(line);
-                String user = state.loginUser;
-                state.loginUser = null;
-                yield password == null || user == null ? new Step.Reply(Replies.AUTH_BAD_BASE64)
-                        : new Step.VerifyPassword(user, password);
-            }
-            case NONE -> new Step.Reply(Replies.BAD_SEQUENCE);
-        };
-    }
-
-    private Step plain(SessionState state, String encoded) {
-        String decoded = encoded.equals("=") ? "" : decode(encoded);
-        if (decoded == null) {
-            return new Step.Reply(Replies.AUTH_BAD_BASE64);
-        }
-        // RFC 4616: [authzid] NUL authcid NUL passwd; we do not let one system act for another.
-        String[] parts = decoded.split("\0", -1);
-        if (parts.length != 3 || parts[1].isEmpty() || (!parts[0].isEmpty() && !parts[0].equals(parts[1]))) {
-            return new Step.Reply(Replies.AUTH_FAILED);
-        }
-        return new Step.VerifyPassword(parts[1], parts[2]);
-    }
-
-    private Step loginUser(SessionState state, String encoded) {
-        String user = decode(encoded);
-        if (user == null || user.isEmpty()) {
-            return new Step.Reply(Replies.AUTH_BAD_BASE64);
-        }
-        state.loginUser = user;
-        state.authStage = SessionState.AuthStage.LOGIN_PASSWORD;
-        return new Step.Challenge(LOGIN_PASSWORD);
-    }
-
-    private static String decode(String base64) {
-        try {
-            return new String(Base64.getDecoder().decode(base64.trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 }

@@ -1,18 +1,23 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.storage.Spool;
 import io.netty.handler.ssl.SslContext;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
-/** What every session of one listener shares. */
+/**
+ * What every session of one listener shares; {@code config} is the one view of {@code smtp.*} they read, {@code clock}
+ * the relay's one wall clock (the Received date, the time a message was received).
+ */
 record SessionServices(
-        SmtpSettings settings,
+        SmtpConfig config,
         RelayPolicy relayPolicy,
         Spool spool,
         @Nullable Authenticator authenticator,
@@ -21,18 +26,20 @@ record SessionServices(
         SmtpMetrics metrics,
         AtomicInteger openConnections,
         AtomicBoolean draining,
-        ClientLimits clientLimits) {
+        ClientLimits clientLimits,
+        Clock clock) {
 
     SessionServices {
-        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(config, "config");
         Objects.requireNonNull(relayPolicy, "relayPolicy");
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clientLimits, "clientLimits");
+        Objects.requireNonNull(clock, "clock");
     }
 
     SessionCommands commands() {
-        return new SessionCommands(settings, relayPolicy, authenticator != null, sslContext != null);
+        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null);
     }
 }

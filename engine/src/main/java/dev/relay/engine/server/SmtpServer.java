@@ -2,6 +2,7 @@ package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.SmtpReplyEncoder;
@@ -25,9 +26,9 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,9 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SMTP listener: one Netty pipeline per connection (read gate, [TLS], command decoder, reply encoder,
- * session), native epoll when available. {@link #drain} stops it the way a rolling restart needs: no new
- * connections, idle sessions get 421, sessions in DATA may finish.
+ * The SMTP listener: one Netty pipeline per connection (read gate, [PROXY header], [TLS], command decoder, reply
+ * encoder, admission, session), native epoll when available. {@link #drain} stops it the way a rolling restart
+ * needs: no new connections, idle sessions get 421, sessions in DATA may finish.
  */
 public final class SmtpServer implements AutoCloseable {
     /** User event telling every session that the server drains. */
@@ -62,15 +63,14 @@ public final class SmtpServer implements AutoCloseable {
     private final List<Cidr> proxyProtocolFrom;
     private @Nullable Channel serverChannel;
 
-    /** @param proxyProtocolFrom load balancers whose connections start with a PROXY protocol header */
-    public SmtpServer(InetSocketAddress listen, SmtpSettings settings, RelayPolicy relayPolicy,
-            List<Cidr> proxyProtocolFrom, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads) {
-        this.proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
-        this.listen = Objects.requireNonNull(listen, "listen");
-        this.services = new SessionServices(settings, relayPolicy, spool, authenticator, sslContext, budget, metrics,
+    /** Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header. */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock) {
+        this.proxyProtocolFrom = smtp.proxyProtocolFrom();
+        this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
+        this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(settings.clientLimits(), relayPolicy.relayNetworks()));
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);
@@ -103,11 +103,12 @@ public final class SmtpServer implements AutoCloseable {
                                     .addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder())
                                     .addLast(PipelineNames.PROXY_HEADER, new ProxyHeaderHandler());
                         }
+                        String id = sessionId();
                         channel.pipeline()
                                 .addLast(PipelineNames.DECODER, new SmtpServerDecoder())
                                 .addLast(PipelineNames.ENCODER, encoder)
-                                .addLast(PipelineNames.SESSION,
-                                        new SmtpSession(services, commands, sessionId(), proxied));
+                                .addLast(PipelineNames.ADMISSION, new ConnectionAdmission(services, id, proxied))
+                                .addLast(PipelineNames.SESSION, new SmtpSession(services, commands, id));
                     }
                 });
         Channel channel = bootstrap.bind(listen).syncUninterruptibly().channel();

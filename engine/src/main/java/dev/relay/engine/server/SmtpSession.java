@@ -7,146 +7,113 @@ import dev.relay.protocol.CommandLineError;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.DataContent;
 import dev.relay.protocol.DataEnd;
-import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpServerDecoder;
-import dev.relay.storage.IncomingMessage;
-import dev.relay.storage.MessageId;
-import dev.relay.storage.Priority;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.util.List;
-import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
- * One SMTP connection: feeds decoded input to {@link SessionCommands}, carries out the resulting {@link Step}s,
- * collects message content under the global {@link ByteBudget} and hands complete messages to the spool.
+ * One admitted SMTP connection's I/O and state transitions: feeds decoded input to {@link SessionCommands}, carries
+ * out the {@link Step}s it returns, collects content under the global {@link ByteBudget} and waits, input held, for
+ * the slow ones ({@link SlowSteps}: acceptance and COMMIT, password checks).
  *
  * <p>Replies are written as commands are processed and flushed once per read (so pipelined commands get their
- * replies in one segment). While an asynchronous step runs (a COMMIT, a password check) the session pauses its
- * decoder and its reads, so pipelined commands wait in the socket and in order, never in an unbounded queue. It
- * pauses the same way while its channel is not writable (a client that pipelines commands but does not read the
- * replies), so the outbound buffer stays near Netty's high-water mark instead of growing with the client's input.
+ * replies in one segment). While an asynchronous step runs (a COMMIT, a password check), or the channel is not
+ * writable, or the byte budget is exhausted, {@link InputFlow} holds the input back, so the outbound buffer and our
+ * memory stay bounded whatever the client pipelines.
  *
  * <p>All mutable state is confined to the connection's event loop.
  */
-final class SmtpSession extends ChannelInboundHandlerAdapter {
+final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionTimer.Watched {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
-    private static final int PAUSED_BY_STEP = 1;
-    private static final int PAUSED_BY_BUDGET = 2;
-    private static final int PAUSED_BY_WRITES = 4;
 
     private final SessionServices services;
     private final SessionCommands commands;
+    private final SlowSteps slow;
     private final String id;
+    private final MessageAssembly message;
     private @Nullable SessionState state;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable SmtpServerDecoder decoder;
-    private @Nullable ReadGate gate;
+    private @Nullable InputFlow flow;
+    private @Nullable SessionTimer timer;
+    private ContentMode mode = ContentMode.COMMANDS;
+    private @Nullable SessionReplies replies;
 
-    private final MessageAssembly message;
-    private final boolean awaitProxyHeader;
-    private boolean inData;
-    private boolean inChunk;
-    private boolean chunkKept;
-    private boolean chunkLast;
-    private int pausedBy;
-    private long lastActivityNanos;
-    private boolean counted;
-    private boolean closing;
-    /** The client counted in the per-IP limits, to give back at disconnect. */
-    private @Nullable InetAddress limitedClient;
-    /** When the content of the current message must be complete ({@code data_timeout}, the whole transfer). */
-    private long contentDeadlineNanos;
-    private @Nullable ScheduledFuture<?> timeoutCheck;
-
-    /** @param awaitProxyHeader the peer is a load balancer: greet only once its PROXY header named the client */
-    SmtpSession(SessionServices services, SessionCommands commands, String id, boolean awaitProxyHeader) {
-        this.awaitProxyHeader = awaitProxyHeader;
+    SmtpSession(SessionServices services, SessionCommands commands, String id) {
         this.services = services;
         this.commands = commands;
         this.id = id;
+        this.slow = new SlowSteps(services, id);
         this.message = new MessageAssembly(services.budget());
     }
 
+    /** {@link ConnectionAdmission} let the connection in; the client follows as an {@code Admitted} event. */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.decoder = ctx.pipeline().get(SmtpServerDecoder.class);
-        this.gate = ctx.pipeline().get(ReadGate.class);
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        counted = true;
-        services.metrics().connectionOpened();
-        if (services.openConnections().incrementAndGet() > services.settings().maxConnections()) {
-            services.metrics().connectionRejected("max_connections");
-            closeWith(Replies.TOO_MANY_CONNECTIONS);
-            return;
-        }
-        if (services.draining().get()) {
-            services.metrics().connectionRejected("draining");
-            closeWith(Replies.SHUTTING_DOWN);
-            return;
-        }
-        lastActivityNanos = System.nanoTime();
-        scheduleTimeoutCheck(services.settings().commandTimeout().toNanos());
-        if (!awaitProxyHeader) {
-            begin(remote);
-        }
+        SmtpServerDecoder decoder = Objects.requireNonNull(ctx.pipeline().get(SmtpServerDecoder.class), "decoder");
+        this.decoder = decoder;
+        ReadGate gate = Objects.requireNonNull(ctx.pipeline().get(ReadGate.class), "gate");
+        InputFlow flow = new InputFlow(ctx, decoder, gate);
+        this.flow = flow;
+        this.replies = new SessionReplies(ctx, services.metrics(), services.config().maxErrors(), flow);
+        SessionTimer timer = new SessionTimer(ctx.executor(), System::nanoTime, services.config().commandTimeout(),
+                services.config().dataTimeout(), this);
+        this.timer = timer;
+        timer.start();
     }
 
-    /** The client is known (the peer itself, or the one a load balancer's PROXY header named): greet it. */
-    private void begin(InetSocketAddress client) {
-        ClientLimits.Admission admission = services.clientLimits().connect(client.getAddress());
-        if (admission != ClientLimits.Admission.ADMITTED) {
-            boolean concurrent = admission == ClientLimits.Admission.TOO_MANY_CONNECTIONS;
-            services.metrics().connectionRejected(concurrent ? "ip_connections" : "ip_connection_rate");
-            log.info("{} refused {}: too many {} from this address", id, client.getAddress().getHostAddress(),
-                    concurrent ? "connections" : "new connections per minute");
-            closeWith(concurrent ? Replies.IP_TOO_MANY_CONNECTIONS : Replies.IP_TOO_MANY_NEW_CONNECTIONS);
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ConnectionAdmission.Admitted admitted) {
+            if (state == null && !closing()) {
+                begin(admitted.client());
+            }
             return;
         }
-        limitedClient = client.getAddress();
+        if (event == SmtpServer.DRAIN && !mode.receiving() && !flow().isHeld()) {
+            closeWith(Replies.SHUTTING_DOWN);
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private void begin(InetSocketAddress client) {
         this.state = new SessionState(id, client.getAddress());
         log.debug("{} connect from {}", id, client);
-        write(commands.greeting());
+        replies().write(commands.greeting());
         ctx().flush();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastActivityNanos = System.nanoTime();
-        if (closing) {
+        timer().activity();
+        if (closing()) {
             ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (msg instanceof DataContent data) {
+        } else if (msg instanceof DataContent data) {
             onContent(data);
         } else if (msg instanceof SmtpCommand command) {
-            onCommand(command);
+            services.metrics().command(command.verb());
+            carryOut(services.draining().get() ? new Step.Close(Replies.SHUTTING_DOWN)
+                    : commands.handle(state(), command));
         } else if (msg instanceof DataEnd end) {
-            onContentEnd(end.stats(), true);
+            onContentEnd(end.stats());
         } else if (msg instanceof ChunkEnd end) {
-            onContentEnd(end.stats(), chunkLast);
+            onContentEnd(end.stats());
         } else if (msg instanceof AuthResponse response) {
             carryOut(commands.authResponse(state(), response.line()));
         } else if (msg instanceof CommandLineError error) {
-            onLineError(error);
+            carryOut(commands.lineError(state(), error.kind()));
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -159,18 +126,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (counted) {
-            counted = false;
-            services.openConnections().decrementAndGet();
-            services.metrics().connectionClosed();
-        }
-        InetAddress limited = limitedClient;
-        if (limited != null) {
-            limitedClient = null;
-            services.clientLimits().disconnect(limited);
-        }
-        if (timeoutCheck != null) {
-            timeoutCheck.cancel(false);
+        if (timer != null) {
+            timer.cancel();
         }
         message.discard();
         log.debug("{} disconnect", id);
@@ -179,10 +136,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            resume(PAUSED_BY_WRITES);
-        } else if (!closing) {
-            pause(PAUSED_BY_WRITES);
+        if (flow == null) {
+            // Refused by ConnectionAdmission before this session began: nothing of ours to pause.
+        } else if (ctx.channel().isWritable()) {
+            resume(InputFlow.Reason.WRITES);
+        } else if (!closing()) {
+            flow().pause(InputFlow.Reason.WRITES);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -193,65 +152,31 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof ProxyHeaderHandler.ProxiedClient proxied && state == null && !closing) {
-            begin(proxied.address());
-            return;
-        }
-        if (event == SmtpServer.DRAIN && !inData && pausedBy == 0) {
-            closeWith(Replies.SHUTTING_DOWN);
-        }
-        ctx.fireUserEventTriggered(event);
-    }
-
-    private void onCommand(SmtpCommand command) {
-        services.metrics().command(command.verb());
-        if (services.draining().get()) {
-            closeWith(Replies.SHUTTING_DOWN);
-            return;
-        }
-        carryOut(commands.handle(state(), command));
-    }
-
-    private void onLineError(CommandLineError error) {
-        SessionState state = state();
-        boolean inAuth = state.authStage != SessionState.AuthStage.NONE;
-        if (inAuth) {
-            state.authStage = SessionState.AuthStage.NONE;
-        }
-        reply(switch (error.kind()) {
-            case TOO_LONG -> inAuth ? Replies.AUTH_LINE_TOO_LONG : Replies.LINE_TOO_LONG;
-            case NUL_BYTE, INVALID_UTF8 -> Replies.BAD_CHARACTERS;
-            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
-        });
-    }
-
     private void carryOut(Step step) {
         SmtpServerDecoder decoder = decoder();
         if (step instanceof Step.Reply r) {
-            countRefusal(r.reply());
+            reply(r.reply());
+        } else if (step instanceof Step.Refuse r) {
+            services.metrics().messageRejected(r.reason().tag());
             reply(r.reply());
         } else if (step instanceof Step.Close c) {
             closeWith(c.reply());
         } else if (step instanceof Step.StartData s) {
             reply(s.reply());
             startContent();
-            inChunk = false;
-            decoder.expectData(services.settings().maxMessageSize());
+            mode = ContentMode.DATA;
+            decoder.expectData(services.config().maxMessageSize());
         } else if (step instanceof Step.StartChunk chunk) {
-            chunkKept = chunk.keep();
-            chunkLast = chunk.last();
             if (chunk.keep() && chunk.first()) {
                 startContent();
             }
-            inData = true;
-            inChunk = true;
+            mode = chunk.keep() ? new ContentMode.KeptChunk(chunk.last())
+                    : new ContentMode.DiscardedChunk(chunk.last());
             if (chunk.size() == 0) {
                 // BDAT 0 [LAST] has no bytes to wait for: the chunk is complete now.
-                onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats(), chunk.last());
+                onContentEnd(chunk.first() ? ContentStats.EMPTY : decoder.contentStats());
             } else {
-                decoder.expectChunk(chunk.size(), services.settings().maxMessageSize(), chunk.first(), chunk.last());
+                decoder.expectChunk(chunk.size(), services.config().maxMessageSize(), chunk.first(), chunk.last());
             }
         } else if (step instanceof Step.StartTls s) {
             startTls(s.reply());
@@ -259,18 +184,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             reply(c.reply());
             decoder.expectAuthResponse();
         } else if (step instanceof Step.VerifyPassword v) {
-            verifyPassword(v.user(), v.password());
-        }
-    }
-
-    /** Refusals a command handler decided, by the reasons of relay_messages_rejected_total (content: see below). */
-    private void countRefusal(SmtpReply reply) {
-        if (reply == Replies.RELAY_DENIED) {
-            services.metrics().messageRejected("relay_denied");
-        } else if (reply == Replies.NO_VALID_RECIPIENTS) {
-            services.metrics().messageRejected("no_recipients");
-        } else if (reply == Replies.SIZE_EXCEEDED) {
-            services.metrics().messageRejected("size"); // declared at MAIL FROM (SIZE=)
+            verifyPassword(v);
+        } else if (step instanceof Step.PasswordChecked c) {
+            onPasswordChecked(c);
+        } else if (step instanceof Step.AcceptMessage a) {
+            accept(a);
+        } else if (step instanceof Step.Stored stored) {
+            carryOut(slow.stored(stored));
         }
     }
 
@@ -278,166 +198,48 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void startContent() {
         message.start(ctx().alloc());
-        inData = true;
-        contentDeadlineNanos = System.nanoTime() + services.settings().dataTimeout().toNanos();
-        // The check in flight may be set for the idle timeout, later than this deadline.
-        if (timeoutCheck != null) {
-            timeoutCheck.cancel(false);
-        }
-        scheduleTimeoutCheck(Math.min(services.settings().dataTimeout().toNanos(),
-                services.settings().commandTimeout().toNanos()));
+        timer().contentStarted();
     }
 
     private void onContent(DataContent data) {
-        if (inChunk && !chunkKept) {
+        if (mode instanceof ContentMode.DiscardedChunk) {
             data.release();
             return;
         }
         if (!message.add(data.content())) {
-            pause(PAUSED_BY_BUDGET);
-            message.awaitRoom(() -> ctx().executor().execute(() -> resume(PAUSED_BY_BUDGET)));
+            flow().pause(InputFlow.Reason.BUDGET);
+            message.awaitRoom(() -> ctx().executor().execute(() -> resume(InputFlow.Reason.BUDGET)));
         }
     }
 
-    private void onContentEnd(ContentStats stats, boolean last) {
-        SessionState state = state();
-        inData = false;
-        if (inChunk && !chunkKept) {
-            reply(commands.refusedChunk(state));
-            if (last) {
-                state.resetTransaction();
-            }
-            return;
-        }
-        SmtpReply refusal = refusal(stats);
-        if (refusal != null) {
+    private void onContentEnd(ContentStats stats) {
+        ContentMode ended = mode;
+        mode = ContentMode.COMMANDS;
+        Step step = commands.contentEnd(state(), ended, stats);
+        if (step instanceof Step.Refuse) {
             message.discard();
-            services.metrics().messageRejected(refusal == Replies.SIZE_EXCEEDED ? "size" : "content");
-            if (state.chunking && !last) {
-                state.chunkingFailed = true;
-            } else {
-                state.resetTransaction();
-            }
-            reply(refusal);
-            return;
         }
-        if (!last) {
-            reply(SmtpReply.of(250, "2.0.0", stats.size() + " octets received"));
-            return;
-        }
-        accept(stats);
+        carryOut(step);
     }
 
-    private static @Nullable SmtpReply refusal(ContentStats stats) {
-        if (stats.sizeExceeded()) {
-            return Replies.SIZE_EXCEEDED;
-        }
-        if (stats.nulByte()) {
-            return Replies.NUL_IN_CONTENT;
-        }
-        if (stats.lineTooLong()) {
-            return Replies.LINE_TOO_LONG_IN_CONTENT;
-        }
-        return null;
-    }
-
-    private void accept(ContentStats stats) {
-        SessionState state = state();
-        Transaction transaction = java.util.Objects.requireNonNull(state.transaction, "transaction");
+    private void accept(Step.AcceptMessage step) {
         MessageAssembly.Finished finished = message.finish();
-        int maxReceived = services.settings().maxReceivedHeaders();
-        if (TraceFields.tooMany(finished.content(), maxReceived)) {
-            // Before the COMMIT: a looping message is refused, never stored (Postfix's hopcount_limit).
-            finished.content().release();
-            message.release(finished);
-            state.resetTransaction();
-            services.metrics().messageRejected("loop");
-            log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
-                    LogText.escape(transaction.reversePath().toString()), maxReceived);
-            reply(Replies.TOO_MANY_RECEIVED);
-            return;
-        }
-        var priorityHeader = services.settings().priorityHeader();
-        PriorityHeader.Result override = PriorityHeader.strip(finished.content(), priorityHeader.name());
-        CompositeByteBuf body = override.content();
-        Priority priority = PriorityHeader.effective(priorityOf(state), override.requested(),
-                priorityHeader.allowRaise());
-        state.resetTransaction();
-
-        MessageId messageId = MessageId.newId();
-        List<String> recipients = List.copyOf(transaction.recipients());
-        byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, services.settings().hostname(),
-                state.esmtp, state.tls, state.user != null, messageId.toString(), recipients, ZonedDateTime.now());
-        body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
-        long size = body.readableBytes();
-        MailParameters parameters = transaction.parameters();
-        IncomingMessage incoming;
-        try {
-            incoming = new IncomingMessage(messageId, transaction.reversePath(), recipients, state.user,
-                    priority, Instant.now(),
-                    stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
-                    parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body);
-        } catch (RuntimeException e) {
-            // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
-            body.release();
-            message.release(finished);
-            log.warn("{} message {} refused by the spool: {}", id, messageId, e.toString());
-            services.metrics().messageRejected("content");
-            reply(SmtpReply.of(554, "5.6.0", "Message refused: " + e.getMessage()));
-            return;
-        }
-
-        long started = System.nanoTime();
-        pause(PAUSED_BY_STEP);
-        services.spool().store(incoming).subscribe(
-                null,
-                error -> ctx().executor().execute(() -> {
-                    message.release(finished);
-                    services.metrics().messageRejected("spool_unavailable");
-                    log.warn("{} message {} not stored: {}", id, messageId, error.toString());
-                    reply(Replies.SPOOL_UNAVAILABLE);
-                    resume(PAUSED_BY_STEP);
-                }),
-                () -> ctx().executor().execute(() -> {
-                    message.release(finished);
-                    services.metrics().messageAccepted(size, System.nanoTime() - started);
-                    log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, messageId,
-                            LogText.escape(String.valueOf(transaction.reversePath())), recipients.size(), size,
-                            priority.name().toLowerCase(Locale.ROOT), override.removed() > 0 ? " (header)" : "");
-                    reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId));
-                    resume(PAUSED_BY_STEP);
-                }));
-    }
-
-    private static Priority priorityOf(SessionState state) {
-        String priority = state.userPriority;
-        return priority == null ? Priority.TRANSACTIONAL : Priority.valueOf(priority.toUpperCase(Locale.ROOT));
+        await(slow.accept(state(), step, finished.content()), () -> message.release(finished));
     }
 
     // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
 
     private void startTls(SmtpReply ready) {
-        ChannelHandlerContext ctx = ctx();
         // RFC 3207 4.2 / STARTTLS injection: whatever the client pipelined in the clear is dropped unread.
         decoder().discardBufferedInput();
-        // startTls=true: the first write (our 220) leaves unencrypted, then the client's handshake begins.
-        SslHandler ssl = new SslHandler(java.util.Objects.requireNonNull(services.sslContext(), "sslContext")
-                .newEngine(ctx.alloc()), true);
-        ssl.setHandshakeTimeoutMillis(services.settings().commandTimeout().toMillis());
-        ctx.pipeline().addAfter(PipelineNames.READ_GATE, PipelineNames.TLS, ssl);
+        TlsUpgrade.insert(ctx(), Objects.requireNonNull(services.sslContext(), "sslContext"),
+                services.config().commandTimeout(), id);
         reply(ready);
-        ctx.flush();
+        ctx().flush();
         state().resetForTls();
-        ssl.handshakeFuture().addListener(future -> {
-            if (!future.isSuccess()) {
-                log.debug("{} TLS handshake failed: {}", id, future.cause().toString());
-                ctx.close();
-            }
-        });
     }
 
-    private void verifyPassword(String user, String password) {
-        var authenticator = java.util.Objects.requireNonNull(services.authenticator(), "authenticator");
+    private void verifyPassword(Step.VerifyPassword step) {
         InetAddress client = state().client;
         if (!services.clientLimits().tryAuth(client)) {
             services.metrics().authLimited();
@@ -445,153 +247,109 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             closeWith(Replies.IP_TOO_MANY_AUTH_FAILURES);
             return;
         }
-        pause(PAUSED_BY_STEP);
-        authenticator.authenticate(user, password.toCharArray()).subscribe(
-                result -> ctx().executor().execute(() -> {
-                    if (result instanceof AuthResult.Success) {
-                        services.clientLimits().authSucceeded(client);
-                        onAuthResult(user, result);
-                        resume(PAUSED_BY_STEP);
-                        return;
-                    }
-                    // The 535 waits (auth_failure_delay), paused, so guessing costs the guesser time.
-                    ctx().executor().schedule(() -> {
-                        onAuthResult(user, result);
-                        resume(PAUSED_BY_STEP);
-                    }, services.clientLimits().authFailureDelay().toNanos(), TimeUnit.NANOSECONDS);
-                }),
-                error -> ctx().executor().execute(() -> {
-                    log.warn("{} AUTH check failed: {}", id, error.toString());
-                    reply(Replies.AUTH_TEMPORARY_FAILURE);
-                    resume(PAUSED_BY_STEP);
-                }));
+        await(slow.checkPassword(step.user(), step.password(), client), () -> { });
     }
 
-    private void onAuthResult(String user, AuthResult result) {
+    private void onPasswordChecked(Step.PasswordChecked checked) {
         SessionState state = state();
-        if (result instanceof AuthResult.Success success) {
-            services.metrics().auth(true);
-            state.user = success.user();
-            state.userPriority = success.priority();
-            log.info("{} authenticated as {}", id, success.user());
-            reply(Replies.AUTH_OK);
-            return;
-        }
-        services.metrics().auth(false);
-        state.authFailures++;
-        log.info("{} authentication failed for {} from {}", id, LogText.escape(user), state.client.getHostAddress());
-        if (state.authFailures >= services.settings().maxAuthFailures()) {
-            closeWith(Replies.AUTH_TOO_MANY_FAILURES);
+        boolean success = checked.result() instanceof AuthResult.Success;
+        services.metrics().auth(success);
+        Step step = commands.authResult(state, checked.result());
+        if (success) {
+            log.info("{} authenticated as {}", id, state.user);
         } else {
-            reply(Replies.AUTH_FAILED);
+            log.info("{} authentication failed for {} from {}", id, LogText.escape(checked.user()),
+                    state.client.getHostAddress());
         }
+        carryOut(step);
     }
 
     // ---- flow control, timeouts, replies -----------------------------------------------------------------------
 
-    private void pause(int reason) {
-        boolean wasRunning = pausedBy == 0;
-        pausedBy |= reason;
-        if (wasRunning) {
-            decoder().pause();
-            gate().close(ctx());
+    /** Holds the input until {@code work} is done, then (on the event loop) runs {@code first} and its Step. */
+    private void await(Mono<Step> work, Runnable first) {
+        flow().pause(InputFlow.Reason.STEP);
+        work.subscribe(step -> ctx().executor().execute(() -> {
+            first.run();
+            carryOut(step);
+            resume(InputFlow.Reason.STEP);
+        }));
+    }
+
+    private void resume(InputFlow.Reason reason) {
+        if (flow().resume(reason, closing())) {
+            timer().activity();
         }
     }
 
-    private void resume(int reason) {
-        if ((pausedBy & reason) == 0) {
-            return;
-        }
-        pausedBy &= ~reason;
-        ChannelHandlerContext ctx = ctx();
-        if (pausedBy != 0 || closing || !ctx.channel().isActive()) {
-            ctx.flush();
-            return;
-        }
-        lastActivityNanos = System.nanoTime();
-        gate().open(ctx);
-        // Input that arrived while paused is still in the decoder: let it decode what it holds.
-        decoder().resume(ctx.pipeline().context(PipelineNames.DECODER));
-        ctx.flush();
+    // ---- what the timer sees of this session (SessionTimer.Watched) ------------------------------------------
+
+    @Override
+    public boolean ended() {
+        return closing() || !ctx().channel().isActive();
     }
 
-    private void scheduleTimeoutCheck(long delayNanos) {
-        timeoutCheck = ctx().executor().schedule(this::checkTimeout, delayNanos, TimeUnit.NANOSECONDS);
+    @Override
+    public boolean collecting() {
+        return message.isCollecting();
     }
 
-    private void checkTimeout() {
-        if (closing || !ctx().channel().isActive()) {
-            return;
+    @Override
+    public boolean waitingForUs() {
+        return flow().isHeldBy(InputFlow.Reason.STEP);
+    }
+
+    @Override
+    public boolean receiving() {
+        return mode.receiving();
+    }
+
+    @Override
+    public void timedOut(SessionDeadlines.Verdict verdict) {
+        if (verdict instanceof SessionDeadlines.Idle idle) {
+            log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle.idleNanos()));
+        } else {
+            log.info("{} message content not complete after {}", id, services.config().dataTimeout());
+            message.discard(); // the budget given back now, not when the close completes
         }
-        long now = System.nanoTime();
-        boolean waitingForUs = (pausedBy & PAUSED_BY_STEP) != 0;
-        if (message.isCollecting() && !waitingForUs && now - contentDeadlineNanos >= 0) {
-            // data_timeout bounds the whole transfer: a client trickling a byte now and then cannot hold its share
-            // of the byte budget for longer. Given back now, not when the close completes.
-            log.info("{} message content not complete after {}", id, services.settings().dataTimeout());
-            message.discard();
-            closeWith(Replies.TIMEOUT);
-            return;
-        }
-        long timeout = (inData ? services.settings().dataTimeout() : services.settings().commandTimeout()).toNanos();
-        long idle = now - lastActivityNanos;
-        if (waitingForUs || idle < timeout) {
-            long next = Math.max(timeout - idle, TimeUnit.MILLISECONDS.toNanos(100));
-            if (message.isCollecting()) {
-                next = Math.min(next, Math.max(contentDeadlineNanos - now, TimeUnit.MILLISECONDS.toNanos(100)));
-            }
-            scheduleTimeoutCheck(next);
-            return;
-        }
-        log.info("{} timeout after {} ms idle", id, TimeUnit.NANOSECONDS.toMillis(idle));
         closeWith(Replies.TIMEOUT);
     }
 
-    private void reply(SmtpReply reply) {
-        write(reply);
-        if (reply.code() >= 500) {
-            SessionState state = state();
-            state.errors++;
-            if (state.errors >= services.settings().maxErrors()) {
-                closeWith(Replies.TOO_MANY_ERRORS);
-            }
-        }
-    }
+    // ---- replies -------------------------------------------------------------------------------------------------
 
-    private void write(SmtpReply reply) {
-        services.metrics().reply(reply.code());
-        ctx().write(reply, ctx().voidPromise());
+    private void reply(SmtpReply reply) {
+        replies().reply(reply, state());
     }
 
     private void closeWith(SmtpReply reply) {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        services.metrics().reply(reply.code());
-        ChannelHandlerContext ctx = ctx();
-        decoder().pause();
-        if (!ctx.channel().isWritable()) {
-            // The client is not reading: the reply would wait behind the others forever, and the connection too.
-            ctx.close();
-            return;
-        }
-        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        replies().closeWith(reply);
     }
 
     private SessionState state() {
-        return java.util.Objects.requireNonNull(state, "session not active");
+        return Objects.requireNonNull(state, "session not active");
     }
 
     private ChannelHandlerContext ctx() {
-        return java.util.Objects.requireNonNull(ctx, "session not active");
+        return Objects.requireNonNull(ctx, "session not active");
     }
 
     private SmtpServerDecoder decoder() {
-        return java.util.Objects.requireNonNull(decoder, "decoder");
+        return Objects.requireNonNull(decoder, "decoder");
     }
 
-    private ReadGate gate() {
-        return java.util.Objects.requireNonNull(gate, "gate");
+    private InputFlow flow() {
+        return Objects.requireNonNull(flow, "session not active");
+    }
+
+    private boolean closing() {
+        return replies().closing();
+    }
+
+    private SessionReplies replies() {
+        return Objects.requireNonNull(replies, "session not active");
+    }
+
+    private SessionTimer timer() {
+        return Objects.requireNonNull(timer, "session not active");
     }
 }

@@ -1,5 +1,7 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.auth.AuthResult;
+import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.SmtpReply;
 
 /**
@@ -9,6 +11,10 @@ sealed interface Step {
 
     /** Write the reply and read the next command. */
     record Reply(SmtpReply reply) implements Step {
+    }
+
+    /** Write the reply, counting the refusal of a message under {@code reason}. */
+    record Refuse(Rejection reason, SmtpReply reply) implements Step {
     }
 
     /** Write the reply, flush, close the connection. */
@@ -31,7 +37,22 @@ sealed interface Step {
     record Challenge(SmtpReply reply) implements Step {
     }
 
+    /**
+     * The content of the message is complete and clean; the transaction is over: accept the message (loop check,
+     * headers) and store it, replying only after the COMMIT.
+     */
+    record AcceptMessage(Transaction transaction, ContentStats stats) implements Step {
+    }
+
     /** Check a user's password (slow by design: off the event loop), then reply 235 or 535. */
     record VerifyPassword(String user, String password) implements Step {
+    }
+
+    /** The password check decided: count it, apply it to the session (235, 535, or 421 after too many). */
+    record PasswordChecked(String user, AuthResult result) implements Step {
+    }
+
+    /** The spool committed the message (a COMMIT that began at {@code startedNanos}): count it, reply 250. */
+    record Stored(MessageAcceptance.Accepted accepted, long size, long startedNanos) implements Step {
     }
 }

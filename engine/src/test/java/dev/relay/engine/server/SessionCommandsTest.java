@@ -2,7 +2,9 @@ package dev.relay.engine.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.engine.config.AuthConfig;
 import dev.relay.engine.config.Cidr;
+import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.Verb;
@@ -17,8 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The session's state machine without a socket: each verb in each state, as reply codes and steps. */
 class SessionCommandsTest {
-    private final SmtpSettings settings = new SmtpSettings("relay.test", 1024, 2, 10, Duration.ofMinutes(5),
-            Duration.ofMinutes(10), 3, 20, true);
+    private final SmtpConfig settings = new SmtpConfig(SmtpConfig.DEFAULT_LISTEN, "relay.test", 1024, 2, 10,
+            Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, SmtpConfig.DEFAULT_MAX_BYTES_IN_FLIGHT,
+            Duration.ofSeconds(30), List.of(), List.of(), null, new AuthConfig(null, true));
     private final SessionCommands commands = new SessionCommands(settings,
             new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))), true, true);
     private SessionState state;
@@ -47,6 +50,9 @@ class SessionCommandsTest {
     private int code(String line) {
         Step step = run(line);
         if (step instanceof Step.Reply r) {
+            return r.reply().code();
+        }
+        if (step instanceof Step.Refuse r) {
             return r.reply().code();
         }
         if (step instanceof Step.Close c) {

@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relay.engine.testing.SmtpTestClient;
 import dev.relay.engine.testing.SmtpTestClient.Reply;
 import dev.relay.engine.testing.TestRelay;
+import dev.relay.storage.testing.Await;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +82,7 @@ class SessionLimitsIT {
 
     @Test
     void connectionsBeyondTheCapGet421() throws Exception {
-        Thread.sleep(300); // let connections of earlier tests finish closing on the server side
+        awaitNoOpenConnections(); // connections of earlier tests close on the server side after the client's
         List<SmtpTestClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -91,5 +98,20 @@ class SessionLimitsIT {
         } finally {
             clients.forEach(SmtpTestClient::close);
         }
+    }
+
+    /** Until the relay's gauge of open SMTP connections (the ones the cap counts) is back at 0, at most 10 s. */
+    private static void awaitNoOpenConnections() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI metrics = URI.create("http://127.0.0.1:" + relay.http().getPort() + "/metrics");
+        Pattern gauge = Pattern.compile("(?m)^relay_smtp_connections_open(?:\\{[^}]*\\})? (\\S+)$");
+        double open = Await.awaitValue(Duration.ofSeconds(10), () -> {
+            String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = gauge.matcher(body);
+            assertThat(m.find()).as("relay_smtp_connections_open in the scrape").isTrue();
+            return Double.parseDouble(m.group(1));
+        }, value -> value == 0);
+        assertThat(open).as("SMTP connections still open on the relay after 10 s").isZero();
     }
 }

@@ -1,0 +1,85 @@
+package dev.relay.engine.server;
+
+import dev.relay.engine.config.SmtpConfig;
+import dev.relay.protocol.ContentStats;
+import dev.relay.protocol.MailParameters;
+import dev.relay.protocol.SmtpReply;
+import dev.relay.storage.IncomingMessage;
+import dev.relay.storage.MessageId;
+import dev.relay.storage.Priority;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a complete, clean message into what the spool stores: refuses a mail loop (too many Received fields), cuts
+ * the priority header out and applies it, puts our Received header on top and builds the {@link IncomingMessage}.
+ * A pure function of its arguments (no I/O, no clock, no channel); the session stores what it returns.
+ */
+final class MessageAcceptance {
+
+    /** The outcome; the content buffer given to {@link #accept} is owned by it in either case. */
+    sealed interface Result {
+    }
+
+    /** To be stored; {@code message} owns the content. */
+    record Accepted(IncomingMessage message, boolean priorityFromHeader) implements Result {
+    }
+
+    /** Refused before the COMMIT; the content is released. {@code detail} is for the log line. */
+    record Refused(Rejection reason, SmtpReply reply, String detail) implements Result {
+    }
+
+    private final SmtpConfig config;
+
+    MessageAcceptance(SmtpConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Takes ownership of {@code content}, the message as received from the client ({@code stats} describe it),
+     * to become message {@code id}, received at {@code now} in the session {@code state} at the end of
+     * {@code transaction}.
+     */
+    Result accept(SessionState state, Transaction transaction, CompositeByteBuf content, ContentStats stats,
+            MessageId id, Instant now) {
+        int maxReceived = config.maxReceivedHeaders();
+        if (TraceFields.tooMany(content, maxReceived)) {
+            // Before the COMMIT: a looping message is refused, never stored (Postfix's hopcount_limit).
+            content.release();
+            return new Refused(Rejection.LOOP, Replies.TOO_MANY_RECEIVED, String.valueOf(maxReceived));
+        }
+        var priorityHeader = config.priorityHeader();
+        PriorityHeader.Result override = PriorityHeader.strip(content, priorityHeader.name());
+        CompositeByteBuf body = override.content();
+        Priority priority = PriorityHeader.effective(priorityOf(state), override.requested(),
+                priorityHeader.allowRaise());
+
+        List<String> recipients = List.copyOf(transaction.recipients());
+        byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, config.hostname(),
+                state.esmtp, state.tls, state.user != null, id.toString(), recipients,
+                ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
+        body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
+        MailParameters parameters = transaction.parameters();
+        try {
+            return new Accepted(new IncomingMessage(id, transaction.reversePath(), recipients, state.user, priority,
+                    now, stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
+                    parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body),
+                    override.removed() > 0);
+        } catch (RuntimeException e) {
+            // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
+            body.release();
+            return new Refused(Rejection.CONTENT, SmtpReply.of(554, "5.6.0", "Message refused: " + e.getMessage()),
+                    e.toString());
+        }
+    }
+
+    private static Priority priorityOf(SessionState state) {
+        String priority = state.userPriority;
+        return priority == null ? Priority.TRANSACTIONAL : Priority.valueOf(priority.toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,27 @@
+package dev.relay.engine.server;
+
+import java.util.Locale;
+
+/**
+ * Why a message (or its envelope) was refused: the {@code reason} tag of {@code relay_messages_rejected_total}.
+ * Decided where the refusal is decided, never recognised afterwards from the reply it produced.
+ */
+enum Rejection {
+    /** RCPT from a client that may not relay. */
+    RELAY_DENIED,
+    /** DATA after no accepted recipient. */
+    NO_RECIPIENTS,
+    /** Over {@code smtp.max_message_size}: declared at MAIL FROM (SIZE=) or counted in the content. */
+    SIZE,
+    /** Content the spool cannot take: NUL bytes, over-long lines, an envelope it refuses. */
+    CONTENT,
+    /** More Received fields than {@code smtp.max_received_headers}: a mail loop. */
+    LOOP,
+    /** The spool could not COMMIT (database unavailable). */
+    SPOOL_UNAVAILABLE;
+
+    /** The metric tag value. */
+    String tag() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

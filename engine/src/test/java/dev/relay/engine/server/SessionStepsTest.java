@@ -1,0 +1,143 @@
+package dev.relay.engine.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.engine.auth.AuthResult;
+import dev.relay.engine.config.AuthConfig;
+import dev.relay.engine.config.Cidr;
+import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.protocol.CommandLineError;
+import dev.relay.protocol.ContentStats;
+import dev.relay.protocol.SmtpCommand;
+import dev.relay.protocol.SmtpReply;
+import dev.relay.protocol.Verb;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decisions the session only carries out, as values: refusals with their reason, the end of content, AUTH
+ * results, line errors.
+ */
+class SessionStepsTest {
+    private static final ContentStats CLEAN = new ContentStats(100, false, false, false, false, 0);
+
+    private final SmtpConfig config = new SmtpConfig(SmtpConfig.DEFAULT_LISTEN, "relay.test", 1024, 2, 10,
+            Duration.ofMinutes(5), Duration.ofMinutes(10), 2, 20, SmtpConfig.DEFAULT_MAX_BYTES_IN_FLIGHT,
+            Duration.ofSeconds(30), List.of(), List.of(), null, new AuthConfig(null, false));
+    private final SessionCommands commands =
+            new SessionCommands(config, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))), true, true);
+
+    private static SessionState session(String client) throws Exception {
+        return new SessionState("t", InetAddress.getByName(client));
+    }
+
+    private Step run(SessionState state, Verb verb, String argument) {
+        return commands.handle(state, new SmtpCommand(verb, argument, verb + " " + argument));
+    }
+
+    private SessionState inTransaction() throws Exception {
+        SessionState state = session("10.1.2.3");
+        run(state, Verb.EHLO, "client.test");
+        run(state, Verb.MAIL, "FROM:<a@b.test>");
+        run(state, Verb.RCPT, "TO:<c@d.test>");
+        return state;
+    }
+
+    @Test
+    void refusalsOfAMessageCarryTheirReason() throws Exception {
+        SessionState outsider = session("192.0.2.1");
+        run(outsider, Verb.EHLO, "client.test");
+        assertThat(run(outsider, Verb.MAIL, "FROM:<a@b.test> SIZE=2048"))
+                .isEqualTo(new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED));
+        run(outsider, Verb.MAIL, "FROM:<a@b.test>");
+        assertThat(run(outsider, Verb.RCPT, "TO:<c@d.test>"))
+                .isEqualTo(new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED));
+        assertThat(run(outsider, Verb.DATA, ""))
+                .isEqualTo(new Step.Refuse(Rejection.NO_RECIPIENTS, Replies.NO_VALID_RECIPIENTS));
+    }
+
+    @Test
+    void theEndOfCleanDataIsAMessageToAcceptAndEndsTheTransaction() throws Exception {
+        SessionState state = inTransaction();
+        Transaction transaction = state.transaction;
+        assertThat(commands.contentEnd(state, ContentMode.DATA, CLEAN))
+                .isEqualTo(new Step.AcceptMessage(transaction, CLEAN));
+        assertThat(state.transaction).isNull();
+    }
+
+    @Test
+    void contentOverTheLimitsIsRefusedWithItsReason() throws Exception {
+        SessionState state = inTransaction();
+        assertThat(commands.contentEnd(state, ContentMode.DATA, new ContentStats(2048, true, false, false, false, 0)))
+                .isEqualTo(new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED));
+        assertThat(state.transaction).isNull();
+
+        state = inTransaction();
+        assertThat(commands.contentEnd(state, ContentMode.DATA, new ContentStats(10, false, false, true, false, 0)))
+                .isEqualTo(new Step.Refuse(Rejection.CONTENT, Replies.NUL_IN_CONTENT));
+        state = inTransaction();
+        assertThat(commands.contentEnd(state, ContentMode.DATA, new ContentStats(10, false, true, false, false, 0)))
+                .isEqualTo(new Step.Refuse(Rejection.CONTENT, Replies.LINE_TOO_LONG_IN_CONTENT));
+    }
+
+    @Test
+    void bdatChunksAreAcknowledgedUntilTheLastAndAFailedMessageRefusesTheRest() throws Exception {
+        SessionState state = inTransaction();
+        run(state, Verb.BDAT, "100");
+        Step step = commands.contentEnd(state, new ContentMode.KeptChunk(false), CLEAN);
+        assertThat(((Step.Reply) step).reply().code()).isEqualTo(250);
+        assertThat(((Step.Reply) step).reply().lines()).containsExactly("100 octets received");
+
+        run(state, Verb.BDAT, "5000");
+        assertThat(commands.contentEnd(state, new ContentMode.KeptChunk(false),
+                new ContentStats(5000, true, false, false, false, 0)))
+                .isEqualTo(new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED));
+        assertThat(run(state, Verb.BDAT, "10 LAST")).as("the rest is read to be thrown away")
+                .isEqualTo(new Step.StartChunk(10, true, false, false));
+        assertThat(commands.contentEnd(state, new ContentMode.DiscardedChunk(true), CLEAN))
+                .isEqualTo(new Step.Reply(Replies.BAD_SEQUENCE));
+        assertThat(state.transaction).as("the last chunk ends the transaction").isNull();
+    }
+
+    @Test
+    void aChunkWithoutATransactionIsRefusedAfterItIsRead() throws Exception {
+        SessionState state = session("10.1.2.3");
+        run(state, Verb.EHLO, "client.test");
+        assertThat(commands.contentEnd(state, new ContentMode.DiscardedChunk(false), CLEAN))
+                .isEqualTo(new Step.Reply(SmtpReply.of(503, "5.5.1", "Need MAIL command")));
+    }
+
+    @Test
+    void authResultsAreSteps() throws Exception {
+        SessionState state = session("10.1.2.3");
+        assertThat(commands.authResult(state, new AuthResult.Failure("shop")))
+                .isEqualTo(new Step.Reply(Replies.AUTH_FAILED));
+        assertThat(state.user).isNull();
+        assertThat(commands.authResult(state, new AuthResult.Failure("shop")))
+                .as("smtp.max_auth_failures = 2").isEqualTo(new Step.Close(Replies.AUTH_TOO_MANY_FAILURES));
+
+        SessionState other = session("10.1.2.4");
+        assertThat(commands.authResult(other, new AuthResult.Success("shop", "bulk")))
+                .isEqualTo(new Step.Reply(Replies.AUTH_OK));
+        assertThat(other.user).isEqualTo("shop");
+        assertThat(other.userPriority).isEqualTo("bulk");
+    }
+
+    @Test
+    void aLineErrorEndsAnAuthExchangeWithItsOwnReply() throws Exception {
+        SessionState state = session("10.1.2.3");
+        assertThat(commands.lineError(state, CommandLineError.Kind.TOO_LONG))
+                .isEqualTo(new Step.Reply(Replies.LINE_TOO_LONG));
+        run(state, Verb.EHLO, "client.test");
+        run(state, Verb.AUTH, "LOGIN");
+        assertThat(state.authStage).isEqualTo(SessionState.AuthStage.LOGIN_USER);
+        assertThat(commands.lineError(state, CommandLineError.Kind.TOO_LONG))
+                .isEqualTo(new Step.Reply(Replies.AUTH_LINE_TOO_LONG));
+        assertThat(state.authStage).isEqualTo(SessionState.AuthStage.NONE);
+        assertThat(commands.lineError(state, CommandLineError.Kind.BARE_LINE_ENDING))
+                .isEqualTo(new Step.Reply(Replies.BARE_LINE_ENDING));
+    }
+}
