@@ -86,7 +86,7 @@ public final class SmtpMetrics {
     }
 
     public void command(Verb verb) {
-        commands.get(verb).increment();
+        java.util.Objects.requireNonNull(commands.get(verb), "every verb is registered").increment();
     }
 
     public void reply(int code) {

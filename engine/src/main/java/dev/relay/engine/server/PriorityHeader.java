@@ -43,7 +43,7 @@ final class PriorityHeader {
         int line = content.readerIndex();
         List<int[]> cuts = new ArrayList<>(1);
         int fieldStart = -1;
-        StringBuilder value = null;
+        StringBuilder value = new StringBuilder(); // the field being read while fieldStart >= 0
         List<String> values = new ArrayList<>(1);
         while (line < end) {
             int lf = content.forEachByte(line, end - line, ByteProcessor.FIND_LF);
@@ -64,7 +64,8 @@ final class PriorityHeader {
                 }
                 if (matches(content, line, colon, wanted)) {
                     fieldStart = line;
-                    value = new StringBuilder(text(content, colon + 1, next));
+                    value.setLength(0);
+                    value.append(text(content, colon + 1, next));
                 }
             }
             line = next;
