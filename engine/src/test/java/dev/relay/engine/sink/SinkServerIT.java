@@ -26,7 +26,8 @@ class SinkServerIT {
                     + address.getPort() + " tls=disabled\"}\n  poll_interval: 200ms\n")) {
                 submit(relay.smtp(), "app@shop.test", "<sink@t>", "someone@example.test", "other@example.test");
                 Path file = dir.resolve("1.eml");
-                Await.until(Duration.ofSeconds(20), () -> Files.exists(file));
+                // the report comes once the file is written whole; the file exists (possibly partly written) before
+                Await.awaitTrue(Duration.ofSeconds(20), () -> reports.size() == 1);
                 String text = Files.readString(file, StandardCharsets.UTF_8);
                 assertThat(text).startsWith("X-Sink-Mail-From: FROM:<app@shop.test>")
                         .contains("X-Sink-Rcpt-To: TO:<someone@example.test>, TO:<other@example.test>",
