@@ -1,5 +1,6 @@
 package dev.relay.engine.queue;
 
+import dev.relay.engine.bounce.BounceSink;
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.delivery.AttemptResult;
 import dev.relay.engine.delivery.DeliveryClient;
