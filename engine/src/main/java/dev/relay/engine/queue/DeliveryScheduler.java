@@ -23,7 +23,7 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Wires the delivery path of this node and is its one entry point: the {@link Claimer} fills the {@link Window} from
- * the spool, the {@link SiteDispatcher} routes and queues per site and starts deliveries, the {@link AttemptRunner}
+ * the spool, {@link Routing} finds each domain's site, the {@link SiteDispatcher} queues per site and starts deliveries, the {@link AttemptRunner}
  * runs them, the {@link OutcomeRecorder} writes the outcomes back, the {@link NodeHeartbeat} keeps the node's lease.
  * Freshly accepted messages arrive through {@link #reserve}/{@link #offer} without a database round trip.
  *
@@ -97,16 +97,11 @@ public final class DeliveryScheduler implements AutoCloseable {
     private final ContentCache contents;
     private final AttemptRunner attempts;
     private final SiteDispatcher dispatcher;
+    private final Routing routing;
     private final Claimer claimer;
     private final NodeHeartbeat heartbeat;
     private final Disposable.Composite tasks = Disposables.composite();
     private volatile boolean closed;
-
-    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
-                             Shaping shaping, RetrySchedule retry, BounceSink bounces,
-                             DeliveryObserver observer, Clock clock, Scheduler timers) {
-        this(settings, store, router, client, shaping, SiteSuspensions.NONE, retry, bounces, observer, clock, timers);
-    }
 
     /** @param suspensions sites suspended by an operator: their jobs are held back, not delivered */
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
@@ -131,9 +126,10 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.attempts = new AttemptRunner(client, contents, recorder, observer, time);
         this.heartbeat = new NodeHeartbeat(settings, store, observer, time, timers, window, () -> closed,
                 this::dropWaiting, this::resumed);
-        this.dispatcher = new SiteDispatcher(settings, store, router, shaping, suspensions, observer, window, recorder,
+        this.dispatcher = new SiteDispatcher(settings, store, shaping, suspensions, observer, window, recorder,
                 attempts, time, timers, heartbeat::mayStart, () -> closed, heartbeat::liveNodes, this::wakeClaimer);
-        this.claimer = new Claimer(settings, store, window, contents, dispatcher::fullSites, dispatcher::accept,
+        this.routing = new Routing(router, dispatcher, recorder, window, () -> closed);
+        this.claimer = new Claimer(settings, store, window, contents, dispatcher::fullSites, routing::accept,
                 () -> !closed && heartbeat.mayStart(), timers);
     }
 
@@ -197,7 +193,7 @@ public final class DeliveryScheduler implements AutoCloseable {
     /** A message committed as claimed by this node after {@link #reserve}: schedule it now. */
     public void offer(ClaimedMessage message, byte[] content) {
         contents.put(message.id(), content);
-        dispatcher.accept(message);
+        routing.accept(message);
     }
 
     public String node() {

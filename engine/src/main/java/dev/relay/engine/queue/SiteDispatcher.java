@@ -1,21 +1,14 @@
 package dev.relay.engine.queue;
 
-import dev.relay.engine.delivery.DeliveryOutcome;
-import dev.relay.engine.routing.Resolution;
-import dev.relay.engine.routing.Router;
+import dev.relay.engine.routing.NextHop;
 import dev.relay.engine.shaping.Shaping;
 import dev.relay.engine.shaping.SiteShaping;
 import dev.relay.engine.shaping.SiteThrottle;
-import dev.relay.protocol.SmtpReply;
-import dev.relay.storage.ClaimedMessage;
-import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.DeliveryStore;
 import dev.relay.storage.Priority;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,12 +24,11 @@ import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Puts claimed recipients on their site's ready queue and starts deliveries from it: routes each message's domains,
- * keeps one {@link SiteQueue} per site (created on first use, evicted when idle), returns jobs past the site's share
+ * Puts routed jobs on their site's ready queue and starts deliveries from it: keeps one {@link SiteQueue} per site (created on first use, evicted when idle), returns jobs past the site's share
  * of the window to the spool, holds jobs for operator-suspended sites, and comes back on the timer when a site's
  * shaping says "not before T".
  *
- * <p>Threads: routing answers arrive on the resolver's threads, finished deliveries on the client's event loops,
+ * <p>Threads: routed jobs arrive on the resolver's threads, finished deliveries on the client's event loops,
  * wake-ups on the timer, resumes on the admin and reload threads; all may dispatch at once. The site map is a
  * {@link ConcurrentHashMap} whose per-key {@code compute} serialises creating a site's queue, adding to it and
  * evicting it, so no job lands in an evicted queue; each queue's monitor serialises its own start decisions.
@@ -46,7 +38,6 @@ final class SiteDispatcher {
 
     private final DeliveryScheduler.Settings settings;
     private final DeliveryStore store;
-    private final Router router;
     private final Shaping shaping;
     private final SiteSuspensions suspensions;
     private final DeliveryObserver observer;
@@ -63,13 +54,12 @@ final class SiteDispatcher {
     private final Runnable freed;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
 
-    SiteDispatcher(DeliveryScheduler.Settings settings, DeliveryStore store, Router router, Shaping shaping,
+    SiteDispatcher(DeliveryScheduler.Settings settings, DeliveryStore store, Shaping shaping,
                    SiteSuspensions suspensions, DeliveryObserver observer, Window window, OutcomeRecorder recorder,
                    AttemptRunner attempts, TimeSource time, Scheduler timers, BooleanSupplier mayStart,
                    BooleanSupplier closed, IntSupplier liveNodes, Runnable freed) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
-        this.router = Objects.requireNonNull(router, "router");
         this.shaping = Objects.requireNonNull(shaping, "shaping");
         this.suspensions = Objects.requireNonNull(suspensions, "suspensions");
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -84,49 +74,24 @@ final class SiteDispatcher {
         this.freed = Objects.requireNonNull(freed, "freed");
     }
 
-    /** A claimed message: one job per domain, each routed to its site. */
-    void accept(ClaimedMessage message) {
-        Map<String, List<ClaimedRecipient>> byDomain = new LinkedHashMap<>();
-        for (ClaimedRecipient r : message.recipients()) {
-            byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>()).add(r);
-        }
-        byDomain.forEach((domain, recipients) -> route(new DeliveryJob(message, domain, recipients)));
-    }
-
-    private void route(DeliveryJob job) {
-        router.resolve(job.domain()).subscribe(resolution -> {
-            if (closed.getAsBoolean()) {
-                // claimed or routed after drain() emptied the queues: leave it to releaseClaims, do not wait for it
-                window.release(job.recipients().size());
-                return;
+    /**
+     * Puts a routed job on its site's queue, in parts of at most the site's recipients per message; what would take
+     * the site past its share of the window goes back to the spool. Then starts what the site allows.
+     */
+    void place(String site, List<NextHop> hops, DeliveryJob job) {
+        List<SiteQueue.Ready> refused = new ArrayList<>();
+        SiteQueue queue = sites.compute(site, (s, q) -> {
+            SiteQueue into = q != null ? q : newQueue(s);
+            for (DeliveryJob part : job.split(shapingOf(s, job).limits().maxRecipientsPerMessage())) {
+                SiteQueue.Ready ready = new SiteQueue.Ready(part, hops);
+                if (!into.offer(ready, settings.siteCap())) {
+                    refused.add(ready);
+                }
             }
-            if (resolution instanceof Resolution.Routed routed) {
-                String site = routed.site();
-                List<SiteQueue.Ready> refused = new ArrayList<>();
-                SiteQueue queue = sites.compute(site, (s, q) -> {
-                    SiteQueue into = q != null ? q : newQueue(s);
-                    for (DeliveryJob part : job.split(shapingOf(s, job).limits().maxRecipientsPerMessage())) {
-                        SiteQueue.Ready ready = new SiteQueue.Ready(part, routed.hops());
-                        if (!into.offer(ready, settings.siteCap())) {
-                            refused.add(ready);
-                        }
-                    }
-                    return into;
-                });
-                refused.forEach(ready -> unclaim(site, ready));
-                dispatch(queue);
-            } else if (resolution instanceof Resolution.Undeliverable u) {
-                recorder.routed(job, Collections.nCopies(job.recipients().size(),
-                        new DeliveryOutcome.Bounced(null, SmtpReply.of(550, u.status(), u.reason()))));
-            } else if (resolution instanceof Resolution.Unresolvable u) {
-                recorder.routed(job, Collections.nCopies(job.recipients().size(),
-                        new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", u.reason()), null)));
-            }
-        }, e -> {
-            log.error("{} routing {} failed unexpectedly", job.message().id(), job.domain(), e);
-            recorder.routed(job, Collections.nCopies(job.recipients().size(),
-                    new DeliveryOutcome.Deferred(null, SmtpReply.of(451, "4.4.3", "routing failed"), null)));
+            return into;
         });
+        refused.forEach(ready -> unclaim(site, ready));
+        dispatch(queue);
     }
 
     /**

@@ -33,7 +33,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Routing to site queues, the site's share of the window, holds, wake-ups and eviction, on virtual time with a fake
+ * Routing (through {@link Routing}) to site queues, the site's share of the window, holds, wake-ups and eviction, on virtual time with a fake
  * store, router and client. Window 40 and share 0.25: a site may hold 10 recipients.
  */
 class SiteDispatcherTest {
@@ -88,6 +88,7 @@ class SiteDispatcherTest {
     };
 
     private SiteDispatcher dispatcher;
+    private Routing routing;
 
     private static SiteShaping shaping(int connections, @Nullable Rate rate) {
         return new SiteShaping(SiteLimits.defaults().withConnectionLimit(connections), rate, null,
@@ -102,9 +103,10 @@ class SiteDispatcherTest {
                     BounceSink.NONE, contents, observer, window, time.time, time.timers, () -> false,
                     freed::incrementAndGet);
             AttemptRunner runner = new AttemptRunner(client, contents, recorder, observer, time.time);
-            dispatcher = new SiteDispatcher(settings, store, domain -> Mono.just(resolution), Shaping.fixed(shaping),
+            dispatcher = new SiteDispatcher(settings, store, Shaping.fixed(shaping),
                     site -> suspensions.holdOf(site), observer, window, recorder, runner, time.time, time.timers,
                     () -> true, () -> false, () -> 1, freed::incrementAndGet);
+            routing = new Routing(domain -> Mono.just(resolution), dispatcher, recorder, window, () -> false);
         }
         return dispatcher;
     }
@@ -114,7 +116,8 @@ class SiteDispatcherTest {
         ClaimedMessage m = Jobs.message(SITE, recipients, FakeTime.WALL);
         store.contents.put(m.id(), "Subject: t\r\n\r\nbody\r\n".getBytes());
         assertThat(window.tryReserve(recipients)).isTrue();
-        dispatcher().accept(m);
+        dispatcher();
+        routing.accept(m);
         return m;
     }
 
