@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -109,8 +110,13 @@ final class Claimer {
         }
         claimRoom.set(room);
         AtomicInteger taken = new AtomicInteger();
-        // before the end is passed on, so that the next claim sees the room this one left
+        AtomicBoolean settled = new AtomicBoolean();
+        // before the end is passed on, so that the next claim sees the room this one left; once only, since a stop
+        // may cancel a claim that has already ended (the repeat still holds its subscription)
         Runnable settle = () -> {
+            if (!settled.compareAndSet(false, true)) {
+                return;
+            }
             window.release(room - taken.get());
             claimRoom.set(0);
             moreDue = taken.get() == room;

@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Puts routed jobs on their site's ready queue and starts deliveries from it: keeps one {@link SiteQueue} per site (created on first use, evicted when idle), returns jobs past the site's share
- * of the window to the spool, holds jobs for operator-suspended sites, and comes back on the timer when a site's
- * shaping says "not before T".
+ * Puts routed jobs on their site's ready queue and starts deliveries from it: keeps one {@link SiteQueue} per site
+ * (created on first use, evicted when idle), returns jobs past the site's share of the window to the spool, holds
+ * jobs for operator-suspended sites, and comes back on the timer when a site's shaping says "not before T".
  *
  * <p>Threads: routed jobs arrive on the resolver's threads, finished deliveries on the client's event loops,
  * wake-ups on the timer, resumes on the admin and reload threads; all may dispatch at once. The site map is a

@@ -163,4 +163,24 @@ class ClaimerTest {
         assertThat(window.used()).isZero();
         assertThat(claimer.claimRoom()).isZero();
     }
+
+    @Test
+    void stoppingAfterAClaimEndedGivesNothingBackTwice() {
+        due(2);
+        start();
+        assertThat(window.used()).isEqualTo(2);
+        loop.dispose();
+        assertThat(window.used()).as("the claimed recipients still hold their room").isEqualTo(2);
+    }
+
+    @Test
+    void stoppingAfterAnAsynchronousClaimEndedGivesNothingBackTwice() {
+        store.holdClaims = true;
+        due(2);
+        start();
+        store.openClaims.get(0).tryEmitEmpty();
+        assertThat(window.used()).isEqualTo(2);
+        loop.dispose();
+        assertThat(window.used()).as("the claimed recipients still hold their room").isEqualTo(2);
+    }
 }
