@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * allocation stay steady).
  *
  * <ul>
- *   <li>{@link #siteQueues}: what {@code DeliveryScheduler} does: look the site's queue up in the map, {@code
+ *   <li>{@link #siteQueues}: what {@code SiteDispatcher} does: look the site's queue up in the map, {@code
  *       finished}, {@code start} (transactional lane first, the job's connection limit resolved through a fixed
  *       {@link Shaping}), {@code add}.
  *   <li>{@link #globalPriorityQueue}: the naive design, one {@link PriorityQueue} of all 100,000 jobs ordered by
@@ -146,7 +146,7 @@ public class SitePickBenchmark {
     @Benchmark
     public SiteQueue.Ready siteQueues() {
         String site = siteNames[order[cursor++ & (ORDER - 1)]];
-        // The calls DeliveryScheduler.route and dispatch make, lambdas included; only the clock is read once.
+        // The calls SiteDispatcher.route and dispatch make, lambdas included; only the clock is read once.
         SiteQueue queue = sites.computeIfAbsent(site, this::newQueue);
         queue.finished(now, 1);
         SiteQueue.Step step = queue.start(job -> shaping.resolve(queue.site(), job.domain()), 1, now);

@@ -4,7 +4,7 @@ import dev.relay.engine.bounce.BounceStatus;
 import dev.relay.engine.bounce.Diagnostic;
 import dev.relay.engine.bounce.DsnBuilder;
 import dev.relay.engine.bounce.FailedRecipient;
-import dev.relay.engine.queue.BounceSink;
+import dev.relay.engine.bounce.BounceSink;
 import dev.relay.engine.routing.Resolution;
 import dev.relay.engine.routing.Router;
 import dev.relay.protocol.EnhancedStatus;

@@ -1,6 +1,5 @@
 package dev.relay.engine.bounce;
 
-import dev.relay.engine.queue.BounceSink;
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.IncomingMessage;

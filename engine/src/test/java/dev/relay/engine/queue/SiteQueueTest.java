@@ -73,6 +73,35 @@ class SiteQueueTest {
     }
 
     @Test
+    void transactionalGoesFirstAndTheConnectionLimitHoldsTheRestBack() {
+        SiteQueue.Ready bulk = ready(Priority.BULK, 1);
+        SiteQueue.Ready urgent = ready(Priority.TRANSACTIONAL, 1);
+        queue.add(bulk);
+        queue.add(urgent);
+        queue.add(ready(Priority.BULK, 1));
+        assertThat(((SiteQueue.Step.Start) start()).ready()).isSameAs(urgent);
+        assertThat(((SiteQueue.Step.Start) start()).ready()).isSameAs(bulk);
+        assertThat(start()).as("connection limit 2 reached").isInstanceOf(SiteQueue.Step.Idle.class);
+        assertThat(queue.active()).isEqualTo(2);
+        queue.finished(now, 1);
+        assertThat(start()).isInstanceOf(SiteQueue.Step.Start.class);
+        assertThat(queue.waiting(Priority.BULK)).isZero();
+    }
+
+    @Test
+    void oneWakeUpPendingAtATimeAndAnEarlierOneReplacesIt() {
+        long t = now + 5_000;
+        assertThat(queue.wakeAt(t)).as("none pending").isTrue();
+        assertThat(queue.wakeAt(t)).as("one as early is pending").isFalse();
+        assertThat(queue.wakeAt(t + 1)).as("a later one adds nothing").isFalse();
+        assertThat(queue.wakeAt(t - 1)).as("an earlier one is scheduled").isTrue();
+        queue.woke(t);
+        assertThat(queue.wakeAt(t)).as("the wake-up at t is not the pending one (t - 1 is)").isFalse();
+        queue.woke(t - 1);
+        assertThat(queue.wakeAt(t + 10)).as("nothing pending after it fired").isTrue();
+    }
+
+    @Test
     void claimsPassOverASiteBetweenHalfItsShareAndOneClaimBelowIt() {
         DeliveryScheduler.Settings half = settings(20_000, 0.5);
         assertThat(half.claimSize()).isEqualTo(5_000);

@@ -1,6 +1,5 @@
-package dev.relay.engine.queue;
+package dev.relay.engine.bounce;
 
-import dev.relay.engine.bounce.FailedRecipient;
 import dev.relay.storage.ClaimedMessage;
 import java.util.List;
 import reactor.core.publisher.Mono;
