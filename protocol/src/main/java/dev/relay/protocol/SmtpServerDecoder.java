@@ -243,11 +243,7 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             buffer.release();
             throw e;
         }
-        if (buffer.isReadable()) {
-            out.add(new DataContent(buffer));
-        } else {
-            buffer.release();
-        }
+        emit(buffer, out);
         if (ended) {
             mode = Mode.COMMAND;
             out.add(new DataEnd(content.stats()));
@@ -266,14 +262,19 @@ public final class SmtpServerDecoder extends ByteToMessageDecoder {
             buffer.release();
             throw e;
         }
+        emit(buffer, out);
+        if (ended) {
+            mode = Mode.COMMAND;
+            out.add(new ChunkEnd(chunkSize, content.stats()));
+        }
+    }
+
+    /** Passes on the scanned content, if any; an empty buffer is released here. */
+    private static void emit(ByteBuf buffer, List<Object> out) {
         if (buffer.isReadable()) {
             out.add(new DataContent(buffer));
         } else {
             buffer.release();
-        }
-        if (ended) {
-            mode = Mode.COMMAND;
-            out.add(new ChunkEnd(chunkSize, content.stats()));
         }
     }
 

@@ -29,12 +29,19 @@ public final class BouncesCommand {
         return 2;
     }
 
-    private static int check(@Nullable Path file, PrintStream out, PrintStream err) {
-        BounceRules rules;
+    /** The rules in force with {@code file}, or null after printing why they cannot be loaded. */
+    private static @Nullable BounceRules loadOrReport(@Nullable Path file, PrintStream err) {
         try {
-            rules = load(file);
+            return load(file);
         } catch (ConfigException e) {
             err.println("relay: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static int check(@Nullable Path file, PrintStream out, PrintStream err) {
+        BounceRules rules = loadOrReport(file, err);
+        if (rules == null) {
             return 1;
         }
         out.println((file == null ? "shipped " + BounceRulesFile.SHIPPED : file) + ": ok, " + rules.summary());
@@ -48,11 +55,8 @@ public final class BouncesCommand {
     }
 
     private static int classify(String reply, @Nullable Path file, PrintStream out, PrintStream err) {
-        BounceRules rules;
-        try {
-            rules = load(file);
-        } catch (ConfigException e) {
-            err.println("relay: " + e.getMessage());
+        BounceRules rules = loadOrReport(file, err);
+        if (rules == null) {
             return 1;
         }
         ReplyText parsed = ReplyText.parse(reply);
