@@ -9,11 +9,15 @@ import dev.relay.engine.testing.TestRelay;
 import dev.relay.storage.testing.Await;
 import dev.relay.storage.testing.CuttableProxy;
 import dev.relay.storage.testing.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -21,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -180,6 +185,66 @@ class SuppressionIT {
                     }
                 })).isTrue();
             }
+        }
+    }
+
+    /** What one {@code relay suppression ...} run printed and returned. */
+    record Run(int code, String out, String err) {}
+
+    /** Runs {@code relay suppression ARGS} through {@link Main#run}, configured for {@code relay}'s HTTP port. */
+    static Run cli(TestRelay relay, String... args) throws Exception {
+        Path config = relay.directory().resolve("cli.yaml");
+        Files.writeString(config, "http:\n  listen: 127.0.0.1:" + relay.http().getPort()
+                + "\n  admin_token_file: admin.token\n");
+        List<String> all = new ArrayList<>(List.of("suppression"));
+        all.addAll(List.of(args));
+        all.add("--config");
+        all.add(config.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(all.toArray(String[]::new), Map.of("USER", "dave"),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theCliAddsListsShowsExportsAndRemoves() throws Exception {
+        try (TestRelay relay = TestRelay.startWithAdmin("suppression_cli", TestRelay.NO_DELIVERY)) {
+            Run add = cli(relay, "add", "Gone@Example.test", "--scope", "shop", "--reason", "unsubscribe",
+                    "--detail", "list-unsubscribe, one click");
+            assertThat(add.code()).as(add.err()).isZero();
+            assertThat(add.out()).startsWith("added: gone@example.test (scope shop, unsubscribe since ");
+            assertThat(cli(relay, "add", "gone@example.test", "--scope", "shop").out()).startsWith("unchanged:");
+            assertThat(cli(relay, "add", "other@example.test").code()).isZero();
+
+            Run list = cli(relay, "list", "--reason", "unsubscribe");
+            assertThat(list.out()).startsWith("ADDRESS").contains("gone@example.test  shop   unsubscribe")
+                    .contains("dave").doesNotContain("other@example.test");
+            Run paged = cli(relay, "list", "--limit", "1", "--json");
+            JsonNode page = JSON.readTree(paged.out());
+            assertThat(page.get("suppressions")).hasSize(1);
+            assertThat(page.get("next_cursor").isNull()).isFalse();
+            Run next = cli(relay, "list", "--limit", "1", "--cursor", page.get("next_cursor").asText(), "--json");
+            assertThat(JSON.readTree(next.out()).get("next_cursor").isNull()).isTrue();
+
+            assertThat(cli(relay, "show", "gone@example.test").out()).contains("list-unsubscribe, one click");
+            Run csv = cli(relay, "export", "--scope", "shop");
+            assertThat(csv.code()).isZero();
+            List<List<String>> rows = Csv.parse(csv.out());
+            assertThat(rows).hasSize(2);
+            assertThat(rows.get(1)).startsWith("gone@example.test", "shop", "unsubscribe").endsWith("dave",
+                    "list-unsubscribe, one click");
+            assertThat(JSON.readTree(cli(relay, "export", "--format", "json").out())).hasSize(2);
+
+            assertThat(cli(relay, "remove", "gone@example.test", "--scope", "shop").out())
+                    .isEqualTo("removed: gone@example.test (scope shop)\n");
+            Run again = cli(relay, "remove", "gone@example.test", "--scope", "shop");
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).contains("not suppressed for scope shop").contains("HTTP 404");
+            Run bad = cli(relay, "add", "x@example.test", "--reason", "bogus");
+            assertThat(bad.code()).isEqualTo(2);
+            assertThat(bad.err()).contains("unknown reason 'bogus'");
+            assertThat(cli(relay, "list", "--format", "csv").code()).isEqualTo(2);
         }
     }
 
