@@ -24,9 +24,11 @@ import reactor.core.publisher.Mono;
  * lookup is not cached: the next RCPT asks again. Thread-safe (the cache is).
  */
 public final class SuppressionCheck {
-    /** Never suppresses and never waits: for listeners and tests without a suppression list. */
-    public static final SuppressionCheck NONE = new SuppressionCheck((scope, address) -> Mono.empty(),
-            SuppressionConfig.defaults(), Ticker.systemTicker());
+    /**
+     * Never suppresses and never waits (nor caches: it holds no state): for listeners and tests without a
+     * suppression list.
+     */
+    public static final SuppressionCheck NONE = new SuppressionCheck();
 
     /** What the list says of one recipient for one sender. */
     public sealed interface Verdict {
@@ -41,7 +43,7 @@ public final class SuppressionCheck {
 
     private final BiFunction<String, String, Mono<Suppression>> lookup;
     private final Duration timeout;
-    private final AsyncCache<Key, Verdict> cache;
+    private final @Nullable AsyncCache<Key, Verdict> cache;
 
     private record Key(String scope, String address) {}
 
@@ -57,27 +59,35 @@ public final class SuppressionCheck {
                 .buildAsync();
     }
 
+    private SuppressionCheck() {
+        this.lookup = (scope, address) -> Mono.empty();
+        this.timeout = SuppressionConfig.DEFAULT_LOOKUP_TIMEOUT;
+        this.cache = null;
+    }
+
     /**
      * The cached verdict for {@code address} sent by {@code scope}, or null when the cache does not know it yet (or
      * its lookup is still running): then ask {@link #check}. Never waits.
      */
     public @Nullable Verdict cached(String scope, String address) {
         Key key = key(scope, address);
-        if (key == null) {
+        AsyncCache<Key, Verdict> c = cache;
+        if (key == null || c == null) {
             return CLEAR;
         }
-        CompletableFuture<Verdict> f = cache.getIfPresent(key);
+        CompletableFuture<Verdict> f = c.getIfPresent(key);
         return f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.getNow(null);
     }
 
     /** The verdict, from the cache or the database; fails when the database does not answer within the timeout. */
     public Mono<Verdict> check(String scope, String address) {
         Key key = key(scope, address);
-        if (key == null) {
+        AsyncCache<Key, Verdict> c = cache;
+        if (key == null || c == null) {
             return Mono.just(CLEAR);
         }
         // suppressCancel: a session that goes away must not cancel a lookup other sessions share
-        return Mono.fromFuture(() -> cache.get(key, (k, executor) -> lookup.apply(k.scope(), k.address())
+        return Mono.fromFuture(() -> c.get(key, (k, executor) -> lookup.apply(k.scope(), k.address())
                 .<Verdict>map(s -> new Verdict.Suppressed(s.scope(), s.reason(), s.createdAt()))
                 .defaultIfEmpty(CLEAR)
                 .timeout(timeout)
@@ -90,7 +100,11 @@ public final class SuppressionCheck {
      */
     public void invalidate(String address) {
         String a = address.toLowerCase(Locale.ROOT);
-        cache.synchronous().asMap().keySet().removeIf(k -> k.address().equals(a));
+        AsyncCache<Key, Verdict> c = cache;
+        if (c == null) {
+            return;
+        }
+        c.synchronous().asMap().keySet().removeIf(k -> k.address().equals(a));
     }
 
     /**
