@@ -1,6 +1,7 @@
 package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
+import dev.relay.engine.admin.SuppressionCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
@@ -17,8 +18,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
- * {@code relay bounces check|classify ...}, {@code relay sink ...} and {@code relay queue ...}. Exit codes: 0 ok,
- * 1 runtime failure, 2 configuration or usage error.
+ * {@code relay bounces check|classify ...}, {@code relay sink ...}, {@code relay queue ...} and
+ * {@code relay suppression ...}. Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
@@ -62,6 +63,8 @@ public final class Main {
                 return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
             case "queue":
                 return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "suppression":
+                return SuppressionCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -152,6 +155,8 @@ public final class Main {
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)
+                       relay suppression add|remove|show|list|export ...   (the suppression list;
+                                                                  `relay suppression help` lists the arguments)
                 """);
     }
 }

@@ -4,6 +4,7 @@ import dev.relay.engine.admin.AdminApi;
 import dev.relay.engine.admin.AdminToken;
 import dev.relay.engine.admin.QueueService;
 import dev.relay.engine.admin.StoredSuspensions;
+import dev.relay.engine.admin.SuppressionService;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.config.RelayConfig;
@@ -18,6 +19,7 @@ import dev.relay.engine.metrics.NettyMetrics;
 import dev.relay.engine.metrics.PoolMetrics;
 import dev.relay.engine.metrics.QueueMetrics;
 import dev.relay.engine.metrics.SiteTags;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.RetrySchedule;
@@ -42,6 +44,7 @@ import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
 import dev.relay.storage.PgDeliveryStore;
 import dev.relay.storage.PgQueueAdmin;
+import dev.relay.storage.PgSuppressions;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -178,9 +181,13 @@ public final class RelayServer implements AutoCloseable {
             authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
         }
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
+        PgSuppressions suppressionList = new PgSuppressions(pool);
+        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
+                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock);
+                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
+                suppression);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
@@ -193,7 +200,8 @@ public final class RelayServer implements AutoCloseable {
                 () -> databaseProbe.reachable()
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
-                adminApi(adminToken, queueAdmin, suspensions, spool, localResume)::register);
+                adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
+                        new SuppressionService(suppressionList, suppression, clock))::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -252,14 +260,15 @@ public final class RelayServer implements AutoCloseable {
 
     /** The admin API: disabled (404) without {@code http.admin_token_file}. */
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
-                              Spool spool, java.util.function.Consumer<String> localResume) {
+                              Spool spool, java.util.function.Consumer<String> localResume,
+                              SuppressionService suppressionService) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume));
+                clock, localResume), suppressionService);
     }
 
     public InetSocketAddress smtpAddress() {

@@ -21,7 +21,11 @@ public enum EventKind {
     /** Next attempt moved to now by an operator ({@code relay queue flush}). */
     FLUSHED(9),
     SITE_SUSPENDED(10),
-    SITE_RESUMED(11);
+    SITE_RESUMED(11),
+    /** An address was added to the suppression list, or its reason raised (schema V4). */
+    SUPPRESSION_ADDED(12),
+    /** An address was taken off the suppression list. */
+    SUPPRESSION_REMOVED(13);
 
     private final short code;
 

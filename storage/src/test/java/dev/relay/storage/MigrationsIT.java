@@ -30,15 +30,15 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(3).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(4).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(3, 3, 3).verifyComplete();
+                .expectNext(4, 4, 4).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
-        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin");
+        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1")
@@ -46,7 +46,7 @@ class MigrationsIT {
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
         assertThat(tables).containsExactly("event", "message", "recipient", "relay_node", "schema_version",
-                "site_suspension");
+                "site_suspension", "soft_bounce", "suppression");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -57,6 +57,6 @@ class MigrationsIT {
 
     @Test
     void listsMigrationsFromTheIndex() {
-        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3);
+        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4);
     }
 }

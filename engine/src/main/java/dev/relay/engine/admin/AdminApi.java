@@ -46,11 +46,19 @@ public final class AdminApi {
 
     private final @Nullable AdminToken token;
     private final @Nullable QueueService queue;
+    private final @Nullable SuppressionApi suppression;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
+        this(token, queue, null);
+    }
+
+    /** @param suppressions null: the suppression endpoints answer 404 */
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
+                    @Nullable SuppressionService suppressions) {
         this.token = token;
         this.queue = token == null ? null : queue;
+        this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
     }
 
     public void register(HttpServerRoutes routes) {
@@ -85,6 +93,13 @@ public final class AdminApi {
         String actor = actor(request.requestHeaders().get(ACTOR_HEADER));
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         List<String> path = segments(uri.rawPath());
+        if (suppression != null && SuppressionApi.isExport(path)) {
+            SuppressionApi s = suppression;
+            return Mono.defer(() -> Mono.from(s.export(request.method(), uri.parameters(), response)))
+                    .onErrorResume(Refused.class, e -> error(response, e.status, String.valueOf(e.getMessage())))
+                    .onErrorResume(IllegalArgumentException.class,
+                            e -> error(response, HttpResponseStatus.BAD_REQUEST, String.valueOf(e.getMessage())));
+        }
         return body(request)
                 .flatMap(body -> route(request.method(), path, uri.parameters(), body, actor, queue))
                 .onErrorResume(Refused.class, e -> Mono.just(new Answer(e.status, errorJson(e.getMessage()))))
@@ -111,6 +126,9 @@ public final class AdminApi {
     private Mono<Answer> route(HttpMethod method, List<String> path, Map<String, List<String>> params,
                                ObjectNode body, String actor, QueueService q) {
         int n = path.size();
+        if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
+            return suppression.route(method, path, params, body, actor);
+        }
         if (n < 2 || !path.get(0).equals("queue")) {
             return notFound(method, path);
         }
@@ -207,12 +225,12 @@ public final class AdminApi {
                 .map(s -> QueryStringDecoder.decodeComponent(s, StandardCharsets.UTF_8)).toList();
     }
 
-    private static @Nullable String param(Map<String, List<String>> params, String name) {
+    static @Nullable String param(Map<String, List<String>> params, String name) {
         List<String> values = params.get(name);
         return values == null || values.isEmpty() || values.get(0).isBlank() ? null : values.get(0).strip();
     }
 
-    private static @Nullable String text(ObjectNode body, String name) {
+    static @Nullable String text(ObjectNode body, String name) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return null;

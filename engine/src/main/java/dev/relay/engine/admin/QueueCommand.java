@@ -265,7 +265,7 @@ public final class QueueCommand {
         return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + listen.port();
     }
 
-    private static String token(@Nullable String tokenFile, Map<String, String> env, RelayConfig config) {
+    static String token(@Nullable String tokenFile, Map<String, String> env, RelayConfig config) {
         if (tokenFile != null) {
             return AdminToken.readText(Path.of(tokenFile), "--token-file");
         }

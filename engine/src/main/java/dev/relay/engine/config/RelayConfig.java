@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
-                          Path dataDirectory, LogConfig log, BouncesConfig bounces) {
+                          Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -35,9 +35,16 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(dataDirectory, "data_dir");
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(bounces, "bounces");
+        Objects.requireNonNull(suppression, "suppression");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default suppression settings. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, SuppressionConfig.defaults());
     }
 
     /** With the default bounce rules. */
@@ -126,8 +133,9 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section b = root.section("bounces");
         BouncesConfig bounces = new BouncesConfig(optionalPath(b, "rules", base));
         b.finish();
+        SuppressionConfig suppression = SuppressionConfig.from(root.section("suppression"));
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

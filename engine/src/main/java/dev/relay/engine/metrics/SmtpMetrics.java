@@ -55,7 +55,7 @@ public final class SmtpMetrics {
                 .register(registry);
         // Pre-register the common reasons so dashboards see zeros rather than absent series.
         for (String reason : new String[] {"size", "relay_denied", "spool_unavailable", "content", "no_recipients",
-                "loop"}) {
+                "loop", "suppressed", "suppression_unavailable"}) {
             messageRejected(reason, 0);
         }
         connectionRejected("max_connections", 0);

@@ -17,6 +17,10 @@ enum Rejection {
     CONTENT,
     /** More Received fields than {@code smtp.max_received_headers}: a mail loop. */
     LOOP,
+    /** RCPT of an address on the suppression list. */
+    SUPPRESSED,
+    /** RCPT while the suppression list could not be read (database unavailable): 451, never accepted unchecked. */
+    SUPPRESSION_UNAVAILABLE,
     /** The spool could not COMMIT (database unavailable). */
     SPOOL_UNAVAILABLE;
 

@@ -1,6 +1,9 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReply;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /** Replies used in more than one place, with their RFC 3463 enhanced codes. */
 final class Replies {
@@ -49,6 +52,15 @@ final class Replies {
             SmtpReply.of(421, "4.7.0", "Too many failed authentication attempts, closing connection");
     static final SmtpReply AUTH_TEMPORARY_FAILURE =
             SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
+
+    static final SmtpReply SUPPRESSION_UNAVAILABLE = SmtpReply.of(451, "4.3.0",
+            "Temporary failure checking the recipient, try again later");
+
+    /** {@code 550 5.7.1 <addr>: suppressed (hard_bounce since 2026-12-04)}: the date is UTC. */
+    static SmtpReply suppressed(String address, SuppressionCheck.Verdict.Suppressed s) {
+        return SmtpReply.of(550, "5.7.1", "<" + address + ">: suppressed (" + s.reason().label() + " since "
+                + DateTimeFormatter.ISO_LOCAL_DATE.format(s.since().atOffset(ZoneOffset.UTC)) + ")");
+    }
 
     private Replies() {
     }

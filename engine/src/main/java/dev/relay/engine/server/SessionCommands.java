@@ -3,13 +3,16 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.CommandLineError;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.MailParameters;
+import dev.relay.protocol.Mailbox;
 import dev.relay.protocol.PathParser;
 import dev.relay.protocol.PathResult;
 import dev.relay.protocol.SmtpCommand;
 import dev.relay.protocol.SmtpReply;
+import dev.relay.storage.SuppressionRecords;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,8 +28,15 @@ final class SessionCommands {
     private final boolean tlsAvailable;
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
+    private final SuppressionCheck suppression;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
+        this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
+    }
+
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression) {
+        this.suppression = suppression;
         this.config = config;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
@@ -181,6 +191,26 @@ final class SessionCommands {
         }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
             return new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED);
+        }
+        // the sender's scope: the AUTH user until connected systems exist; unauthenticated clients meet the global
+        // entries only
+        String scope = state.user != null ? state.user : SuppressionRecords.GLOBAL;
+        String address = mailbox.toString();
+        SuppressionCheck.Verdict verdict = suppression.cached(scope, address);
+        if (verdict == null) {
+            return new Step.CheckRecipient(mailbox, scope, address); // the hot path stays synchronous
+        }
+        return recipientChecked(state, mailbox, verdict);
+    }
+
+    /** RCPT of {@code mailbox} once the suppression list answered: 250, or 550 5.7.1 naming the reason and date. */
+    Step recipientChecked(SessionState state, Mailbox mailbox, SuppressionCheck.Verdict verdict) {
+        Transaction transaction = state.transaction;
+        if (transaction == null) {
+            return new Step.Reply(SmtpReply.of(503, "5.5.1", "Need MAIL command"));
+        }
+        if (verdict instanceof SuppressionCheck.Verdict.Suppressed s) {
+            return new Step.Refuse(Rejection.SUPPRESSED, Replies.suppressed(mailbox.toString(), s));
         }
         transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));

@@ -4,6 +4,7 @@ import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.storage.Spool;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
@@ -27,7 +28,8 @@ record SessionServices(
         AtomicInteger openConnections,
         AtomicBoolean draining,
         ClientLimits clientLimits,
-        Clock clock) {
+        Clock clock,
+        SuppressionCheck suppression) {
 
     SessionServices {
         Objects.requireNonNull(config, "config");
@@ -37,9 +39,18 @@ record SessionServices(
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clientLimits, "clientLimits");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(suppression, "suppression");
+    }
+
+    /** Without a suppression list. */
+    SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+                    @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
+                    AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock) {
+        this(config, relayPolicy, spool, authenticator, sslContext, budget, metrics, openConnections, draining,
+                clientLimits, clock, SuppressionCheck.NONE);
     }
 
     SessionCommands commands() {
-        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null);
+        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null, suppression);
     }
 }

@@ -78,6 +78,20 @@ final class SlowSteps {
     }
 
     /**
+     * Asks the suppression list about an RCPT the cache could not answer; its Step is the answer, or a 451 when the
+     * list could not be read: a recipient is never accepted unchecked.
+     */
+    Mono<Step> checkRecipient(Step.CheckRecipient step) {
+        return services.suppression().check(step.scope(), step.address())
+                .<Step>map(verdict -> new Step.RecipientChecked(step.mailbox(), verdict))
+                .onErrorResume(error -> {
+                    log.warn("{} suppression lookup failed for RCPT: {}", id, error.toString());
+                    return Mono.just(new Step.Refuse(Rejection.SUPPRESSION_UNAVAILABLE,
+                            Replies.SUPPRESSION_UNAVAILABLE));
+                });
+    }
+
+    /**
      * Checks {@code user}'s password (slow by design, off the event loop); its Step is the result, a failure only
      * after {@code auth_failure_delay} so guessing costs the guesser time, or a 454 when the check itself failed.
      */

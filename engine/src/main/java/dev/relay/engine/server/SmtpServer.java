@@ -5,6 +5,7 @@ import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReplyEncoder;
 import dev.relay.protocol.SmtpServerDecoder;
 import dev.relay.storage.Spool;
@@ -66,11 +67,19 @@ public final class SmtpServer implements AutoCloseable {
     /** Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header. */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock) {
+        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock,
+                SuppressionCheck.NONE);
+    }
+
+    /** As above, refusing RCPT of the addresses {@code suppression} names. */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
+            SuppressionCheck suppression) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock);
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

@@ -191,6 +191,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
             accept(a);
         } else if (step instanceof Step.Stored stored) {
             carryOut(slow.stored(stored));
+        } else if (step instanceof Step.CheckRecipient check) {
+            await(slow.checkRecipient(check), () -> { });
+        } else if (step instanceof Step.RecipientChecked checked) {
+            onRecipientChecked(checked);
         }
     }
 
@@ -260,6 +264,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
         } else {
             log.info("{} authentication failed for {} from {}", id, LogText.escape(checked.user()),
                     state.client.getHostAddress());
+        }
+        carryOut(step);
+    }
+
+    private void onRecipientChecked(Step.RecipientChecked checked) {
+        Step step = commands.recipientChecked(state(), checked.mailbox(), checked.verdict());
+        if (step instanceof Step.Refuse) {
+            log.info("{} RCPT refused: <{}> is suppressed", id, LogText.escape(checked.mailbox().toString()));
         }
         carryOut(step);
     }

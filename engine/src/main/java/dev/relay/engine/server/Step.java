@@ -1,6 +1,7 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.auth.AuthResult;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.SmtpReply;
 
@@ -50,6 +51,17 @@ sealed interface Step {
 
     /** The password check decided: count it, apply it to the session (235, 535, or 421 after too many). */
     record PasswordChecked(String user, AuthResult result) implements Step {
+    }
+
+    /**
+     * RCPT of {@code mailbox} needs the suppression list's answer, not cached yet: ask it off the event loop, then
+     * {@link RecipientChecked}.
+     */
+    record CheckRecipient(dev.relay.protocol.Mailbox mailbox, String scope, String address) implements Step {
+    }
+
+    /** The suppression list answered for an RCPT: accept the recipient, or refuse it. */
+    record RecipientChecked(dev.relay.protocol.Mailbox mailbox, SuppressionCheck.Verdict verdict) implements Step {
     }
 
     /** The spool committed the message (a COMMIT that began at {@code startedNanos}): count it, reply 250. */

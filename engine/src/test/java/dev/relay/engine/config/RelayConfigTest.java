@@ -69,6 +69,26 @@ class RelayConfigTest {
         assertThat(c.dataDirectory()).isEqualTo(Path.of("./data"));
         assertThat(c.log()).isEqualTo(LogConfig.defaults());
         assertThat(c.bounces()).isEqualTo(BouncesConfig.defaults());
+        assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
+    }
+
+    @Test
+    void suppressionKeysAreReadAndValidated() throws IOException {
+        SuppressionConfig s = load("suppression:\n  cache_ttl: 5s\n  soft_bounce_limit: 3\n"
+                + "  soft_bounce_window: 2d\n").suppression();
+        assertThat(s.cacheTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(s.softBounceLimit()).isEqualTo(3);
+        assertThat(s.softBounceWindow()).isEqualTo(java.time.Duration.ofDays(2));
+        assertThat(s.mode()).isEqualTo(SuppressionConfig.Mode.REFUSE);
+        ConfigException drop = configError(() -> run("suppression:\n  mode: accept_and_drop\n"));
+        assertThat(drop.key()).isEqualTo("suppression.mode");
+        assertThat(drop.getMessage()).contains("accept_and_drop").contains("not available yet");
+        ConfigException ttl = configError(() -> run("suppression:\n  cache_ttl: 0s\n"));
+        assertThat(ttl.key()).isEqualTo("suppression.cache_ttl");
+        ConfigException limit = configError(() -> run("suppression:\n  soft_bounce_limit: 0\n"));
+        assertThat(limit.key()).isEqualTo("suppression.soft_bounce_limit");
+        assertThat(configError(() -> run("suppression:\n  cache_tll: 5s\n")).key())
+                .isEqualTo("suppression.cache_tll");
     }
 
     @Test

@@ -140,4 +140,67 @@ class SessionStepsTest {
         assertThat(commands.lineError(state, CommandLineError.Kind.BARE_LINE_ENDING))
                 .isEqualTo(new Step.Reply(Replies.BARE_LINE_ENDING));
     }
+
+    @Test
+    void rcptAsksTheSuppressionListOnlyWhenItsCacheDoesNotKnowTheAddress() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        dev.relay.engine.policy.SuppressionCheck check = new dev.relay.engine.policy.SuppressionCheck(
+                (scope, address) -> {
+                    lookups.incrementAndGet();
+                    return address.equals("dead@d.test") ? reactor.core.publisher.Mono.just(
+                            new dev.relay.storage.SuppressionRecords.Suppression("*", address,
+                                    dev.relay.storage.SuppressionRecords.Reason.HARD_BOUNCE, null, null,
+                                    java.time.Instant.parse("2026-03-04T05:06:07Z"), null, "bounce"))
+                            : reactor.core.publisher.Mono.empty();
+                }, dev.relay.engine.config.SuppressionConfig.defaults(),
+                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        SessionCommands withList = new SessionCommands(config, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
+                true, true, check);
+        SessionState state = session("10.1.2.3");
+        withList.handle(state, new SmtpCommand(Verb.EHLO, "client.test", "EHLO client.test"));
+        withList.handle(state, new SmtpCommand(Verb.MAIL, "FROM:<a@b.test>", "MAIL FROM:<a@b.test>"));
+
+        Step first = withList.handle(state, new SmtpCommand(Verb.RCPT, "TO:<Dead@d.test>", "RCPT TO:<Dead@d.test>"));
+        assertThat(first).isInstanceOf(Step.CheckRecipient.class);
+        Step.CheckRecipient ask = (Step.CheckRecipient) first;
+        assertThat(ask.scope()).isEqualTo("*");
+        dev.relay.engine.policy.SuppressionCheck.Verdict verdict = check.check(ask.scope(), ask.address())
+                .block(Duration.ofSeconds(5));
+        assertThat(withList.recipientChecked(state, ask.mailbox(), verdict)).isEqualTo(new Step.Refuse(
+                Rejection.SUPPRESSED, SmtpReply.of(550, "5.7.1", "<Dead@d.test>: suppressed (hard_bounce since"
+                        + " 2026-03-04)")));
+        // now cached: answered without a step to wait for, and without a second lookup
+        assertThat(withList.handle(state, new SmtpCommand(Verb.RCPT, "TO:<dead@D.test>", "RCPT TO:<dead@D.test>")))
+                .isInstanceOf(Step.Refuse.class);
+        assertThat(lookups).hasValue(1);
+
+        Step other = withList.handle(state, new SmtpCommand(Verb.RCPT, "TO:<ok@d.test>", "RCPT TO:<ok@d.test>"));
+        Step.CheckRecipient askOther = (Step.CheckRecipient) other;
+        Step accepted = withList.recipientChecked(state, askOther.mailbox(),
+                check.check(askOther.scope(), askOther.address()).block(Duration.ofSeconds(5)));
+        assertThat(accepted).isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok")));
+        assertThat(state.transaction.recipients()).containsExactly("ok@d.test");
+    }
+
+    @Test
+    void aFailedSuppressionLookupIsNotCached() {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        dev.relay.engine.policy.SuppressionCheck check = new dev.relay.engine.policy.SuppressionCheck(
+                (scope, address) -> lookups.incrementAndGet() == 1
+                        ? reactor.core.publisher.Mono.error(new IllegalStateException("database down"))
+                        : reactor.core.publisher.Mono.empty(),
+                dev.relay.engine.config.SuppressionConfig.defaults(),
+                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> check.check("shop", "a@d.test")
+                .block(Duration.ofSeconds(5))).hasMessageContaining("database down");
+        assertThat(check.cached("shop", "a@d.test")).isNull();
+        assertThat(check.check("shop", "a@d.test").block(Duration.ofSeconds(5)))
+                .isInstanceOf(dev.relay.engine.policy.SuppressionCheck.Verdict.Clear.class);
+        assertThat(check.cached("shop", "a@d.test"))
+                .isInstanceOf(dev.relay.engine.policy.SuppressionCheck.Verdict.Clear.class);
+        // an address the list cannot hold is never suppressed and needs no lookup
+        assertThat(check.cached("shop", "\"a b\"@d.test"))
+                .isInstanceOf(dev.relay.engine.policy.SuppressionCheck.Verdict.Clear.class);
+        assertThat(lookups).hasValue(2);
+    }
 }

@@ -72,6 +72,27 @@ public final class TestRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * With the admin API on, on {@code databaseUrl} (a test may route it through a proxy it can cut), the database
+     * not owned; {@code smtpExtra} as for {@link #start(String, String)}.
+     */
+    public static TestRelay startWithAdminOn(String databaseUrl, String smtpExtra, String sections) {
+        return start(databaseUrl, smtpExtra, "  admin_token_file: admin.token\n", sections);
+    }
+
+    /** Like {@link #startWithAdmin(String, String)}, with {@code smtpExtra} as for {@link #start(String, String)}. */
+    public static TestRelay startWithAdmin(String label, String smtpExtra, String sections) {
+        TestDatabase database = TestDatabase.create(label);
+        try {
+            TestRelay relay = startWithAdminOn(database.url(), smtpExtra, sections);
+            relay.database = database;
+            return relay;
+        } catch (RuntimeException | Error e) {
+            database.close();
+            throw e;
+        }
+    }
+
     /** The relay's own database (only for {@link #startWithDatabase}). */
     public TestDatabase database() {
         return java.util.Objects.requireNonNull(database, "started without its own database");

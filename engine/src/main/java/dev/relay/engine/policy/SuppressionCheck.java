@@ -1,0 +1,127 @@
+package dev.relay.engine.policy;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.relay.engine.config.SuppressionConfig;
+import dev.relay.storage.SuppressionRecords;
+import dev.relay.storage.SuppressionRecords.Reason;
+import dev.relay.storage.SuppressionRecords.Suppression;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * Whether a recipient is suppressed for a sender, as the SMTP door asks at every RCPT: a bounded Caffeine cache of
+ * the database's answers (suppressed or not) for {@code suppression.cache_ttl}, so the common case is answered on
+ * the event loop without waiting, and a miss costs one indexed query, shared by concurrent askers. A change made
+ * through this node is applied at once ({@link #invalidate}); one made on another node within the TTL. A failed
+ * lookup is not cached: the next RCPT asks again. Thread-safe (the cache is).
+ */
+public final class SuppressionCheck {
+    /**
+     * Never suppresses and never waits (nor caches: it holds no state): for listeners and tests without a
+     * suppression list.
+     */
+    public static final SuppressionCheck NONE = new SuppressionCheck();
+
+    /** What the list says of one recipient for one sender. */
+    public sealed interface Verdict {
+        /** May be mailed. */
+        record Clear() implements Verdict {}
+
+        /** Suppressed, by the entry of {@code scope} ({@code *}: every sender), for {@code reason} since then. */
+        record Suppressed(String scope, Reason reason, Instant since) implements Verdict {}
+    }
+
+    private static final Verdict CLEAR = new Verdict.Clear();
+
+    private final BiFunction<String, String, Mono<Suppression>> lookup;
+    private final Duration timeout;
+    private final @Nullable AsyncCache<Key, Verdict> cache;
+
+    private record Key(String scope, String address) {}
+
+    /** @param lookup the entry in force for (scope, address), empty when none: {@code PgSuppressions::lookup} */
+    public SuppressionCheck(BiFunction<String, String, Mono<Suppression>> lookup, SuppressionConfig config,
+                            Ticker ticker) {
+        this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.timeout = config.lookupTimeout();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(config.cacheSize())
+                .expireAfterWrite(config.cacheTtl())
+                .ticker(ticker)
+                .buildAsync();
+    }
+
+    private SuppressionCheck() {
+        this.lookup = (scope, address) -> Mono.empty();
+        this.timeout = SuppressionConfig.DEFAULT_LOOKUP_TIMEOUT;
+        this.cache = null;
+    }
+
+    /**
+     * The cached verdict for {@code address} sent by {@code scope}, or null when the cache does not know it yet (or
+     * its lookup is still running): then ask {@link #check}. Never waits.
+     */
+    public @Nullable Verdict cached(String scope, String address) {
+        Key key = key(scope, address);
+        AsyncCache<Key, Verdict> c = cache;
+        if (key == null || c == null) {
+            return CLEAR;
+        }
+        CompletableFuture<Verdict> f = c.getIfPresent(key);
+        return f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.getNow(null);
+    }
+
+    /** The verdict, from the cache or the database; fails when the database does not answer within the timeout. */
+    public Mono<Verdict> check(String scope, String address) {
+        Key key = key(scope, address);
+        AsyncCache<Key, Verdict> c = cache;
+        if (key == null || c == null) {
+            return Mono.just(CLEAR);
+        }
+        // suppressCancel: a session that goes away must not cancel a lookup other sessions share
+        return Mono.fromFuture(() -> c.get(key, (k, executor) -> lookup.apply(k.scope(), k.address())
+                .<Verdict>map(s -> new Verdict.Suppressed(s.scope(), s.reason(), s.createdAt()))
+                .defaultIfEmpty(CLEAR)
+                .timeout(timeout)
+                .toFuture()), true);
+    }
+
+    /**
+     * Forgets what is cached about {@code address} for every sender: a change to a global entry concerns them all,
+     * and one scan of a bounded cache per admin change is cheap.
+     */
+    public void invalidate(String address) {
+        String a = address.toLowerCase(Locale.ROOT);
+        AsyncCache<Key, Verdict> c = cache;
+        if (c == null) {
+            return;
+        }
+        c.synchronous().asMap().keySet().removeIf(k -> k.address().equals(a));
+    }
+
+    /**
+     * The cache key; null for an address the list cannot hold (over-long, a quoted local part with a space): it is
+     * never suppressed, so it needs no lookup.
+     */
+    private static @Nullable Key key(String scope, String address) {
+        String a;
+        try {
+            a = SuppressionRecords.checkAddress(address);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        try {
+            return new Key(SuppressionRecords.checkScope(scope), a);
+        } catch (IllegalArgumentException e) {
+            return new Key(SuppressionRecords.GLOBAL, a); // a sender the list cannot name: global entries still apply
+        }
+    }
+}
