@@ -26,6 +26,10 @@ import dev.relay.engine.queue.RetrySchedule;
 import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.BounceRulesMetrics;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
+import dev.relay.engine.outcomes.BounceSuppression;
+import dev.relay.engine.queue.OutcomeFollowUp;
+import dev.relay.engine.queue.TimeSource;
+import dev.relay.storage.SuppressionRecords.SoftBounceRule;
 import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.queue.SiteSuspensions;
 import dev.relay.engine.routing.RelayRouter;
@@ -160,16 +164,22 @@ public final class RelayServer implements AutoCloseable {
                 .start(Schedulers.parallel());
         resources.push(suspensions);
         java.util.function.Consumer<String> localResume = site -> { };
-        // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted;
-        // the write-back is to classify every failure with it (not wired yet)
+        // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted; the
+        // write-back classifies bounces and deferrals with it to feed the suppression list
         ReloadingBounceRules bounceRules = new ReloadingBounceRules(config.bounces().rulesFile(),
                 ReloadingBounceRules.DEFAULT_PERIOD);
         resources.push(bounceRules);
         BounceRulesMetrics.bind(registry, bounceRules);
         log.info("bounce rules: {} ({})", config.bounces().rulesFile() == null ? "shipped only"
                 : config.bounces().rulesFile(), bounceRules.current().summary());
+        PgSuppressions suppressionList = new PgSuppressions(pool);
+        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
+                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         if (config.delivery().enabled()) {
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions);
+            OutcomeFollowUp suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
+                    config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
+                    suppression::invalidate);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -181,9 +191,6 @@ public final class RelayServer implements AutoCloseable {
             authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
         }
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
-        PgSuppressions suppressionList = new PgSuppressions(pool);
-        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
-                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
@@ -213,7 +220,7 @@ public final class RelayServer implements AutoCloseable {
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
-                                            SiteSuspensions suspensions) {
+                                            SiteSuspensions suspensions, OutcomeFollowUp followUp) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -242,7 +249,7 @@ public final class RelayServer implements AutoCloseable {
                         dc.heartbeat(), dc.staleAfter(), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock),
-                deliveryMetrics, clock, Schedulers.parallel());
+                deliveryMetrics, TimeSource.system(clock), Schedulers.parallel(), followUp);
         shaping.onReload(scheduler::shapingChanged);
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, clock);
         ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);

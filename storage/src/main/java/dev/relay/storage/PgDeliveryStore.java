@@ -124,7 +124,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
                 + " WHERE r.message_id = due.message_id AND r.idx = due.idx"
                 + " RETURNING r.message_id, r.idx, r.address, r.domain, r.attempts, r.priority, r.next_attempt_at)"
                 + " SELECT c.message_id, c.idx, c.address, c.domain, c.attempts, c.priority, m.reverse_path,"
-                + " m.received_at, m.size, m.body_8bit, m.smtputf8 FROM c JOIN message m ON m.id = c.message_id"
+                + " m.received_at, m.size, m.body_8bit, m.smtputf8, m.account"
+                + " FROM c JOIN message m ON m.id = c.message_id"
                 // a message's recipients contiguous, in idx order; messages by lane, then earliest due
                 + " ORDER BY c.priority, min(c.next_attempt_at) OVER (PARTITION BY c.message_id), c.message_id, c.idx";
     }
@@ -294,12 +295,13 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
             recipients.add(r.recipient());
         }
         return new ClaimedMessage(first.messageId(), first.reversePath(), first.priority(), first.receivedAt(),
-                first.size(), first.body8bit(), first.smtputf8(), recipients);
+                first.size(), first.body8bit(), first.smtputf8(), recipients, first.account());
     }
 
     /** One row of the claim statement: a recipient with its message's envelope facts. */
     private record ClaimRow(MessageId messageId, ClaimedRecipient recipient, Priority priority, String reversePath,
-                            Instant receivedAt, int size, boolean body8bit, boolean smtputf8) {
+                            Instant receivedAt, int size, boolean body8bit, boolean smtputf8,
+                            @org.jspecify.annotations.Nullable String account) {
         static ClaimRow of(Row row) {
             return new ClaimRow(
                     new MessageId(Objects.requireNonNull(row.get("message_id", UUID.class))),
@@ -312,7 +314,8 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
                     Objects.requireNonNull(row.get("received_at", OffsetDateTime.class)).toInstant(),
                     Objects.requireNonNull(row.get("size", Integer.class)),
                     Objects.requireNonNull(row.get("body_8bit", Boolean.class)),
-                    Objects.requireNonNull(row.get("smtputf8", Boolean.class)));
+                    Objects.requireNonNull(row.get("smtputf8", Boolean.class)),
+                    row.get("account", String.class));
         }
     }
 }

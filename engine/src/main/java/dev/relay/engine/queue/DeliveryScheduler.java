@@ -115,6 +115,14 @@ public final class DeliveryScheduler implements AutoCloseable {
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
                              Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
                              DeliveryObserver observer, TimeSource time, Scheduler timers) {
+        this(settings, store, router, client, shaping, suspensions, retry, bounces, observer, time, timers,
+                OutcomeFollowUp.NONE);
+    }
+
+    /** @param followUp what follows recorded outcomes (the suppression of dead addresses) */
+    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
+                             Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
+                             DeliveryObserver observer, TimeSource time, Scheduler timers, OutcomeFollowUp followUp) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.timers = Objects.requireNonNull(timers, "timers");
@@ -122,7 +130,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.contents = new ContentCache(store, CONTENT_CACHE_BYTES, Duration.ofMinutes(5));
         OutcomeRecorder recorder = new OutcomeRecorder(settings.node(), store,
                 new OutcomeUpdates(Objects.requireNonNull(retry, "retry")), bounces, contents, observer, window, time,
-                timers, () -> closed, this::wakeClaimer);
+                timers, () -> closed, this::wakeClaimer, followUp);
         this.attempts = new AttemptRunner(client, contents, recorder, observer, time);
         this.heartbeat = new NodeHeartbeat(settings, store, observer, time, timers, window, () -> closed,
                 this::dropWaiting, this::resumed);

@@ -61,6 +61,6 @@ public final class HandOffSpool implements Spool {
             recipients.add(new ClaimedRecipient(i, address, IncomingMessage.domainOf(address), 0));
         }
         return new ClaimedMessage(m.id(), m.reversePath(), m.priority(), m.receivedAt(), m.size(), m.body8bit(),
-                m.smtputf8(), recipients);
+                m.smtputf8(), recipients, m.account());
     }
 }

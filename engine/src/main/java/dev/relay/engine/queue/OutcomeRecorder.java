@@ -47,10 +47,19 @@ final class OutcomeRecorder {
     private final BooleanSupplier closed;
     /** A write ended and released window room. */
     private final Runnable written;
+    private final OutcomeFollowUp followUp;
 
     OutcomeRecorder(String node, DeliveryStore store, OutcomeUpdates updates, BounceSink bounces,
                     ContentCache contents, DeliveryObserver observer, Window window, TimeSource time,
                     Scheduler timers, BooleanSupplier closed, Runnable written) {
+        this(node, store, updates, bounces, contents, observer, window, time, timers, closed, written,
+                OutcomeFollowUp.NONE);
+    }
+
+    OutcomeRecorder(String node, DeliveryStore store, OutcomeUpdates updates, BounceSink bounces,
+                    ContentCache contents, DeliveryObserver observer, Window window, TimeSource time,
+                    Scheduler timers, BooleanSupplier closed, Runnable written, OutcomeFollowUp followUp) {
+        this.followUp = Objects.requireNonNull(followUp, "followUp");
         this.node = Objects.requireNonNull(node, "node");
         this.store = Objects.requireNonNull(store, "store");
         this.updates = Objects.requireNonNull(updates, "updates");
@@ -98,7 +107,17 @@ final class OutcomeRecorder {
                     return Mono.empty();
                 })
                 .cache();
-        return retried(job, noticeOnce.then(Mono.defer(() -> store.record(node, rows))), rows);
+        return retried(job, noticeOnce.then(Mono.defer(() -> store.record(node, rows)))
+                .then(Mono.defer(() -> followUp(job, outcomes))), rows);
+    }
+
+    /** After the commit: a follow-up's failure is logged, never a reason to write the outcomes again. */
+    private Mono<Void> followUp(DeliveryJob job, List<DeliveryOutcome> outcomes) {
+        return Mono.defer(() -> followUp.recorded(job.message(), job.recipients(), outcomes))
+                .onErrorResume(e -> {
+                    log.warn("{} following up recorded outcomes failed: {}", job.message().id(), e.toString());
+                    return Mono.empty();
+                });
     }
 
     /**
