@@ -65,7 +65,11 @@ final class RecordSql {
             + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply, site)"
             + " SELECT message_id, address, kind, CASE WHEN kind IN (" + EXPIRED + ", " + HELD + ") THEN NULL"
             + " ELSE attempt END, remote_host, reply, site"
-            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
+            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx),"
+            // the message row still exists here (RETIRE runs after), so it names the sender
+            + " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
+            + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"
+            + " LEFT JOIN message m ON m.id = x.message_id") + ")"
             // the main query runs before the data-modifying CTEs, so the message locks come first (the scalar
             // subqueries are evaluated in order); then how many updates changed a row, the rest were fenced
             + " SELECT (SELECT count(*) FROM locked) AS locked,"
