@@ -6,8 +6,12 @@ package dev.relay.storage;
  * per event.
  */
 final class Rollups {
-    /** Rows one hot (sender, hour, kind) is spread over; see V5__events.sql. */
-    static final int SLOTS = 8;
+    /**
+     * Rows one hot (sender, hour, kind) is spread over; see V5__events.sql. A statement picks one slot for all its
+     * rows, so two concurrent batches wait on each other only when they draw the same slot (1 in 16), rather than
+     * when any of their rows do.
+     */
+    static final int SLOTS = 16;
 
     private Rollups() {}
 
@@ -19,7 +23,7 @@ final class Rollups {
     static String upsert(String source) {
         return "INSERT INTO event_rollup(sender, hour, kind, slot, n)"
                 + " SELECT sender, date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', kind,"
-                + " floor(random() * " + SLOTS + ")::smallint AS slot, n"
+                + " (SELECT floor(random() * " + SLOTS + ")::smallint) AS slot, n"
                 + " FROM (SELECT sender, kind, count(*) AS n FROM (" + source + ") s GROUP BY sender, kind) g"
                 + " ORDER BY sender, kind, slot"
                 + " ON CONFLICT (sender, hour, kind, slot) DO UPDATE SET n = event_rollup.n + excluded.n";
