@@ -62,6 +62,10 @@ public final class Main {
                 return SinkCommand.run(withoutConfigOption(rest), System.out, System.err);
             case "queue":
                 return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "stats":
+            case "history":
+                // the same client as `relay queue`, whose parser takes the subcommand first
+                return QueueCommand.run(withoutConfigOption(args), config, env, out, err);
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -152,6 +156,8 @@ public final class Main {
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)
+                       relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)
+                       relay history ADDRESS|ID [--limit N] [--before CURSOR]   (events, newest first)
                 """);
     }
 }

@@ -46,11 +46,19 @@ public final class AdminApi {
 
     private final @Nullable AdminToken token;
     private final @Nullable QueueService queue;
+    private final @Nullable EventsEndpoints events;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
+        this(token, queue, null, java.time.Clock.systemUTC());
+    }
+
+    /** @param events null: no statistics and history endpoints */
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock) {
         this.token = token;
         this.queue = token == null ? null : queue;
+        this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
     }
 
     public void register(HttpServerRoutes routes) {
@@ -111,6 +119,13 @@ public final class AdminApi {
     private Mono<Answer> route(HttpMethod method, List<String> path, Map<String, List<String>> params,
                                ObjectNode body, String actor, QueueService q) {
         int n = path.size();
+        EventsEndpoints ev = events;
+        if (ev != null && n == 1 && path.get(0).equals("stats")) {
+            return only(method, HttpMethod.GET).then(ev.stats(params));
+        }
+        if (ev != null && n == 3 && path.get(0).equals("history")) {
+            return only(method, HttpMethod.GET).then(ev.history(path.get(1), path.get(2), params));
+        }
         if (n < 2 || !path.get(0).equals("queue")) {
             return notFound(method, path);
         }
@@ -207,7 +222,7 @@ public final class AdminApi {
                 .map(s -> QueryStringDecoder.decodeComponent(s, StandardCharsets.UTF_8)).toList();
     }
 
-    private static @Nullable String param(Map<String, List<String>> params, String name) {
+    static @Nullable String param(Map<String, List<String>> params, String name) {
         List<String> values = params.get(name);
         return values == null || values.isEmpty() || values.get(0).isBlank() ? null : values.get(0).strip();
     }

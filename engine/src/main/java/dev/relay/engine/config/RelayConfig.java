@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
-                          Path dataDirectory, LogConfig log, BouncesConfig bounces) {
+                          Path dataDirectory, LogConfig log, BouncesConfig bounces, EventsConfig events) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -35,9 +35,16 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(dataDirectory, "data_dir");
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(bounces, "bounces");
+        Objects.requireNonNull(events, "events");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default event retention. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, EventsConfig.defaults());
     }
 
     /** With the default bounce rules. */
@@ -126,8 +133,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section b = root.section("bounces");
         BouncesConfig bounces = new BouncesConfig(optionalPath(b, "rules", base));
         b.finish();
+        Section ev = root.section("events");
+        EventsConfig ed = EventsConfig.defaults();
+        EventsConfig events = new EventsConfig(ev.duration("retention", ed.retention()),
+                ev.duration("rollup_retention", ed.rollupRetention()),
+                ev.integer("partitions_ahead", ed.partitionsAhead()),
+                ev.duration("maintenance_interval", ed.maintenanceInterval()));
+        ev.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, events);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {
