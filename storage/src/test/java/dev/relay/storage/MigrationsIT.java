@@ -57,6 +57,34 @@ class MigrationsIT {
     }
 
     @Test
+    void version5MovesExistingEventsIntoDayPartitionsAndCountsThem() {
+        try (TestDatabase old = TestDatabase.create("migrations_v5")) {
+            ConnectionPool p = old.pool(2);
+            StepVerifier.create(Migrations.apply(p, 3)).expectNext(3).verifyComplete();
+            TestSql.execute(p, "INSERT INTO message(id, reverse_path, account, priority, received_at, size, body_8bit,"
+                    + " smtputf8, client_address, helo, content) VALUES ('00000000-0000-0000-0000-000000000001', 's@x',"
+                    + " 'shop', 0, now(), 1, false, false, '192.0.2.1', 'h', '\\x00');"
+                    + "INSERT INTO event(at, message_id, kind) VALUES"
+                    + " ('2026-01-02T10:15:00Z', '00000000-0000-0000-0000-000000000001', 1),"
+                    + " ('2026-01-02T10:45:00Z', '00000000-0000-0000-0000-000000000002', 2),"
+                    + " ('2026-01-03T23:59:59Z', '00000000-0000-0000-0000-000000000002', 4);"
+                    + "INSERT INTO event(kind, site, actor) VALUES (10, 'x.test', 'ops')");
+            StepVerifier.create(Migrations.apply(p)).expectNext(5).verifyComplete();
+            assertThat(TestSql.rows(p, "SELECT tableoid::regclass::text, kind FROM event ORDER BY id")).containsExactly(
+                    "event_p20260102|1", "event_p20260102|2", "event_p20260103|4",
+                    "event_p" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).format(
+                            java.time.format.DateTimeFormatter.BASIC_ISO_DATE) + "|10");
+            assertThat(TestSql.rows(p, "SELECT sender, hour, kind, n FROM event_rollup ORDER BY hour, kind"))
+                    .extracting(r -> r.replaceAll("\\|20\\d\\d-[^|]*\\|", "|"))
+                    .containsExactly("shop|1|1", "|2|1", "|4|1");
+            // new events continue the ids
+            TestSql.execute(p, "INSERT INTO event(kind) VALUES (11)");
+            assertThat(TestSql.rows(p, "SELECT max(id) FROM event WHERE kind = 11").get(0))
+                    .isEqualTo(TestSql.rows(p, "SELECT max(id) FROM event").get(0));
+        }
+    }
+
+    @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 5);
     }
