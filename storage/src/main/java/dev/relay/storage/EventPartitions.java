@@ -22,9 +22,9 @@ import reactor.core.publisher.Mono;
  * rows older than that from the default partition, and rollup hours older than {@code rollupRetention}.
  *
  * <p>One run is one transaction under {@code pg_advisory_xact_lock}, so nodes running it at the same moment do it one
- * after the other, the later finding nothing left to do. {@code lock_timeout} bounds the wait for the table locks
- * that attaching and dropping a partition take: a run that cannot get them fails and the next run tries again,
- * rather than queueing every event writer behind it. A day that already has rows in the default partition (the
+ * after the other, the later finding nothing left to do. Creating and dropping a partition lock the whole event
+ * table, and while such a lock request waits every event writer queues behind it; {@code lock_timeout} (1 s) bounds
+ * that stall: a run that cannot get its locks fails and the next run tries again (days are created well ahead). A day that already has rows in the default partition (the
  * relay was down while its clock passed it) is not created: attaching it would fail; its rows age out of the
  * default partition instead. Immutable; "now" comes from the injected clock so tests can move it.
  */
@@ -76,7 +76,7 @@ public final class EventPartitions {
         Instant cutoff = now.minus(settings.retention());
         Instant rollupCutoff = now.minus(settings.rollupRetention());
         return statements.withConnection(c -> Database.inTransaction(c, tx -> Database.execute(tx,
-                        "SELECT pg_advisory_xact_lock(" + LOCK_KEY + "); SET LOCAL lock_timeout = '5s'")
+                        "SELECT pg_advisory_xact_lock(" + LOCK_KEY + "); SET LOCAL lock_timeout = '1s'")
                 .then(existing(tx))
                 .flatMap(days -> {
                     List<String> created = new ArrayList<>();
