@@ -65,6 +65,10 @@ public final class Main {
                 return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "suppression":
                 return SuppressionCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "stats":
+            case "history":
+                // the same client as `relay queue`, whose parser takes the subcommand first
+                return QueueCommand.run(withoutConfigOption(args), config, env, out, err);
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -157,6 +161,8 @@ public final class Main {
                                                                   `relay queue help` lists the arguments)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
+                       relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)
+                       relay history ADDRESS|ID [--limit N] [--before CURSOR]   (events, newest first)
                 """);
     }
 }

@@ -47,6 +47,9 @@ import dev.relay.storage.GroupCommitSettings;
 import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
 import dev.relay.storage.PgDeliveryStore;
+import dev.relay.engine.events.EventMaintenance;
+import dev.relay.storage.EventPartitions;
+import dev.relay.storage.EventQueries;
 import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgSuppressions;
 import dev.relay.storage.Spool;
@@ -163,6 +166,9 @@ public final class RelayServer implements AutoCloseable {
         StoredSuspensions suspensions = new StoredSuspensions(queueAdmin, clock)
                 .start(Schedulers.parallel());
         resources.push(suspensions);
+        resources.push(EventMaintenance.start(new EventPartitions(pool, clock, new EventPartitions.Settings(
+                config.events().retention(), config.events().rollupRetention(), config.events().partitionsAhead())),
+                config.events().maintenanceInterval(), Schedulers.parallel()));
         java.util.function.Consumer<String> localResume = site -> { };
         // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted; the
         // write-back classifies bounces and deferrals with it to feed the suppression list
@@ -208,7 +214,7 @@ public final class RelayServer implements AutoCloseable {
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
-                        new SuppressionService(suppressionList, suppression, clock))::register);
+                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool))::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -268,14 +274,14 @@ public final class RelayServer implements AutoCloseable {
     /** The admin API: disabled (404) without {@code http.admin_token_file}. */
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
-                              SuppressionService suppressionService) {
+                              SuppressionService suppressionService, EventQueries events) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService);
+                clock, localResume), suppressionService, events, clock);
     }
 
     public InetSocketAddress smtpAddress() {

@@ -30,6 +30,9 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     /** The accepted event of every inserted message, fed by the message INSERT's RETURNING. */
     private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, "
             + EventKind.ACCEPTED.code() + " FROM m";
+    /** Their rollup counts, in the same statement. */
+    private static final String ACCEPTED_ROLLUP = Rollups.upsert("SELECT coalesce(account, '') AS sender, "
+            + EventKind.ACCEPTED.code() + "::smallint AS kind FROM m");
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
             + " next_attempt_at, priority, state, claimed_by)";
     private static final int RECIPIENT_COLUMNS = 8;
@@ -125,8 +128,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
      */
     private static Mono<Void> insertInOneStatement(Connection c, List<PendingStore> batch) {
         int recipientRows = recipientRows(batch);
-        String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id),"
-                + " e AS (" + ACCEPTED_EVENTS + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+        String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
+                + " e AS (" + ACCEPTED_EVENTS + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
@@ -156,7 +159,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     /** Two multi-row INSERTs per batch in a transaction (recipients chunked under the parameter limit). */
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
         Statement messages = c.createStatement("WITH m AS ("
-                + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id) " + ACCEPTED_EVENTS);
+                + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
+                + ACCEPTED_EVENTS + ") " + ACCEPTED_ROLLUP);
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());

@@ -36,7 +36,13 @@ public final class Migrations {
 
     /** Applies missing migrations; emits the current schema version. */
     public static Mono<Integer> apply(ConnectionFactory cf) {
-        return Mono.fromCallable(Migrations::load).flatMap(all -> Database.withConnection(cf, c ->
+        return apply(cf, Integer.MAX_VALUE);
+    }
+
+    /** Applies the missing migrations up to version {@code upTo} (tests of a migration on an older schema). */
+    static Mono<Integer> apply(ConnectionFactory cf, int upTo) {
+        return Mono.fromCallable(() -> load().stream().filter(m -> m.version() <= upTo).toList())
+                .flatMap(all -> Database.withConnection(cf, c ->
                 locked(c, () -> Database.execute(c, "CREATE TABLE IF NOT EXISTS schema_version(version int primary key,"
                         + " name text not null, applied_at timestamptz not null default now())").thenReturn(0))
                         .thenMany(Flux.fromIterable(all).concatMap(m -> applyOne(c, m)))

@@ -41,7 +41,12 @@ final class RecordSql {
      */
     private static final String OWNED = " AND (u.node IS NULL OR (r.state = 1 AND r.claimed_by = u.node))";
 
-    static final String APPLY = "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
+    static final String APPLY = apply(true);
+    /** The same without the rollup upkeep: only for measuring what the rollups cost (RollupCostIT). */
+    static final String APPLY_WITHOUT_ROLLUPS = apply(false);
+
+    private static String apply(boolean rollups) {
+        return "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
             + " $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])"
             + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site, node)),"
             + " locked AS (SELECT id FROM message WHERE id IN (SELECT message_id FROM u WHERE kind NOT IN " + REQUEUE
@@ -65,11 +70,16 @@ final class RecordSql {
             + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply, site)"
             + " SELECT message_id, address, kind, CASE WHEN kind IN (" + EXPIRED + ", " + HELD + ") THEN NULL"
             + " ELSE attempt END, remote_host, reply, site"
-            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx)"
+            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx),"
+            // the message row still exists here (RETIRE runs after), so it names the sender
+            + (rollups ? " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
+            + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"
+            + " LEFT JOIN message m ON m.id = x.message_id") + ")" : " roll AS (SELECT 1)")
             // the main query runs before the data-modifying CTEs, so the message locks come first (the scalar
             // subqueries are evaluated in order); then how many updates changed a row, the rest were fenced
             + " SELECT (SELECT count(*) FROM locked) AS locked,"
             + " (SELECT count(*) FROM del) + (SELECT count(*) FROM upd) AS applied";
+    }
     static final String RETIRE = "DELETE FROM message m WHERE m.id = ANY($1::uuid[])"
             + " AND NOT EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)";
 
@@ -80,6 +90,10 @@ final class RecordSql {
 
     /** Emits how many of the (distinct) updates changed a row and how many there were. */
     static Mono<Written> write(Connection c, List<Owned> updates) {
+        return write(c, updates, APPLY);
+    }
+
+    static Mono<Written> write(Connection c, List<Owned> updates, String applySql) {
         // one update per recipient: the last one recorded wins (two for one recipient would join twice)
         Map<String, Owned> byRecipient = new LinkedHashMap<>();
         for (Owned o : updates) {
@@ -112,7 +126,7 @@ final class RecordSql {
             }
             i++;
         }
-        Statement apply = c.createStatement(APPLY).bind(0, ids).bind(1, indexes).bind(2, kinds).bind(3, next)
+        Statement apply = c.createStatement(applySql).bind(0, ids).bind(1, indexes).bind(2, kinds).bind(3, next)
                 .bind(4, hosts).bind(5, replies).bind(6, sites).bind(7, nodes);
         if (retiring.isEmpty()) {
             return applied(apply).map(a -> new Written(a, n));

@@ -30,23 +30,24 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(4).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(5).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(4, 4, 4).verifyComplete();
+                .expectNext(5, 5, 5).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
-        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression");
+        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1")
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
+                + " AND table_name NOT LIKE 'event\\_p%' ORDER BY 1")
                 .bind(0, db.schema()).execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
-        assertThat(tables).containsExactly("event", "message", "recipient", "relay_node", "schema_version",
-                "site_suspension", "soft_bounce", "suppression");
+        assertThat(tables).containsExactly("event", "event_default", "event_rollup", "message", "recipient",
+                "relay_node", "schema_version", "site_suspension", "soft_bounce", "suppression");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -56,7 +57,35 @@ class MigrationsIT {
     }
 
     @Test
+    void version5MovesExistingEventsIntoDayPartitionsAndCountsThem() {
+        try (TestDatabase old = TestDatabase.create("migrations_v5")) {
+            ConnectionPool p = old.pool(2);
+            StepVerifier.create(Migrations.apply(p, 3)).expectNext(3).verifyComplete();
+            TestSql.execute(p, "INSERT INTO message(id, reverse_path, account, priority, received_at, size, body_8bit,"
+                    + " smtputf8, client_address, helo, content) VALUES ('00000000-0000-0000-0000-000000000001', 's@x',"
+                    + " 'shop', 0, now(), 1, false, false, '192.0.2.1', 'h', '\\x00');"
+                    + "INSERT INTO event(at, message_id, kind) VALUES"
+                    + " ('2026-01-02T10:15:00Z', '00000000-0000-0000-0000-000000000001', 1),"
+                    + " ('2026-01-02T10:45:00Z', '00000000-0000-0000-0000-000000000002', 2),"
+                    + " ('2026-01-03T23:59:59Z', '00000000-0000-0000-0000-000000000002', 4);"
+                    + "INSERT INTO event(kind, site, actor) VALUES (10, 'x.test', 'ops')");
+            StepVerifier.create(Migrations.apply(p)).expectNext(5).verifyComplete();
+            assertThat(TestSql.rows(p, "SELECT tableoid::regclass::text, kind FROM event ORDER BY id")).containsExactly(
+                    "event_p20260102|1", "event_p20260102|2", "event_p20260103|4",
+                    "event_p" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).format(
+                            java.time.format.DateTimeFormatter.BASIC_ISO_DATE) + "|10");
+            assertThat(TestSql.rows(p, "SELECT sender, hour, kind, n FROM event_rollup ORDER BY hour, kind"))
+                    .extracting(r -> r.replaceAll("\\|20\\d\\d-[^|]*\\|", "|"))
+                    .containsExactly("shop|1|1", "|2|1", "|4|1");
+            // new events continue the ids
+            TestSql.execute(p, "INSERT INTO event(kind) VALUES (11)");
+            assertThat(TestSql.rows(p, "SELECT max(id) FROM event WHERE kind = 11").get(0))
+                    .isEqualTo(TestSql.rows(p, "SELECT max(id) FROM event").get(0));
+        }
+    }
+
+    @Test
     void listsMigrationsFromTheIndex() {
-        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4);
+        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5);
     }
 }

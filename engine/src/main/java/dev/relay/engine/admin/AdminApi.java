@@ -47,18 +47,24 @@ public final class AdminApi {
     private final @Nullable AdminToken token;
     private final @Nullable QueueService queue;
     private final @Nullable SuppressionApi suppression;
+    private final @Nullable EventsEndpoints events;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
-        this(token, queue, null);
+        this(token, queue, null, null, java.time.Clock.systemUTC());
     }
 
-    /** @param suppressions null: the suppression endpoints answer 404 */
+    /**
+     * @param suppressions null: the suppression endpoints answer 404
+     * @param events null: no statistics and history endpoints
+     */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
-                    @Nullable SuppressionService suppressions) {
+                    @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock) {
         this.token = token;
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
+        this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
     }
 
     public void register(HttpServerRoutes routes) {
@@ -128,6 +134,13 @@ public final class AdminApi {
         int n = path.size();
         if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
             return suppression.route(method, path, params, body, actor);
+        }
+        EventsEndpoints ev = events;
+        if (ev != null && n == 1 && path.get(0).equals("stats")) {
+            return only(method, HttpMethod.GET).then(ev.stats(params));
+        }
+        if (ev != null && n == 3 && path.get(0).equals("history")) {
+            return only(method, HttpMethod.GET).then(ev.history(path.get(1), path.get(2), params));
         }
         if (n < 2 || !path.get(0).equals("queue")) {
             return notFound(method, path);

@@ -43,15 +43,18 @@ public final class QueueCommand {
                    relay queue resume SITE                               lift a suspension; its mail is due now
                    relay queue bounce ID [--reason TEXT]                 give up: DSN to the sender
                    relay queue delete ID                                 remove without a DSN
+                   relay stats [--sender S] [--since 24h] [--by hour|day] counts per sender, from the rollups
+                   relay history ADDRESS|ID [--limit N] [--before CURSOR] events, newest first
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
     static final String TOKEN_ENV = "RELAY_ADMIN_TOKEN";
     private static final Set<String> FLAGS = Set.of("--json");
     private static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--domain", "--site", "--state",
-            "--limit", "--for", "--reason");
+            "--limit", "--for", "--reason", "--sender", "--since", "--by", "--before");
     private static final Map<String, Set<String>> ALLOWED = Map.of(
             "summary", Set.of(), "list", Set.of("--domain", "--site", "--state", "--limit"), "show", Set.of(),
             "flush", Set.of(), "suspend", Set.of("--for", "--reason"), "resume", Set.of(),
-            "bounce", Set.of("--reason"), "delete", Set.of());
+            "bounce", Set.of("--reason"), "delete", Set.of(),
+            "stats", Set.of("--sender", "--since", "--by"), "history", Set.of("--limit", "--before"));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -229,9 +232,46 @@ public final class QueueCommand {
             case "delete":
                 arguments(p, 1, 1);
                 return new Request("DELETE", "queue/messages/" + id(a.get(0)), null, p.command);
+            case "stats": {
+                arguments(p, 0, 0);
+                if (o.containsKey("--since")) {
+                    try {
+                        Durations.parse(o.get("--since"));
+                    } catch (IllegalArgumentException e) {
+                        throw new Usage("--since: " + e.getMessage());
+                    }
+                }
+                String by = o.get("--by");
+                if (by != null && !by.equals("hour") && !by.equals("day")) {
+                    throw new Usage("--by must be hour or day, was '" + by + "'");
+                }
+                return new Request("GET", "stats" + query(o, "sender", "since", "by"), null, p.command);
+            }
+            case "history": {
+                arguments(p, 1, 1);
+                String key = a.get(0);
+                if (key.startsWith("<")) {
+                    throw new Usage("the client's Message-ID is not stored: look a message up by the queue id of"
+                            + " its '250 ... queued as ID', or by a recipient address");
+                }
+                String path = key.indexOf('@') > 0 ? "history/recipients/" + encode(key)
+                        : "history/messages/" + id(key);
+                return new Request("GET", path + query(o, "limit", "before"), null, p.command);
+            }
             default:
                 throw new Usage("unknown queue command '" + p.command + "'");
         }
+    }
+
+    private static String query(Map<String, String> options, String... names) {
+        StringBuilder query = new StringBuilder();
+        for (String name : names) {
+            String v = options.get("--" + name);
+            if (v != null) {
+                query.append(query.length() == 0 ? '?' : '&').append(name).append('=').append(encode(v));
+            }
+        }
+        return query.toString();
     }
 
     private static void arguments(Parsed p, int min, int max) {

@@ -30,6 +30,8 @@ final class QueueFormat {
                     : "; no DSN (null sender)"));
             case "delete" -> out.println("deleted " + body.get("deleted").size() + " recipients of "
                     + text(body, "id") + " (no DSN)");
+            case "stats" -> out.print(stats(body));
+            case "history" -> out.print(history(body));
             default -> throw new IllegalArgumentException(command);
         }
         int code = exitCode(command, body);
@@ -57,6 +59,46 @@ final class QueueFormat {
                     + " first so they return to the queue)\n");
         }
         return b.toString();
+    }
+
+    /** The kinds a statistics table has a column for; any other kind seen goes to OTHER. */
+    private static final java.util.List<String> STAT_KINDS = java.util.List.of("accepted", "delivered", "deferred",
+            "bounced", "expired", "held");
+
+    static String stats(JsonNode body) {
+        Table t = new Table("SENDER", "START (UTC)", "ACCEPTED>", "DELIVERED>", "DEFERRED>", "BOUNCED>", "EXPIRED>",
+                "HELD>", "OTHER>");
+        for (JsonNode r : body.get("rows")) {
+            JsonNode counts = r.get("counts");
+            Object[] cells = new Object[9];
+            cells[0] = text(r, "sender").isEmpty() ? "(no auth)" : text(r, "sender");
+            cells[1] = text(r, "start");
+            long other = 0;
+            for (var it = counts.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!STAT_KINDS.contains(e.getKey())) {
+                    other += e.getValue().asLong();
+                }
+            }
+            for (int i = 0; i < STAT_KINDS.size(); i++) {
+                JsonNode n = counts.get(STAT_KINDS.get(i));
+                cells[2 + i] = n == null ? 0L : n.asLong();
+            }
+            cells[8] = other;
+            t.row(cells);
+        }
+        return t.isEmpty() ? "no events since " + text(body, "since") + "\n" : t.render();
+    }
+
+    static String history(JsonNode body) {
+        Table t = new Table("AT (UTC)", "KIND", "MESSAGE", "RECIPIENT", "ATTEMPT>", "REMOTE HOST", "REPLY");
+        for (JsonNode e : body.get("events")) {
+            t.row(text(e, "at"), text(e, "kind"), text(e, "message"), text(e, "recipient"), text(e, "attempt"),
+                    text(e, "remote_host"), text(e, "reply"));
+        }
+        String next = text(body, "next");
+        return (t.isEmpty() ? "no events\n" : t.render())
+                + (next.equals("-") ? "" : "(more: --before " + next + ")\n");
     }
 
     static String summary(JsonNode body, Instant now) {

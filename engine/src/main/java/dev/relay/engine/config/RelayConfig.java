@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
-                          Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression) {
+                          Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
+                          EventsConfig events) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -36,15 +37,17 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(bounces, "bounces");
         Objects.requireNonNull(suppression, "suppression");
+        Objects.requireNonNull(events, "events");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
     }
 
-    /** With the default suppression settings. */
+    /** With the default suppression settings and event retention. */
     public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                        Path dataDirectory, LogConfig log, BouncesConfig bounces) {
-        this(smtp, http, database, delivery, dataDirectory, log, bounces, SuppressionConfig.defaults());
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, SuppressionConfig.defaults(),
+                EventsConfig.defaults());
     }
 
     /** With the default bounce rules. */
@@ -134,8 +137,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         BouncesConfig bounces = new BouncesConfig(optionalPath(b, "rules", base));
         b.finish();
         SuppressionConfig suppression = SuppressionConfig.from(root.section("suppression"));
+        Section ev = root.section("events");
+        EventsConfig ed = EventsConfig.defaults();
+        EventsConfig events = new EventsConfig(ev.duration("retention", ed.retention()),
+                ev.duration("rollup_retention", ed.rollupRetention()),
+                ev.integer("partitions_ahead", ed.partitionsAhead()),
+                ev.duration("maintenance_interval", ed.maintenanceInterval()));
+        ev.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

@@ -70,6 +70,7 @@ class RelayConfigTest {
         assertThat(c.log()).isEqualTo(LogConfig.defaults());
         assertThat(c.bounces()).isEqualTo(BouncesConfig.defaults());
         assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
+        assertThat(c.events()).isEqualTo(EventsConfig.defaults());
     }
 
     @Test
@@ -89,6 +90,19 @@ class RelayConfigTest {
         assertThat(limit.key()).isEqualTo("suppression.soft_bounce_limit");
         assertThat(configError(() -> run("suppression:\n  cache_tll: 5s\n")).key())
                 .isEqualTo("suppression.cache_tll");
+    }
+
+    @Test
+    void eventRetentionIsReadAndCheckedAgainstItsRollups() {
+        ConfigException shortRollups = configError(() -> run("events:\n  retention: 60d\n  rollup_retention: 30d\n"));
+        assertThat(shortRollups.key()).isEqualTo("events.rollup_retention");
+        assertThat(shortRollups.reason()).contains("at least events.retention");
+        assertThat(configError(() -> run("events:\n  retention: 2h\n")).key()).isEqualTo("events.retention");
+        assertThat(configError(() -> run("events:\n  partitions_ahead: 0\n")).key())
+                .isEqualTo("events.partitions_ahead");
+        assertThat(configError(() -> run("events:\n  maintenance_interval: 10s\n")).key())
+                .isEqualTo("events.maintenance_interval");
+        assertThat(configError(() -> run("events:\n  retain: 5d\n")).key()).startsWith("events.");
     }
 
     @Test

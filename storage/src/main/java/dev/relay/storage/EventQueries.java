@@ -1,0 +1,106 @@
+package dev.relay.storage;
+
+import io.r2dbc.spi.Row;
+import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.ConnectionFactory;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The read side of events: statistics from {@code event_rollup} only (never the event table, so their cost does not
+ * grow with the events stored) and history pages of one message or one recipient address, newest first, by keyset
+ * on the event id. Immutable.
+ */
+public final class EventQueries {
+    private static final String STATS = "SELECT sender,"
+            + " date_trunc($1, hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, kind, sum(n)::bigint AS n"
+            + " FROM event_rollup WHERE hour >= $2 AND hour < $3 AND ($4::text IS NULL OR sender = $4)"
+            + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    private static final String COLUMNS = "SELECT id, at, message_id, kind, recipient, attempt, remote_host, reply,"
+            + " site, actor FROM event";
+    private static final String BY_MESSAGE = COLUMNS + " WHERE message_id = $1 AND ($2::bigint IS NULL OR id < $2)"
+            + " ORDER BY id DESC LIMIT $3";
+    private static final String BY_RECIPIENT = COLUMNS + " WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
+            + " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
+
+    private final Statements statements;
+
+    public EventQueries(ConnectionFactory pool) {
+        this.statements = new Statements(pool, "event queries");
+    }
+
+    /** Interval of a statistics bucket. */
+    public enum Interval {
+        HOUR, DAY;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** {@code t} rounded down to the start of its bucket (UTC). */
+        public Instant truncate(Instant t) {
+            return t.truncatedTo(this == HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS);
+        }
+    }
+
+    /** The count of one event kind for one sender in one bucket; {@code sender} is empty without an AUTH user. */
+    public record Count(String sender, Instant bucket, int kind, long n) {}
+
+    /** One event of a history. */
+    public record HistoryEvent(long id, Instant at, @Nullable UUID messageId, int kind, @Nullable String recipient,
+            @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply, @Nullable String site,
+            @Nullable String actor) {}
+
+    /**
+     * Counts in the buckets from the one holding {@code since} to before {@code until}, for one sender or (null)
+     * every sender, sorted by sender, bucket, kind.
+     */
+    public Flux<Count> counts(@Nullable String sender, Instant since, Instant until, Interval by) {
+        Instant from = by.truncate(since);
+        return statements.many(c -> {
+            Statement s = c.createStatement(STATS).bind(0, by.label()).bind(1, from).bind(2, until);
+            return Statements.bindNullable(s, 3, sender, String.class);
+        }, row -> new Count(req(row.get("sender", String.class)),
+                req(row.get("bucket", OffsetDateTime.class)).toInstant(), req(row.get("kind", Short.class)),
+                req(row.get("n", Long.class))));
+    }
+
+    /** Events of one message, newest first, those before the event {@code before} (null: from the newest). */
+    public Flux<HistoryEvent> ofMessage(MessageId id, @Nullable Long before, int limit) {
+        return page(BY_MESSAGE, id.uuid(), before, limit);
+    }
+
+    /** Events of one recipient address across its messages (case-insensitive), newest first. */
+    public Flux<HistoryEvent> ofRecipient(String address, @Nullable Long before, int limit) {
+        return page(BY_RECIPIENT, address.toLowerCase(Locale.ROOT), before, limit);
+    }
+
+    private Flux<HistoryEvent> page(String sql, Object key, @Nullable Long before, int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be 1..1000, was " + limit);
+        }
+        return statements.many(c -> {
+            Statement s = c.createStatement(sql).bind(0, key);
+            Statements.bindNullable(s, 1, before, Long.class);
+            return s.bind(2, limit);
+        }, EventQueries::event);
+    }
+
+    private static HistoryEvent event(Row row) {
+        return new HistoryEvent(req(row.get("id", Long.class)), req(row.get("at", OffsetDateTime.class)).toInstant(),
+                row.get("message_id", UUID.class), req(row.get("kind", Short.class)),
+                row.get("recipient", String.class), row.get("attempt", Integer.class),
+                row.get("remote_host", String.class), row.get("reply", String.class), row.get("site", String.class),
+                row.get("actor", String.class));
+    }
+
+    private static <T> T req(@Nullable T value) {
+        return Objects.requireNonNull(value, "unexpected NULL column");
+    }
+}
