@@ -4,15 +4,11 @@ import dev.relay.engine.config.HopLimits;
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.routing.NextHop;
-import dev.relay.protocol.DotStuffing;
 import dev.relay.protocol.EhloCapabilities;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpReplyDecoder;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
-import io.netty.handler.codec.smtp.DefaultSmtpContent;
 import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
 import io.netty.handler.codec.smtp.SmtpRequests;
@@ -33,7 +29,8 @@ import reactor.netty.tcp.TcpClient;
 /**
  * One outbound SMTP connection over Reactor Netty's {@code TcpClient} with codec-smtp: the handshake
  * ({@link SmtpHandshake}: greeting, EHLO, STARTTLS), then transactions ({@link SmtpTransaction}) until QUIT. This
- * class owns the channel: it writes commands and content and reads replies; the conversations decide.
+ * class owns the channel: it writes commands (content through {@link ContentWriter}) and reads replies; the
+ * conversations decide.
  *
  * <p>Commands are written on the channel's event loop, each after registering its expectation with
  * {@link PendingReplies}, which matches replies by order (RFC 2920), times them and holds the first failure. A
@@ -50,8 +47,6 @@ final class SmtpClientConnection {
     static final String DECODER = "relay.client.smtpDecoder";
     static final String ENCODER = "relay.client.smtpEncoder";
     static final String TLS = "relay.client.tls";
-    /** Content is written in blocks of this size, each within the data timeout (RFC 5321 4.5.3.2.5). */
-    static final int CONTENT_BLOCK = 64 * 1024;
 
     /**
      * One command to write. {@code measured}: whether its reply's latency tells the site's pacing anything (QUIT's
@@ -270,45 +265,18 @@ final class SmtpClientConnection {
     }
 
     /**
-     * After DATA's 354: the content, dot-stuffed and zero-copy, in blocks each written within the data timeout,
-     * then the final reply within the data-end timeout. Empty content sends just the terminating dot.
+     * After DATA's 354: the content (see {@link ContentWriter}), then the final reply within the data-end timeout.
+     * Empty content sends just the terminating dot.
      */
     Mono<SmtpReply> sendContent(byte[] content) {
         return onLoop(() -> {
             // registered first: an early reply (say 552 mid-transfer, then close) answers the transaction
             // its wait includes our upload, so it says nothing about the peer's speed: not measured
             Mono<SmtpReply> finalReply = replies.expect(limits.dataEndTimeout(), "end of data", false);
-            ByteBuf wire = DotStuffing.stuff(content);
-            int size = wire.readableBytes();
-            if (size <= CONTENT_BLOCK) {
-                return write(new DefaultLastSmtpContent(wire)).then(finalReply);
-            }
-            int blocks = (size + CONTENT_BLOCK - 1) / CONTENT_BLOCK;
-            return Flux.range(0, blocks)
-                    .concatMap(i -> {
-                        int from = i * CONTENT_BLOCK;
-                        ByteBuf block = wire.retainedSlice(from, Math.min(CONTENT_BLOCK, size - from));
-                        return write(i == blocks - 1 ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block));
-                    })
-                    .doFinally(s -> replies.onLoop(wire::release))
+            return new ContentWriter(channel, replies::fail, limits.dataTimeout(), ContentWriter.BLOCK)
+                    .write(content)
                     .then(finalReply);
         });
-    }
-
-    private Mono<Void> write(Object message) {
-        Duration timeout = limits.dataTimeout();
-        return Mono.<Void>create(sink -> channel.writeAndFlush(message).addListener(f -> {
-            if (f.isSuccess()) {
-                sink.success();
-            } else {
-                replies.fail(f.cause());
-                sink.error(f.cause());
-            }
-        })).timeout(timeout, Mono.defer(() -> {
-            ConversationException e = ConversationException.writeTimeout(timeout);
-            replies.fail(e);
-            return Mono.error(e);
-        }));
     }
 
     private <T> Mono<T> onLoop(Supplier<Mono<T>> work) {
