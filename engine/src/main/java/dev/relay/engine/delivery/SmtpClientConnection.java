@@ -12,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
 import io.netty.handler.codec.smtp.SmtpRequests;
-import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -224,23 +223,14 @@ final class SmtpClientConnection {
     }
 
     /**
-     * After STARTTLS's 220: the TLS handshake on the event loop. A failed handshake fails the conversation (the
-     * stream is unusable) and errors with its cause.
+     * After STARTTLS's 220: the TLS handshake on the event loop ({@link TlsUpgrade}). A failed handshake fails the
+     * conversation (the stream is unusable) and errors with its cause.
      */
     Mono<Void> secure(ClientTls contexts) {
-        return onLoop(() -> {
-            SslHandler ssl = contexts.newHandler(channel.alloc(), hop.hostname(), hop.address().getPort(),
-                    hop.verifyCertificate(), limits.commandTimeout());
-            channel.pipeline().addFirst(TLS, ssl);
-            return Mono.<Void>create(sink -> ssl.handshakeFuture().addListener(f -> {
-                if (f.isSuccess()) {
-                    tls = true;
-                    sink.success();
-                } else {
-                    sink.error(f.cause());
-                }
-            }));
-        }).doOnError(replies::fail);
+        return onLoop(() -> TlsUpgrade.upgrade(channel, contexts.newHandler(channel.alloc(), hop.hostname(),
+                        hop.address().getPort(), hop.verifyCertificate(), limits.commandTimeout())))
+                .doOnSuccess(v -> tls = true) // on the loop: the handshake's listener completes it there
+                .doOnError(replies::fail);
     }
 
     /** Writes the commands in one flush and emits their replies in order. */
