@@ -8,51 +8,31 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * {@link DeliveryStore} on PostgreSQL (schema V2). Claims are one {@code UPDATE} over rows picked with
+ * {@link DeliveryStore} on PostgreSQL (schema V2): claims, content reads and the batched write-back. Claims are one {@code UPDATE} over rows picked with
  * {@code FOR UPDATE SKIP LOCKED}, so concurrent claimers (threads or nodes) never get the same recipient and never
  * wait for each other. {@link #record} batches concurrent callers naturally (see {@link NaturalBatcher} and
  * {@link RecordSql}). Every database failure surfaces as {@link SpoolUnavailableException}; results arrive on the
- * driver's I/O thread.
+ * driver's I/O thread. Node heartbeats, liveness and the release of a node's claims are {@link PgNodes}'s.
  */
 public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     private static final String CLAIM = claimSql();
     private static final String UNCLAIM = "UPDATE recipient SET state = 0, claimed_by = NULL, site = $4"
             + " WHERE message_id = $1 AND idx = ANY($2::smallint[]) AND state = 1 AND claimed_by = $3";
-    private static final String RELEASE = "UPDATE recipient SET state = 0, claimed_by = NULL"
-            + " WHERE state = 1 AND claimed_by = $1";
-    /**
-     * Upserts this node, then releases the claims of every other node silent for longer than the limit; one row per
-     * node whose claims were released, with how many, and one row (node null) with the milliseconds since this
-     * node's previous heartbeat by the database's clock (null the first time). All CTEs see the snapshot taken
-     * before the upsert, so {@code prev} is the previous value.
-     */
-    private static final String HEARTBEAT = "WITH prev AS (SELECT heartbeat_at FROM relay_node WHERE name = $1),"
-            + " hb AS (INSERT INTO relay_node(name, heartbeat_at) VALUES ($1, now())"
-            + " ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at),"
-            + " stale AS (SELECT name FROM relay_node WHERE name <> $1"
-            + " AND heartbeat_at < now() - $2::bigint * interval '1 millisecond'),"
-            + " released AS (UPDATE recipient r SET state = 0, claimed_by = NULL FROM stale s"
-            + " WHERE r.state = 1 AND r.claimed_by = s.name RETURNING s.name AS node)"
-            + " SELECT node, count(*) AS n FROM released GROUP BY node"
-            + " UNION ALL SELECT NULL, (SELECT (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint FROM prev)";
-    /** One message's recipients still in flight for a node, back to queued (an accept whose outcome was unknown). */
-    private static final String RELEASE_MESSAGE = "UPDATE recipient SET state = 0, claimed_by = NULL"
-            + " WHERE message_id = $2 AND state = 1 AND claimed_by = $1";
-
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PgDeliveryStore.class);
 
     private final Statements statements;
+    private final PgNodes nodes;
     private final NaturalBatcher<PendingRecord> committer;
 
     public PgDeliveryStore(ConnectionFactory pool, DeliveryStoreSettings settings, RecordObserver observer) {
         this.statements = new Statements(pool, "delivery store");
+        this.nodes = new PgNodes(statements);
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(observer, "observer");
         this.committer = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
@@ -132,55 +112,27 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Mono<Long> releaseClaims(String node) {
-        requireNode(node);
-        return statements.update(c -> c.createStatement(RELEASE).bind(0, node));
+        return nodes.releaseClaims(node);
     }
 
     @Override
     public Mono<Heartbeat> heartbeat(String node, Duration staleAfter) {
-        requireNode(node);
-        if (staleAfter.isNegative() || staleAfter.isZero()) {
-            throw new IllegalArgumentException("staleAfter must be positive, was " + staleAfter);
-        }
-        return statements.many(c -> c.createStatement(HEARTBEAT).bind(0, node).bind(1, staleAfter.toMillis()),
-                row -> new Object[] {row.get("node", String.class), row.get("n", Long.class)})
-                .collectList()
-                .map(rows -> {
-                    Map<String, Long> taken = new java.util.TreeMap<>();
-                    Duration sincePrevious = null;
-                    for (Object[] r : rows) {
-                        if (r[0] != null) {
-                            taken.put((String) r[0], (Long) Objects.requireNonNull(r[1]));
-                        } else if (r[1] != null) {
-                            sincePrevious = Duration.ofMillis((Long) r[1]);
-                        }
-                    }
-                    return new Heartbeat(sincePrevious, taken);
-                });
+        return nodes.heartbeat(node, staleAfter);
     }
 
     @Override
     public Mono<NodeBeat> lastBeat(String node) {
-        requireNode(node);
-        return statements.one(c -> c.createStatement("SELECT heartbeat_at,"
-                        + " extract(epoch FROM now() - heartbeat_at) AS age FROM relay_node WHERE name = $1").bind(0, node),
-                row -> new NodeBeat(Objects.requireNonNull(row.get("heartbeat_at", OffsetDateTime.class)).toInstant(),
-                        Duration.ofNanos((long) (Objects.requireNonNull(row.get("age", Number.class)).doubleValue()
-                                * 1e9))));
+        return nodes.lastBeat(node);
     }
 
     @Override
     public Mono<Void> leave(String node) {
-        requireNode(node);
-        return statements.update(c -> c.createStatement("DELETE FROM relay_node WHERE name = $1").bind(0, node))
-                .then();
+        return nodes.leave(node);
     }
 
     @Override
     public Mono<Long> releaseMessage(String node, MessageId id) {
-        requireNode(node);
-        Objects.requireNonNull(id, "id");
-        return statements.update(c -> c.createStatement(RELEASE_MESSAGE).bind(0, node).bind(1, id.uuid()));
+        return nodes.releaseMessage(node, id);
     }
 
     @Override
@@ -269,10 +221,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Mono<Integer> liveNodes(Duration staleAfter) {
-        return statements.one(c -> c.createStatement("SELECT count(*) FROM relay_node"
-                        + " WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'")
-                        .bind(0, staleAfter.toMillis()),
-                row -> (int) Math.max(1, Objects.requireNonNull(row.get(0, Long.class))));
+        return nodes.liveNodes(staleAfter);
     }
 
     /** Fails record calls still queued; batches already committing finish. */
@@ -282,10 +231,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     private static void requireNode(String node) {
-        Objects.requireNonNull(node, "node");
-        if (node.isEmpty() || node.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("node must be non-empty without NUL characters");
-        }
+        PgNodes.requireNode(node);
     }
 
     private static ClaimedMessage toMessage(List<ClaimRow> rows) {

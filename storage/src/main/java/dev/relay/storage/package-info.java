@@ -8,8 +8,8 @@
  *   <li>acceptance: {@link dev.relay.storage.GroupCommitSpool} writes accepted messages, their recipients and
  *       {@code accepted} events with natural group commit ({@link dev.relay.storage.NaturalBatcher}, no timer);</li>
  *   <li>delivery: {@link dev.relay.storage.PgDeliveryStore} claims due recipients for a node, writes outcomes back
- *       in batches with their events ({@link dev.relay.storage.RecipientUpdate}, fenced by the claim), keeps the
- *       node heartbeat and takes over the claims of silent nodes;</li>
+ *       in batches with their events ({@link dev.relay.storage.RecipientUpdate}, fenced by the claim), and through
+ *       {@code PgNodes} keeps the node heartbeat and takes over the claims of silent nodes;</li>
  *   <li>the operator's view and actions: {@link dev.relay.storage.PgQueueAdmin} (list, show, flush, suspend,
  *       resume, bounce, delete, each change written with its event);</li>
  *   <li>one classification of storage failures into transient and permanent

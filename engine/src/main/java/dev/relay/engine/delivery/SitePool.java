@@ -3,7 +3,6 @@ package dev.relay.engine.delivery;
 import dev.relay.engine.config.SiteLimits;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +19,11 @@ import reactor.core.scheduler.Schedulers;
  * or the right to open one. Never more than {@code connectionLimit} are open or being opened, and new ones only as
  * the site's connection rate allows ({@link SitePacing}). Beyond that, callers wait in a FIFO bounded by
  * {@code maxWaiting} (the {@link DeliveryClient} contract says callers stay within the limit, so the queue absorbs
- * connection-rate waits and races with shaping changes); a full queue refuses at once.
+ * connection-rate waits and races with shaping changes); a full queue refuses at once. Idle connections and their
+ * timers are {@link IdleConnections}'s.
+ *
+ * <p>Threads: every field is guarded by the pool's monitor; callers come from any thread (the delivery client,
+ * event loops closing connections, idle timers, Reactor's timer for connection-rate waits).
  */
 final class SitePool {
     /** A reused connection, or {@code null}: open a new one (the slot is already counted as open). */
@@ -39,9 +42,6 @@ final class SitePool {
         }
     }
 
-    private record Idle(SmtpClientConnection connection, ScheduledFuture<?> timer) {
-    }
-
     static final class PoolFullException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -53,7 +53,7 @@ final class SitePool {
     private final String site;
     private final int maxWaiting;
     private final java.util.function.Consumer<SitePool> onRetire;
-    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    private final IdleConnections<SmtpClientConnection> idle = new IdleConnections<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int open;
     private int inUse;
@@ -87,18 +87,18 @@ final class SitePool {
             synchronized (this) {
                 limit = limits.connectionLimit();
                 this.pacing = pacing;
-                while (open > limit && !idle.isEmpty()) {
-                    Idle i = idle.pollFirst(); // least recently used first
-                    i.timer().cancel(false);
-                    surplus.add(i.connection());
+                while (open > limit) {
+                    SmtpClientConnection lru = idle.takeOldest(); // least recently used first
+                    if (lru == null) {
+                        break;
+                    }
+                    surplus.add(lru);
                 }
                 if (retired) {
                     // empty: the caller takes a fresh pool
                 } else if (!idle.isEmpty()) {
-                    Idle i = idle.pollLast();
-                    i.timer().cancel(false);
                     inUse++;
-                    slot = new Slot(i.connection());
+                    slot = new Slot(idle.takeNewest());
                 } else if (open < limit && waiters.isEmpty() && (retryIn = pacing.tryOpen()) == 0) {
                     open++;
                     inUse++;
@@ -201,7 +201,7 @@ final class SitePool {
                 } else {
                     ScheduledFuture<?> timer = connection.eventLoop().schedule(() -> expire(connection),
                             limits.idleTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    idle.add(new Idle(connection, timer));
+                    idle.add(connection, timer);
                 }
             } else {
                 // the slot stays counted until the socket is closed: the provider must never see one too many
@@ -220,17 +220,9 @@ final class SitePool {
 
     /** The idle timer fired, or an idle connection was closed by the peer. */
     void expire(SmtpClientConnection connection) {
-        boolean removed = false;
+        boolean removed;
         synchronized (this) {
-            for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
-                Idle i = it.next();
-                if (i.connection() == connection) {
-                    it.remove();
-                    i.timer().cancel(false);
-                    removed = true;
-                    break;
-                }
-            }
+            removed = idle.remove(connection);
         }
         if (removed) {
             quitThenFree(connection);
@@ -250,16 +242,12 @@ final class SitePool {
 
     /** QUITs the idle connections; refuses the waiters. In-use connections are QUIT when released. */
     List<Mono<Void>> close() {
-        List<SmtpClientConnection> closing = new ArrayList<>();
+        List<SmtpClientConnection> closing;
         List<Waiter> refused;
         synchronized (this) {
             retired = true;
-            for (Idle i : idle) {
-                i.timer().cancel(false);
-                closing.add(i.connection());
-            }
-            open -= idle.size();
-            idle.clear();
+            closing = idle.drain();
+            open -= closing.size();
             refused = new ArrayList<>(waiters);
             waiters.clear();
         }

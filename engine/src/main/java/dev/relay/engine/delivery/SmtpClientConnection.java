@@ -4,19 +4,14 @@ import dev.relay.engine.config.HopLimits;
 import dev.relay.engine.config.SiteLimits;
 import dev.relay.engine.config.TlsMode;
 import dev.relay.engine.routing.NextHop;
-import dev.relay.protocol.DotStuffing;
 import dev.relay.protocol.EhloCapabilities;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.SmtpReplyDecoder;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
-import io.netty.handler.codec.smtp.DefaultSmtpContent;
 import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
 import io.netty.handler.codec.smtp.SmtpRequests;
-import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +28,8 @@ import reactor.netty.tcp.TcpClient;
 /**
  * One outbound SMTP connection over Reactor Netty's {@code TcpClient} with codec-smtp: the handshake
  * ({@link SmtpHandshake}: greeting, EHLO, STARTTLS), then transactions ({@link SmtpTransaction}) until QUIT. This
- * class owns the channel: it writes commands and content and reads replies; the conversations decide.
+ * class owns the channel: it writes commands (content through {@link ContentWriter}) and reads replies; the
+ * conversations decide.
  *
  * <p>Commands are written on the channel's event loop, each after registering its expectation with
  * {@link PendingReplies}, which matches replies by order (RFC 2920), times them and holds the first failure. A
@@ -50,8 +46,6 @@ final class SmtpClientConnection {
     static final String DECODER = "relay.client.smtpDecoder";
     static final String ENCODER = "relay.client.smtpEncoder";
     static final String TLS = "relay.client.tls";
-    /** Content is written in blocks of this size, each within the data timeout (RFC 5321 4.5.3.2.5). */
-    static final int CONTENT_BLOCK = 64 * 1024;
 
     /**
      * One command to write. {@code measured}: whether its reply's latency tells the site's pacing anything (QUIT's
@@ -229,23 +223,14 @@ final class SmtpClientConnection {
     }
 
     /**
-     * After STARTTLS's 220: the TLS handshake on the event loop. A failed handshake fails the conversation (the
-     * stream is unusable) and errors with its cause.
+     * After STARTTLS's 220: the TLS handshake on the event loop ({@link TlsUpgrade}). A failed handshake fails the
+     * conversation (the stream is unusable) and errors with its cause.
      */
     Mono<Void> secure(ClientTls contexts) {
-        return onLoop(() -> {
-            SslHandler ssl = contexts.newHandler(channel.alloc(), hop.hostname(), hop.address().getPort(),
-                    hop.verifyCertificate(), limits.commandTimeout());
-            channel.pipeline().addFirst(TLS, ssl);
-            return Mono.<Void>create(sink -> ssl.handshakeFuture().addListener(f -> {
-                if (f.isSuccess()) {
-                    tls = true;
-                    sink.success();
-                } else {
-                    sink.error(f.cause());
-                }
-            }));
-        }).doOnError(replies::fail);
+        return onLoop(() -> TlsUpgrade.upgrade(channel, contexts.newHandler(channel.alloc(), hop.hostname(),
+                        hop.address().getPort(), hop.verifyCertificate(), limits.commandTimeout())))
+                .doOnSuccess(v -> tls = true) // on the loop: the handshake's listener completes it there
+                .doOnError(replies::fail);
     }
 
     /** Writes the commands in one flush and emits their replies in order. */
@@ -270,45 +255,18 @@ final class SmtpClientConnection {
     }
 
     /**
-     * After DATA's 354: the content, dot-stuffed and zero-copy, in blocks each written within the data timeout,
-     * then the final reply within the data-end timeout. Empty content sends just the terminating dot.
+     * After DATA's 354: the content (see {@link ContentWriter}), then the final reply within the data-end timeout.
+     * Empty content sends just the terminating dot.
      */
     Mono<SmtpReply> sendContent(byte[] content) {
         return onLoop(() -> {
             // registered first: an early reply (say 552 mid-transfer, then close) answers the transaction
             // its wait includes our upload, so it says nothing about the peer's speed: not measured
             Mono<SmtpReply> finalReply = replies.expect(limits.dataEndTimeout(), "end of data", false);
-            ByteBuf wire = DotStuffing.stuff(content);
-            int size = wire.readableBytes();
-            if (size <= CONTENT_BLOCK) {
-                return write(new DefaultLastSmtpContent(wire)).then(finalReply);
-            }
-            int blocks = (size + CONTENT_BLOCK - 1) / CONTENT_BLOCK;
-            return Flux.range(0, blocks)
-                    .concatMap(i -> {
-                        int from = i * CONTENT_BLOCK;
-                        ByteBuf block = wire.retainedSlice(from, Math.min(CONTENT_BLOCK, size - from));
-                        return write(i == blocks - 1 ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block));
-                    })
-                    .doFinally(s -> replies.onLoop(wire::release))
+            return new ContentWriter(channel, replies::fail, limits.dataTimeout(), ContentWriter.BLOCK)
+                    .write(content)
                     .then(finalReply);
         });
-    }
-
-    private Mono<Void> write(Object message) {
-        Duration timeout = limits.dataTimeout();
-        return Mono.<Void>create(sink -> channel.writeAndFlush(message).addListener(f -> {
-            if (f.isSuccess()) {
-                sink.success();
-            } else {
-                replies.fail(f.cause());
-                sink.error(f.cause());
-            }
-        })).timeout(timeout, Mono.defer(() -> {
-            ConversationException e = ConversationException.writeTimeout(timeout);
-            replies.fail(e);
-            return Mono.error(e);
-        }));
     }
 
     private <T> Mono<T> onLoop(Supplier<Mono<T>> work) {
