@@ -43,9 +43,13 @@ class DatabaseOutageIT {
                     probe.reply();
                     probe.command("EHLO probe.test");
                     probe.command("MAIL FROM:<p@shop.test>");
-                    probe.command("RCPT TO:<q@example.test>");
-                    probe.command("DATA");
-                    SmtpTestClient.Reply reply = probe.command("Subject: during outage\r\n\r\nx\r\n.");
+                    // the suppression check at RCPT may meet the outage first (a cache miss asks the database);
+                    // either way the door answers 451 4.3.0 and never a 250
+                    SmtpTestClient.Reply reply = probe.command("RCPT TO:<q@example.test>");
+                    if (reply.code() == 250) {
+                        probe.command("DATA");
+                        reply = probe.command("Subject: during outage\r\n\r\nx\r\n.");
+                    }
                     assertThat(reply.code()).isEqualTo(451);
                     assertThat(reply.text()).startsWith("4.3.0");
                     assertThat(probe.command("NOOP").code()).isEqualTo(250);
