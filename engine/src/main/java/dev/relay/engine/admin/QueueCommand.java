@@ -1,5 +1,7 @@
 package dev.relay.engine.admin;
 
+import dev.relay.engine.admin.AdminCommandLine.Parsed;
+import dev.relay.engine.admin.AdminCommandLine.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +49,6 @@ public final class QueueCommand {
                    relay history ADDRESS|ID [--limit N] [--before CURSOR] events, newest first
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
     static final String TOKEN_ENV = "RELAY_ADMIN_TOKEN";
-    private static final Set<String> FLAGS = Set.of("--json");
     private static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--domain", "--site", "--state",
             "--limit", "--for", "--reason", "--sender", "--since", "--by", "--before");
     private static final Map<String, Set<String>> ALLOWED = Map.of(
@@ -59,13 +60,6 @@ public final class QueueCommand {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private QueueCommand() {}
-
-    /** Thrown for a usage error (exit 2). */
-    static final class Usage extends RuntimeException {
-        Usage(String message) {
-            super(message, null, false, false);
-        }
-    }
 
     /** {@code args} may start with {@code queue}. */
     public static int run(String[] args, RelayConfig config, Map<String, String> env, PrintStream out,
@@ -80,12 +74,12 @@ public final class QueueCommand {
         try {
             Parsed p = parse(args);
             request = request(p);
-            token = token(p.options.get("--token-file"), env, config);
-            URI base = URI.create(p.options.getOrDefault("--url", defaultUrl(config.http().listen())));
+            token = token(p.options().get("--token-file"), env, config);
+            URI base = URI.create(p.options().getOrDefault("--url", defaultUrl(config.http().listen())));
             if (base.getScheme() == null || base.getHost() == null) {
                 throw new Usage("--url must be like http://127.0.0.1:8025, was " + base);
             }
-            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json, out, err);
+            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
         } catch (Usage e) {
             err.println("relay queue: " + e.getMessage());
             err.println(USAGE);
@@ -99,67 +93,20 @@ public final class QueueCommand {
         }
     }
 
-    /** The command line split into subcommand, positional arguments, options and {@code --json}. */
-    record Parsed(String command, List<String> arguments, Map<String, String> options, boolean json) {}
-
     static Parsed parse(String[] args) {
-        List<String> rest = new ArrayList<>(List.of(args));
-        if (!rest.isEmpty() && rest.get(0).equals("queue")) {
-            rest.remove(0);
-        }
-        Map<String, String> options = new HashMap<>();
-        List<String> positional = new ArrayList<>();
-        boolean json = false;
-        for (int i = 0; i < rest.size(); i++) {
-            String a = rest.get(i);
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
-            if (FLAGS.contains(a)) {
-                json = true;
-            } else if (OPTIONS.contains(a)) {
-                if (value == null) {
-                    if (i + 1 >= rest.size()) {
-                        throw new Usage(a + " needs a value");
-                    }
-                    value = rest.get(++i);
-                }
-                options.put(a, value);
-            } else if (a.startsWith("-")) {
-                throw new Usage("unknown option '" + a + "'");
-            } else {
-                positional.add(a);
-            }
-        }
-        if (positional.isEmpty()) {
-            throw new Usage("which queue command?");
-        }
-        String command = positional.remove(0);
-        Set<String> allowed = ALLOWED.get(command);
-        if (allowed == null) {
-            throw new Usage("unknown queue command '" + command + "'");
-        }
-        for (String o : options.keySet()) {
-            if (!allowed.contains(o) && !o.equals("--url") && !o.equals("--token-file")) {
-                throw new Usage(o + " does not apply to 'queue " + command + "'");
-            }
-        }
-        return new Parsed(command, positional, options, json);
+        return AdminCommandLine.parse("queue", args, OPTIONS, ALLOWED);
     }
 
     /** One API call. */
     record Request(String method, String path, @Nullable ObjectNode body, String command) {}
 
     static Request request(Parsed p) {
-        List<String> a = p.arguments;
-        Map<String, String> o = p.options;
-        switch (p.command) {
+        List<String> a = p.arguments();
+        Map<String, String> o = p.options();
+        switch (p.command()) {
             case "summary":
                 arguments(p, 0, 0);
-                return new Request("GET", "queue/summary", null, p.command);
+                return new Request("GET", "queue/summary", null, p.command());
             case "list": {
                 arguments(p, 0, 0);
                 StringBuilder query = new StringBuilder();
@@ -183,18 +130,18 @@ public final class QueueCommand {
                         query.append(query.length() == 0 ? '?' : '&').append(name).append('=').append(encode(v));
                     }
                 }
-                return new Request("GET", "queue/recipients" + query, null, p.command);
+                return new Request("GET", "queue/recipients" + query, null, p.command());
             }
             case "show":
                 arguments(p, 1, 1);
-                return new Request("GET", "queue/messages/" + id(a.get(0)), null, p.command);
+                return new Request("GET", "queue/messages/" + id(a.get(0)), null, p.command());
             case "flush": {
                 arguments(p, 0, 1);
                 ObjectNode body = JSON.createObjectNode();
                 if (!a.isEmpty()) {
                     body.put("domain", a.get(0));
                 }
-                return new Request("POST", "queue/flush", body, p.command);
+                return new Request("POST", "queue/flush", body, p.command());
             }
             case "suspend": {
                 arguments(p, 1, 1);
@@ -215,23 +162,23 @@ public final class QueueCommand {
                 if (o.containsKey("--reason")) {
                     body.put("reason", o.get("--reason"));
                 }
-                return new Request("POST", "queue/sites/" + encode(a.get(0)) + "/suspend", body, p.command);
+                return new Request("POST", "queue/sites/" + encode(a.get(0)) + "/suspend", body, p.command());
             }
             case "resume":
                 arguments(p, 1, 1);
                 return new Request("POST", "queue/sites/" + encode(a.get(0)) + "/resume", JSON.createObjectNode(),
-                        p.command);
+                        p.command());
             case "bounce": {
                 arguments(p, 1, 1);
                 ObjectNode body = JSON.createObjectNode();
                 if (o.containsKey("--reason")) {
                     body.put("reason", o.get("--reason"));
                 }
-                return new Request("POST", "queue/messages/" + id(a.get(0)) + "/bounce", body, p.command);
+                return new Request("POST", "queue/messages/" + id(a.get(0)) + "/bounce", body, p.command());
             }
             case "delete":
                 arguments(p, 1, 1);
-                return new Request("DELETE", "queue/messages/" + id(a.get(0)), null, p.command);
+                return new Request("DELETE", "queue/messages/" + id(a.get(0)), null, p.command());
             case "stats": {
                 arguments(p, 0, 0);
                 if (o.containsKey("--since")) {
@@ -245,7 +192,7 @@ public final class QueueCommand {
                 if (by != null && !by.equals("hour") && !by.equals("day")) {
                     throw new Usage("--by must be hour or day, was '" + by + "'");
                 }
-                return new Request("GET", "stats" + query(o, "sender", "since", "by"), null, p.command);
+                return new Request("GET", "stats" + query(o, "sender", "since", "by"), null, p.command());
             }
             case "history": {
                 arguments(p, 1, 1);
@@ -256,10 +203,10 @@ public final class QueueCommand {
                 }
                 String path = key.indexOf('@') > 0 ? "history/recipients/" + encode(key)
                         : "history/messages/" + id(key);
-                return new Request("GET", path + query(o, "limit", "before"), null, p.command);
+                return new Request("GET", path + query(o, "limit", "before"), null, p.command());
             }
             default:
-                throw new Usage("unknown queue command '" + p.command + "'");
+                throw new Usage("unknown queue command '" + p.command() + "'");
         }
     }
 
@@ -275,9 +222,9 @@ public final class QueueCommand {
     }
 
     private static void arguments(Parsed p, int min, int max) {
-        int n = p.arguments.size();
+        int n = p.arguments().size();
         if (n < min || n > max) {
-            throw new Usage("'queue " + p.command + "' takes " + (min == max ? String.valueOf(min)
+            throw new Usage("'queue " + p.command() + "' takes " + (min == max ? String.valueOf(min)
                     : min + " to " + max) + " argument" + (max == 1 ? "" : "s") + ", got " + n);
         }
     }

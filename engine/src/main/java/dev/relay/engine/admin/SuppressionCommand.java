@@ -1,5 +1,7 @@
 package dev.relay.engine.admin;
 
+import dev.relay.engine.admin.AdminCommandLine.Parsed;
+import dev.relay.engine.admin.AdminCommandLine.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,15 +54,6 @@ public final class SuppressionCommand {
 
     private SuppressionCommand() {}
 
-    /** Thrown for a usage error (exit 2). */
-    static final class Usage extends RuntimeException {
-        Usage(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    record Parsed(String command, List<String> arguments, Map<String, String> options, boolean json) {}
-
     record Request(String method, String path, @Nullable ObjectNode body, String command) {}
 
     /** {@code args} may start with {@code suppression}. */
@@ -91,51 +84,7 @@ public final class SuppressionCommand {
     }
 
     static Parsed parse(String[] args) {
-        List<String> rest = new ArrayList<>(List.of(args));
-        if (!rest.isEmpty() && rest.get(0).equals("suppression")) {
-            rest.remove(0);
-        }
-        Map<String, String> options = new HashMap<>();
-        List<String> positional = new ArrayList<>();
-        boolean json = false;
-        for (int i = 0; i < rest.size(); i++) {
-            String a = rest.get(i);
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
-            if (a.equals("--json")) {
-                json = true;
-            } else if (OPTIONS.contains(a)) {
-                if (value == null) {
-                    if (i + 1 >= rest.size()) {
-                        throw new Usage(a + " needs a value");
-                    }
-                    value = rest.get(++i);
-                }
-                options.put(a, value);
-            } else if (a.startsWith("-")) {
-                throw new Usage("unknown option '" + a + "'");
-            } else {
-                positional.add(a);
-            }
-        }
-        if (positional.isEmpty()) {
-            throw new Usage("which suppression command?");
-        }
-        String command = positional.remove(0);
-        Set<String> allowed = ALLOWED.get(command);
-        if (allowed == null) {
-            throw new Usage("unknown suppression command '" + command + "'");
-        }
-        for (String o : options.keySet()) {
-            if (!allowed.contains(o) && !o.equals("--url") && !o.equals("--token-file")) {
-                throw new Usage(o + " does not apply to 'suppression " + command + "'");
-            }
-        }
-        return new Parsed(command, positional, options, json);
+        return AdminCommandLine.parse("suppression", args, OPTIONS, ALLOWED);
     }
 
     static Request request(Parsed p) {

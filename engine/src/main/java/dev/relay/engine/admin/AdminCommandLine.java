@@ -1,0 +1,80 @@
+package dev.relay.engine.admin;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line of the admin API's clients ({@code relay queue}, {@code relay suppression}, {@code relay stats}):
+ * a subcommand, positional arguments, {@code --option value} or {@code --option=value}, and {@code --json}. Every
+ * client names its options and which of them each subcommand takes; {@code --url} and {@code --token-file} go with
+ * all of them.
+ */
+final class AdminCommandLine {
+    /** Thrown for a usage error (exit 2). */
+    static final class Usage extends RuntimeException {
+        Usage(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The command line split into subcommand, positional arguments, options and {@code --json}. */
+    record Parsed(String command, List<String> arguments, Map<String, String> options, boolean json) {}
+
+    private AdminCommandLine() {}
+
+    /**
+     * @param noun    the client's name ({@code queue}); {@code args} may start with it
+     * @param options every option taking a value
+     * @param allowed per subcommand, the options it takes (besides {@code --url} and {@code --token-file})
+     */
+    static Parsed parse(String noun, String[] args, Set<String> options, Map<String, Set<String>> allowed) {
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (!rest.isEmpty() && rest.get(0).equals(noun)) {
+            rest.remove(0);
+        }
+        Map<String, String> given = new HashMap<>();
+        List<String> positional = new ArrayList<>();
+        boolean json = false;
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            if (a.equals("--json")) {
+                json = true;
+            } else if (options.contains(a)) {
+                if (value == null) {
+                    if (i + 1 >= rest.size()) {
+                        throw new Usage(a + " needs a value");
+                    }
+                    value = rest.get(++i);
+                }
+                given.put(a, value);
+            } else if (a.startsWith("-")) {
+                throw new Usage("unknown option '" + a + "'");
+            } else {
+                positional.add(a);
+            }
+        }
+        if (positional.isEmpty()) {
+            throw new Usage("which " + noun + " command?");
+        }
+        String command = positional.remove(0);
+        Set<String> takes = allowed.get(command);
+        if (takes == null) {
+            throw new Usage("unknown " + noun + " command '" + command + "'");
+        }
+        for (String o : given.keySet()) {
+            if (!takes.contains(o) && !o.equals("--url") && !o.equals("--token-file")) {
+                throw new Usage(o + " does not apply to '" + noun + " " + command + "'");
+            }
+        }
+        return new Parsed(command, positional, given, json);
+    }
+}
