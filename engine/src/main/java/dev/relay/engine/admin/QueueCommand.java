@@ -1,10 +1,10 @@
 package dev.relay.engine.admin;
 
-import dev.relay.engine.admin.AdminCommandLine.Parsed;
-import dev.relay.engine.admin.AdminCommandLine.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.engine.admin.AdminCommandLine.Parsed;
+import dev.relay.engine.admin.AdminCommandLine.Usage;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.Durations;
 import dev.relay.engine.config.HostPort;
@@ -21,8 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
