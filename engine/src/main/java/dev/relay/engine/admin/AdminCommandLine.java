@@ -25,6 +25,16 @@ final class AdminCommandLine {
 
     private AdminCommandLine() {}
 
+    /** The admin API to call: {@code --url}, else the configured HTTP listener; a usage error when malformed. */
+    static java.net.URI baseUrl(Parsed p, dev.relay.engine.config.RelayConfig config) {
+        java.net.URI base = java.net.URI.create(p.options().getOrDefault("--url",
+                QueueCommand.defaultUrl(config.http().listen())));
+        if (base.getScheme() == null || base.getHost() == null) {
+            throw new Usage("--url must be like http://127.0.0.1:8025, was " + base);
+        }
+        return base;
+    }
+
     /**
      * @param noun    the client's name ({@code queue}); {@code args} may start with it
      * @param options every option taking a value

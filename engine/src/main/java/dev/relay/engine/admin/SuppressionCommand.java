@@ -66,10 +66,7 @@ public final class SuppressionCommand {
             Parsed p = parse(args);
             Request request = request(p);
             String token = QueueCommand.token(p.options().get("--token-file"), env, config);
-            URI base = URI.create(p.options().getOrDefault("--url", QueueCommand.defaultUrl(config.http().listen())));
-            if (base.getScheme() == null || base.getHost() == null) {
-                throw new Usage("--url must be like http://127.0.0.1:8025, was " + base);
-            }
+            URI base = AdminCommandLine.baseUrl(p, config);
             return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
         } catch (Usage e) {
             err.println("relay suppression: " + e.getMessage());
