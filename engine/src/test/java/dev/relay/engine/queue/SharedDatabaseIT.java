@@ -12,7 +12,6 @@ import dev.relay.storage.EventKind;
 import dev.relay.storage.SpoolReader;
 import dev.relay.storage.testing.CuttableProxy;
 import dev.relay.storage.testing.TestDatabase;
-import io.r2dbc.pool.ConnectionPool;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +25,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 
 /**
  * Two relay nodes on one database; node A reaches it through a proxy the test stalls (a partition: its requests
@@ -155,18 +153,7 @@ class SharedDatabaseIT {
     }
 
     private static List<String> rows(TestDatabase db, String sql) {
-        ConnectionPool pool = db.pool(1);
-        try {
-            List<String> out = new ArrayList<>();
-            Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(sql).execute())
-                                    .flatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0)))),
-                            io.r2dbc.spi.Connection::close)
-                    .doOnNext(out::add)
-                    .blockLast(Duration.ofSeconds(30));
-            return out;
-        } finally {
-            pool.dispose();
-        }
+        return db.rows(sql);
     }
 
 }

@@ -12,7 +12,6 @@ import dev.relay.storage.EventKind;
 import io.r2dbc.pool.ConnectionPool;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
@@ -93,18 +92,7 @@ class WriteBackIT {
     }
 
     static List<String> rows(TestRelay relay, String sql) {
-        ConnectionPool pool = relay.database().pool(1);
-        try {
-            List<String> out = new ArrayList<>();
-            Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(sql).execute())
-                                    .flatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0)))),
-                            io.r2dbc.spi.Connection::close)
-                    .doOnNext(out::add)
-                    .blockLast(Duration.ofSeconds(30));
-            return out;
-        } finally {
-            pool.dispose();
-        }
+        return relay.database().rows(sql);
     }
 
     static long count(TestRelay relay, String sql) {

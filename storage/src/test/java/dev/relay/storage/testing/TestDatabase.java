@@ -106,6 +106,21 @@ public final class TestDatabase implements AutoCloseable {
         return pool;
     }
 
+    /** The first column of every row of {@code sql}, as text ("null" for SQL NULL), on a connection of its own. */
+    public List<String> rows(String sql) {
+        ConnectionPool pool = Database.pool(url(), 1);
+        try {
+            return reactor.core.publisher.Flux.usingWhen(pool.create(),
+                            c -> reactor.core.publisher.Flux.from(c.createStatement(sql).execute())
+                                    .flatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0)))),
+                            io.r2dbc.spi.Connection::close)
+                    .collectList()
+                    .block(Duration.ofSeconds(30));
+        } finally {
+            pool.dispose();
+        }
+    }
+
     public Mono<Void> migrate() {
         return Mono.usingWhen(Mono.fromSupplier(() -> Database.pool(url(), 1)),
                 pool -> Migrations.apply(pool).then(), ConnectionPool::disposeLater);
