@@ -271,6 +271,22 @@ class DeliveryClientIT {
     }
 
     @Test
+    void aLoweredLimitQuitsOnlyTheIdleConnectionsBeyondIt() {
+        TestMx mx = start(TestMx.builder().script(step -> step.is("DATA_END")
+                ? Action.delayed(Duration.ofMillis(100), null) : null));
+        SiteLimits three = limits(3, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        Flux.range(0, 3).flatMap(i -> client.deliver("site", List.of(hop(mx.address())), three,
+                envelope("r" + i + "@dest.test")), 3).blockLast(WAIT);
+        assertThat(client.counts("site")).isEqualTo(new SiteCounts(3, 3, 0, 0));
+
+        SiteLimits one = limits(1, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        assertThat(deliver(mx, one, envelope("a@dest.test")).outcomes()).singleElement().isInstanceOf(Delivered.class);
+        waitUntil(() -> mx.connectionsOpen() == 1);
+        assertThat(mx.connectionsOpened()).as("the kept connection carried the message, none was opened").isEqualTo(3);
+        assertThat(client.counts("site")).isEqualTo(new SiteCounts(1, 1, 0, 0));
+    }
+
+    @Test
     void secondHopWhenTheFirstRefuses() throws IOException {
         TestMx refusing = start(TestMx.builder().script(step -> step.is("GREETING")
                 ? Action.reply(421, "4.3.2", "not now") : null));
