@@ -33,6 +33,8 @@ run_id="o$(date +%s)"
 echo "loading $n messages of $s bytes ..."
 java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.BacklogLoader "$work/data" "$run_id" "$n" 1 "$s" \
   | tail -1
+# the database's counters before the relay starts (the loader's work), to charge the relay only with its own
+java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.DbStats "$work/data" 2>/dev/null | grep = >"$work/db.before"
 cat >"$work/relay.yaml" <<YAML
 data_dir: $work/data
 smtp:
@@ -70,6 +72,7 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   fi
 done
 sleep 1
+java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.DbStats "$work/data" 2>/dev/null | grep = >"$work/db.after" || true
 kill $relay_pid 2>/dev/null || true
 wait $relay_pid 2>/dev/null || true
 relay_pid=
@@ -80,6 +83,11 @@ dups=$(stat_get run_dups "$work/sink.stats")
 first_ts=$(stat_get first_ts "$work/sink.stats")
 last_ts=$(stat_get last_ts "$work/sink.stats")
 conns=$(stat_get connections "$work/sink.stats")
-awk -v n="$n" -v s="$s" -v f="$first_ts" -v l="$last_ts" -v got="$got" -v dups="$dups" -v c="${conns:-?}" 'BEGIN {
-  printf "one-connection n=%d size=%d delivered=%d duplicates=%d sink_connections=%s drain_s=%.1f msgs_per_s=%.1f\n",
-    n, s, got, dups, c, l - f, (l > f ? got / (l - f) : 0) }'
+db() { echo $(( $(stat_get "$1" "$work/db.after" || echo 0) - $(stat_get "$1" "$work/db.before" || echo 0) )); }
+awk -v n="$n" -v s="$s" -v f="$first_ts" -v l="$last_ts" -v got="$got" -v dups="$dups" -v c="${conns:-?}" \
+    -v tx="$(db xact_commit)" -v ins="$(db tup_inserted)" -v upd="$(db tup_updated)" -v del="$(db tup_deleted)" 'BEGIN {
+  g = (got > 0) ? got : 1
+  printf "one-connection n=%d size=%d delivered=%d duplicates=%d sink_connections=%s drain_s=%.1f msgs_per_s=%.1f",
+    n, s, got, dups, c, l - f, (l > f ? got / (l - f) : 0)
+  printf " db_commits_per_msg=%.3f rows_inserted_per_msg=%.2f rows_updated_per_msg=%.2f rows_deleted_per_msg=%.2f\n",
+    tx / g, ins / g, upd / g, del / g }'
