@@ -154,10 +154,13 @@ class PriorityLanesIT {
             assertThat(client.command("EHLO app.test").code()).isEqualTo(250);
             assertThat(client.command("AUTH PLAIN " + plain(user)).code())
                     .isEqualTo(235);
-            assertThat(client.command("MAIL FROM:<app@shop.test>").code()).isEqualTo(250);
+            // each system sends as its own domain (connected systems, issue 15)
+            String domain = TestRelay.senderDomain(user);
+            assertThat(client.command("MAIL FROM:<app@" + domain + ">").code()).isEqualTo(250);
             assertThat(client.command("RCPT TO:<user@example.test>").code()).isEqualTo(250);
             assertThat(client.command("DATA").code()).isEqualTo(354);
-            client.send("Message-ID: " + messageId + "\r\n" + content);
+            client.send("Message-ID: " + messageId + "\r\n" + content.replace("From: app@shop.test",
+                    "From: app@" + domain));
             assertThat(client.command(".").code()).isEqualTo(250);
             client.command("QUIT");
         }
