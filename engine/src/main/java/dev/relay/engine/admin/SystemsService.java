@@ -60,16 +60,18 @@ public final class SystemsService {
      */
     Mono<Object> addCredential(String system) {
         String s = SystemRecords.checkName(system);
-        byte[] suffix = new byte[4];
-        byte[] secret = new byte[18];
-        RANDOM.nextBytes(suffix);
-        RANDOM.nextBytes(secret);
-        String username = s.length() > 55 ? s.substring(0, 55) : s;
-        String user = username + "-" + HexFormat.of().formatHex(suffix);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        return Mono.fromCallable(() -> PasswordHash.create(password.toCharArray()).encode())
-                .subscribeOn(hashing)
-                .flatMap(hash -> applied(systems.addCredential(s, user, hash)))
-                .map(change -> change instanceof SystemRecords.Done ? new NewCredential(s, user, password) : change);
+        String prefix = s.length() > 55 ? s.substring(0, 55) : s;
+        // SecureRandom may block on the OS's entropy and PBKDF2 costs ~100 ms: both on a worker, never the event loop
+        return Mono.fromCallable(() -> {
+            byte[] suffix = new byte[4];
+            byte[] secret = new byte[18];
+            RANDOM.nextBytes(suffix);
+            RANDOM.nextBytes(secret);
+            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            return new NewCredential(s, prefix + "-" + HexFormat.of().formatHex(suffix), password);
+        }).subscribeOn(hashing).flatMap(fresh -> Mono.fromCallable(() ->
+                        PasswordHash.create(fresh.password().toCharArray()).encode()).subscribeOn(hashing)
+                .flatMap(hash -> applied(systems.addCredential(s, fresh.username(), hash)))
+                .map(change -> change instanceof SystemRecords.Done ? fresh : change));
     }
 }

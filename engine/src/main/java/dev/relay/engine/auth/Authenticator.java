@@ -57,6 +57,7 @@ public final class Authenticator {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
+        this.dummy.set(PasswordHash.dummy(PasswordHash.DEFAULT_ITERATIONS));
     }
 
     /** A fixed set of users, each its own active system (tests, and what a users file amounts to). */
@@ -118,15 +119,14 @@ public final class Authenticator {
                     return Mono.just(outcome(now, known));
                 }
             }
-            PasswordHash fake = dummyFor(now.maxIterations());
-            return Mono.fromCallable(() -> verify(now, user, known, fake, pw)).subscribeOn(hashingScheduler);
+            return Mono.fromCallable(() -> verify(now, user, known, pw)).subscribeOn(hashingScheduler);
         }).doFinally(signal -> Arrays.fill(pw, '\0'));
     }
 
-    private AuthResult verify(Identities now, String name, Identities.@Nullable Login login, PasswordHash fake,
-                              char[] pw) {
+    /** On the hashing scheduler: the PBKDF2 check, and the dummy hash's random salt (SecureRandom may block). */
+    private AuthResult verify(Identities now, String name, Identities.@Nullable Login login, char[] pw) {
         if (login == null) {
-            fake.matches(pw);
+            dummyFor(now.maxIterations()).matches(pw);
             return new AuthResult.Failure(name);
         }
         if (!login.hash().matches(pw)) {
