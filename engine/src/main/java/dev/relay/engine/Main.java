@@ -1,6 +1,7 @@
 package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
+import dev.relay.engine.admin.DkimCommand;
 import dev.relay.engine.admin.SuppressionCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
@@ -69,6 +70,14 @@ public final class Main {
             case "history":
                 // the same client as `relay queue`, whose parser takes the subcommand first
                 return QueueCommand.run(withoutConfigOption(args), config, env, out, err);
+            case "system":
+                // `relay system dkim ...` is DKIM's; the other `relay system` subcommands are connected systems'
+                if (rest.length > 0 && rest[0].equals("dkim")) {
+                    return DkimCommand.run(withoutConfigOption(Arrays.copyOfRange(rest, 1, rest.length)), config,
+                            env, out, err);
+                }
+                err.println("relay system: only 'relay system dkim ...' is available (see `relay system dkim help`)");
+                return EXIT_CONFIG;
             case "user":
                 return UserCommand.run(withoutConfigOption(rest), config, System.in, System.out, System.err,
                         System.console());
@@ -159,6 +168,8 @@ public final class Main {
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)
+                       relay system dkim generate|list|retire ...        (DKIM keys and their DNS records;
+                                                                  `relay system dkim help` lists the arguments)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
                        relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)

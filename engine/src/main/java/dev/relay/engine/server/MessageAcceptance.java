@@ -4,20 +4,26 @@ import dev.relay.engine.config.SmtpConfig;
 import dev.relay.protocol.ContentStats;
 import dev.relay.protocol.MailParameters;
 import dev.relay.protocol.SmtpReply;
+import dev.relay.protocol.dkim.HeaderSection;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import dev.relay.storage.Priority;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Turns a complete, clean message into what the spool stores: refuses a mail loop (too many Received fields), cuts
- * the priority header out and applies it, puts our Received header on top and builds the {@link IncomingMessage}.
+ * the priority header out and applies it, adds {@code Message-ID} and {@code Date} when the message has none (many
+ * applications omit them; large providers penalise their absence), puts our Received header on top and builds the
+ * {@link IncomingMessage}. The Message-ID is {@code <queue id@smtp.hostname>}: unique (the queue id is random) and
+ * it leads from a recipient's copy to the queue.
  * A pure function of its arguments (no I/O, no clock, no channel); the session stores what it returns.
  */
 final class MessageAcceptance {
@@ -33,6 +39,10 @@ final class MessageAcceptance {
     /** Refused before the COMMIT; the content is released. {@code detail} is for the log line. */
     record Refused(Rejection reason, SmtpReply reply, String detail) implements Result {
     }
+
+    /** RFC 5322 section 3.3, with a two-digit day as most mailers write it. */
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z",
+            Locale.ROOT);
 
     private final SmtpConfig config;
 
@@ -59,10 +69,15 @@ final class MessageAcceptance {
         Priority priority = PriorityHeader.effective(priorityOf(state), override.requested(),
                 priorityHeader.allowRaise());
 
+        ZonedDateTime received = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
+        byte[] missing = missingFields(body, id, received);
+        if (missing.length > 0) {
+            body.addComponent(true, 0, Unpooled.wrappedBuffer(missing));
+        }
         List<String> recipients = List.copyOf(transaction.recipients());
         byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, config.hostname(),
                 state.esmtp, state.tls, state.user != null, id.toString(), recipients,
-                ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
+                received);
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         MailParameters parameters = transaction.parameters();
         try {
@@ -76,6 +91,19 @@ final class MessageAcceptance {
             return new Refused(Rejection.CONTENT, SmtpReply.of(554, "5.6.0", "Message refused: " + e.getMessage()),
                     e.toString());
         }
+    }
+
+    /** The {@code Message-ID} and {@code Date} fields {@code content} lacks, as bytes to put on top. */
+    private byte[] missingFields(CompositeByteBuf content, MessageId id, ZonedDateTime now) {
+        HeaderSection header = HeaderSection.parse(content);
+        StringBuilder fields = new StringBuilder();
+        if (!header.has("message-id")) {
+            fields.append("Message-ID: <").append(id).append('@').append(config.hostname()).append(">\r\n");
+        }
+        if (!header.has("date")) {
+            fields.append("Date: ").append(DATE.format(now)).append("\r\n");
+        }
+        return fields.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private static Priority priorityOf(SessionState state) {

@@ -22,7 +22,11 @@ enum Rejection {
     /** RCPT while the suppression list could not be read (database unavailable): 451, never accepted unchecked. */
     SUPPRESSION_UNAVAILABLE,
     /** The spool could not COMMIT (database unavailable). */
-    SPOOL_UNAVAILABLE;
+    SPOOL_UNAVAILABLE,
+    /** An authenticated submission whose header From domain has no active DKIM key ({@code dkim.missing_key}). */
+    DKIM_KEY_MISSING,
+    /** The DKIM signature could not be made (a provider refused a key): 451, the client retries. */
+    DKIM_FAILED;
 
     /** The metric tag value. */
     String tag() {

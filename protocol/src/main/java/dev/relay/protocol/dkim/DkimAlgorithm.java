@@ -3,12 +3,15 @@ package dev.relay.protocol.dkim;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The two signing algorithms a relay should offer (RFC 8301 retired rsa-sha1; RFC 8463 added Ed25519). */
+/**
+ * The two signing algorithms a relay should offer (RFC 8301 retired rsa-sha1; RFC 8463 added Ed25519), in the order
+ * a dual-signed message carries them.
+ */
 public enum DkimAlgorithm {
-    /** RSA with SHA-256 over the canonical data; the key in DNS is a SubjectPublicKeyInfo. */
-    RSA_SHA256("rsa-sha256", "rsa", "SHA256withRSA", "RSA"),
     /** PureEdDSA over the SHA-256 of the canonical data (RFC 8463 section 3); the key in DNS is the raw 32 bytes. */
-    ED25519_SHA256("ed25519-sha256", "ed25519", "Ed25519", "Ed25519");
+    ED25519_SHA256("ed25519-sha256", "ed25519", "Ed25519", "Ed25519"),
+    /** RSA with SHA-256 over the canonical data; the key in DNS is a SubjectPublicKeyInfo. */
+    RSA_SHA256("rsa-sha256", "rsa", "SHA256withRSA", "RSA");
 
     private final String tag;
     private final String keyType;

@@ -45,10 +45,15 @@ public final class DkimSigner {
      */
     public static byte[] sign(ByteBuf message, List<DkimSigningKey> keys, Instant now, @Nullable Duration validity)
             throws GeneralSecurityException {
+        return sign(message, HeaderSection.parse(message), keys, now, validity);
+    }
+
+    /** As {@link #sign(ByteBuf, List, Instant, Duration)}, with the header section already parsed. */
+    public static byte[] sign(ByteBuf message, HeaderSection header, List<DkimSigningKey> keys, Instant now,
+            @Nullable Duration validity) throws GeneralSecurityException {
         if (keys.isEmpty()) {
             return new byte[0];
         }
-        HeaderSection header = HeaderSection.parse(message);
         byte[] bodyHash = bodyHash(message, header.bodyOffset());
         List<String> names = new ArrayList<>();
         byte[] signedHeaders = signedHeaders(header, names);
