@@ -21,6 +21,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The DKIM keys of every domain as an immutable in-memory snapshot, replaced by a refresh every
@@ -59,7 +60,8 @@ public final class DkimKeyring implements AutoCloseable {
 
     /** Reads the keys once now; the Mono completes when the snapshot is in place. */
     public Mono<Integer> refresh() {
-        return Mono.defer(() -> source.get().collectList()).map(records -> {
+        // opening a changed key (AES-GCM, key import) is CPU work: off the database driver's event loop
+        return Mono.defer(() -> source.get().collectList()).publishOn(Schedulers.parallel()).map(records -> {
             Map<String, List<Entry>> next = open(records, snapshot);
             snapshot = next;
             return next.values().stream().mapToInt(List::size).sum();

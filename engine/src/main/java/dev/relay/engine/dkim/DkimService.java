@@ -80,10 +80,11 @@ public final class DkimService {
         for (DkimAlgorithm algorithm : algorithms) {
             selectors.add(algorithms.size() == 1 ? base : checkSelector(base + "-" + algorithm.keyType()));
         }
-        // key generation (RSA: tens of milliseconds) is CPU work: not on the HTTP event loop
+        // key generation (RSA: tens of milliseconds, and SecureRandom may read the OS entropy source): not on the
+        // HTTP event loop nor a parallel thread
         return Flux.range(0, algorithms.size())
                 .concatMap(i -> Mono.fromCallable(() -> create(d, selectors.get(i), algorithms.get(i), from))
-                        .subscribeOn(Schedulers.parallel())
+                        .subscribeOn(Schedulers.boundedElastic())
                         .flatMap(record -> keys.add(record).switchIfEmpty(Mono.error(new IllegalArgumentException(
                                 d + " already has a key with selector " + selectors.get(i))))))
                 .map(DkimService::key)
