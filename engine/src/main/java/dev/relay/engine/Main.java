@@ -1,6 +1,7 @@
 package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
+import dev.relay.engine.admin.DkimCommand;
 import dev.relay.engine.admin.SuppressionCommand;
 import dev.relay.engine.admin.SystemCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
@@ -67,10 +68,10 @@ public final class Main {
             case "suppression":
                 return SuppressionCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "system":
+                // `relay system dkim ...` is DKIM keys'; the other `relay system` subcommands are connected systems'
                 if (rest.length > 0 && rest[0].equals("dkim")) {
-                    // `relay system dkim ...` belongs to the DKIM signer's command (issue 15), merged separately
-                    err.println("relay system dkim: not available in this build");
-                    return EXIT_CONFIG;
+                    return DkimCommand.run(withoutConfigOption(Arrays.copyOfRange(rest, 1, rest.length)), config,
+                            env, out, err);
                 }
                 return SystemCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "stats":
@@ -169,6 +170,8 @@ public final class Main {
                                                                   `relay queue help` lists the arguments)
                        relay system add|enable|disable|list|show|credential|domain|import ...
                                                                  (connected systems; `relay system help`)
+                       relay system dkim generate|list|retire ...        (DKIM keys and their DNS records;
+                                                                  `relay system dkim help` lists the arguments)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
                        relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)

@@ -6,6 +6,12 @@ import dev.relay.engine.admin.QueueService;
 import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.admin.SuppressionService;
 import dev.relay.engine.admin.SystemsService;
+import dev.relay.engine.config.DkimConfig;
+import dev.relay.engine.dkim.DkimKeyring;
+import dev.relay.engine.dkim.DkimProviders;
+import dev.relay.engine.dkim.DkimService;
+import dev.relay.engine.dkim.KeySealer;
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.identity.SystemDirectory;
@@ -55,6 +61,7 @@ import dev.relay.engine.events.EventMaintenance;
 import dev.relay.storage.EventPartitions;
 import dev.relay.storage.EventQueries;
 import dev.relay.storage.PgQueueAdmin;
+import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgSuppressions;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -201,10 +208,11 @@ public final class RelayServer implements AutoCloseable {
         Authenticator authenticator = new Authenticator(directory::current, hashing);
         directory.onRefresh(authenticator::retain);
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
+        DkimSetup dkim = startDkim(pool);
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
-                suppression);
+                suppression, dkim.signing(), dkim.scheduler());
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
@@ -219,11 +227,40 @@ public final class RelayServer implements AutoCloseable {
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
                         new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
-                        new SystemsService(systems, directory))::register);
+                        new SystemsService(systems, directory), dkim.service())::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
+    }
+
+    private record DkimSetup(MessageSigning signing, Scheduler scheduler, DkimService service) {
+    }
+
+    /**
+     * DKIM: the key sealer of {@code dkim.key_file} (checked before anything listens), the providers chosen by the
+     * benchmark, the key snapshot read once now (so the first message after a start is signed) and refreshed on a
+     * timer, and a bounded parallel scheduler for the signing CPU work, off the event loops.
+     */
+    private DkimSetup startDkim(ConnectionPool pool) {
+        DkimConfig dc = config.dkim();
+        KeySealer sealer = null;
+        if (dc.keyFile() == null) {
+            log.warn("dkim.key_file is not set: DKIM private keys are stored in the database unencrypted");
+        } else {
+            sealer = KeySealer.read(dc.keyFile(), "dkim.key_file");
+        }
+        DkimProviders providers = DkimProviders.choose();
+        PgDkimKeys keys = new PgDkimKeys(pool);
+        DkimKeyring keyring = new DkimKeyring(keys::current, sealer, providers);
+        Integer loaded = keyring.refresh().block(DATABASE_WAIT);
+        log.info("DKIM: {} signing key(s) loaded, refreshed every {}", loaded, dc.refreshInterval());
+        keyring.start(dc.refreshInterval(), Schedulers.parallel());
+        resources.push(keyring);
+        Scheduler signing = Schedulers.newParallel("relay-dkim", Runtime.getRuntime().availableProcessors());
+        resources.push(signing::dispose);
+        return new DkimSetup(new MessageSigning(keyring, dc.missingKey(), MessageSigning.FallbackDomain.NONE),
+                signing, new DkimService(keys, sealer, clock, keyring::refresh));
     }
 
     /**
@@ -303,14 +340,14 @@ public final class RelayServer implements AutoCloseable {
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
                               SuppressionService suppressionService, EventQueries events,
-                              SystemsService systemsService) {
+                              SystemsService systemsService, DkimService dkim) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock, systemsService);
+                clock, localResume), suppressionService, events, clock, systemsService, dkim);
     }
 
     public InetSocketAddress smtpAddress() {

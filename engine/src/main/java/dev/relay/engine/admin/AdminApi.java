@@ -49,6 +49,7 @@ public final class AdminApi {
     private final @Nullable SuppressionApi suppression;
     private final @Nullable EventsEndpoints events;
     private final @Nullable SystemsApi systems;
+    private final @Nullable DkimApi dkim;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -62,15 +63,20 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock) {
-        this(token, queue, suppressions, events, clock, null);
+        this(token, queue, suppressions, events, clock, null, null);
     }
 
-    /** @param systems null: no {@code /admin/systems} endpoints */
+    /**
+     * @param systems null: no {@code /admin/systems} endpoints
+     * @param dkim null: no DKIM key endpoints
+     */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
-                    java.time.Clock clock, @Nullable SystemsService systems) {
+                    java.time.Clock clock, @Nullable SystemsService systems,
+                    dev.relay.engine.dkim.@Nullable DkimService dkim) {
         this.systems = token == null || systems == null ? null : new SystemsApi(systems);
         this.token = token;
+        this.dkim = token == null || dkim == null ? null : new DkimApi(dkim);
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
         this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
@@ -141,6 +147,9 @@ public final class AdminApi {
     private Mono<Answer> route(HttpMethod method, List<String> path, Map<String, List<String>> params,
                                ObjectNode body, String actor, QueueService q) {
         int n = path.size();
+        if (n >= 1 && path.get(0).equals("dkim") && dkim != null) {
+            return dkim.route(method, path, body);
+        }
         if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
             return suppression.route(method, path, params, body, actor);
         }

@@ -17,14 +17,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * The whole {@code relay.yaml}, immutable and validated. Every key, its default and its environment
  * variable is documented in {@code relay.example.yaml} at the repository root. Relative paths of
- * {@code smtp.tls.*}, {@code smtp.auth.users_file}, {@code http.admin_token_file}, {@code delivery.shaping} and
- * {@code bounces.rules} resolve against the
+ * {@code smtp.tls.*}, {@code smtp.auth.users_file}, {@code http.admin_token_file}, {@code delivery.shaping},
+ * {@code bounces.rules} and {@code dkim.key_file} resolve against the
  * config file's directory;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events, SystemsConfig systems) {
+                          EventsConfig events, SystemsConfig systems, DkimConfig dkim) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -39,17 +39,18 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(suppression, "suppression");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(systems, "systems");
+        Objects.requireNonNull(dkim, "dkim");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
     }
 
-    /** With the default refresh of the connected systems. */
+    /** With the default refresh of the connected systems and the default DKIM settings. */
     public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                        Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
                        EventsConfig events) {
         this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events,
-                SystemsConfig.defaults());
+                SystemsConfig.defaults(), DkimConfig.defaults());
     }
 
     /** With the default suppression settings and event retention. */
@@ -154,8 +155,11 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 ev.duration("maintenance_interval", ed.maintenanceInterval()));
         ev.finish();
         SystemsConfig systems = SystemsConfig.from(root.section("systems"));
+        Section dk = root.section("dkim");
+        DkimConfig dkim = DkimConfig.from(dk, optionalPath(dk, "key_file", base));
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, systems);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, systems,
+                dkim);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

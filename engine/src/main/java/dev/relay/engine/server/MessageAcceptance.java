@@ -10,10 +10,12 @@ import dev.relay.storage.MessageId;
 import dev.relay.storage.Priority;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -23,8 +25,11 @@ import org.jspecify.annotations.Nullable;
  * Turns a complete, clean message into what the spool stores: refuses a mail loop (too many Received fields) and,
  * from an authenticated system, a header From outside its sending domains; cuts the priority header out and applies
  * it (else the system's default lane); adds {@code List-Help} when the From domain has one and the message has none;
- * puts our Received header on top and builds the {@link IncomingMessage}. A pure function of its arguments and of
- * the connected-systems snapshot in force (no I/O, no clock, no channel); the session stores what it returns.
+ * adds {@code Message-ID} and {@code Date} when the message has none (many applications omit them; large providers
+ * penalise their absence); puts our Received header on top and builds the {@link IncomingMessage}. The Message-ID
+ * is {@code <queue id@smtp.hostname>}: unique (the queue id is random) and it leads from a recipient's copy to the
+ * queue. A pure function of its arguments and of the connected-systems snapshot in force (no I/O, no clock, no
+ * channel); the session stores what it returns.
  */
 final class MessageAcceptance {
 
@@ -39,6 +44,10 @@ final class MessageAcceptance {
     /** Refused before the COMMIT; the content is released. {@code detail} is for the log line. */
     record Refused(Rejection reason, SmtpReply reply, String detail) implements Result {
     }
+
+    /** RFC 5322 section 3.3, with a two-digit day as most mailers write it. */
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z",
+            Locale.ROOT);
 
     private final SmtpConfig config;
     private final Supplier<Identities> identities;
@@ -93,10 +102,15 @@ final class MessageAcceptance {
                     .getBytes(StandardCharsets.US_ASCII)));
         }
 
+        ZonedDateTime received = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
+        byte[] missing = missingFields(body, id, received);
+        if (missing.length > 0) {
+            body.addComponent(true, 0, Unpooled.wrappedBuffer(missing));
+        }
         List<String> recipients = List.copyOf(transaction.recipients());
         byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, config.hostname(),
                 state.esmtp, state.tls, state.user != null, id.toString(), recipients,
-                ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
+                received);
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         MailParameters parameters = transaction.parameters();
         try {
@@ -116,6 +130,19 @@ final class MessageAcceptance {
     private static List<String> fromDomains(CompositeByteBuf content) {
         List<String> from = HeaderSection.values(content, "From");
         return from.isEmpty() ? List.of() : HeaderSection.addressDomains(from.get(0));
+    }
+
+    /** The {@code Message-ID} and {@code Date} fields {@code content} lacks, as bytes to put on top. */
+    private byte[] missingFields(CompositeByteBuf content, MessageId id, ZonedDateTime now) {
+        var header = dev.relay.protocol.dkim.HeaderSection.parse(content);
+        StringBuilder fields = new StringBuilder();
+        if (!header.has("message-id")) {
+            fields.append("Message-ID: <").append(id).append('@').append(config.hostname()).append(">\r\n");
+        }
+        if (!header.has("date")) {
+            fields.append("Date: ").append(DATE.format(now)).append("\r\n");
+        }
+        return fields.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The system's default lane in the snapshot in force, else the lane it had when it authenticated. */

@@ -40,6 +40,8 @@ final class Replies {
     static final SmtpReply NUL_IN_CONTENT = SmtpReply.of(554, "5.6.0", "Message content contains NUL characters");
     static final SmtpReply LINE_TOO_LONG_IN_CONTENT = SmtpReply.of(554, "5.6.0",
             "Message has lines longer than 998 characters (RFC 5322 2.1.1); encode or wrap them");
+    static final SmtpReply DKIM_FAILED = SmtpReply.of(451, "4.3.0",
+            "Message not signed (DKIM), try again later");
     static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
     static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Too many recipients");
     static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "No valid recipients");

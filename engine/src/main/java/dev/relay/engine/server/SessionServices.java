@@ -2,6 +2,7 @@ package dev.relay.engine.server;
 
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
@@ -12,10 +13,13 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What every session of one listener shares; {@code config} is the one view of {@code smtp.*} they read, {@code clock}
- * the relay's one wall clock (the Received date, the time a message was received).
+ * the relay's one wall clock (the Received date, the time a message was received); {@code signing} signs each
+ * accepted message on {@code signingScheduler}, a bounded parallel scheduler, never on the session's event loop.
  */
 record SessionServices(
         SmtpConfig config,
@@ -29,7 +33,9 @@ record SessionServices(
         AtomicBoolean draining,
         ClientLimits clientLimits,
         Clock clock,
-        SuppressionCheck suppression) {
+        SuppressionCheck suppression,
+        MessageSigning signing,
+        Scheduler signingScheduler) {
 
     SessionServices {
         Objects.requireNonNull(config, "config");
@@ -40,6 +46,17 @@ record SessionServices(
         Objects.requireNonNull(clientLimits, "clientLimits");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(suppression, "suppression");
+        Objects.requireNonNull(signing, "signing");
+        Objects.requireNonNull(signingScheduler, "signingScheduler");
+    }
+
+    /** Without DKIM signing. */
+    SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+                    @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
+                    AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock,
+                    SuppressionCheck suppression) {
+        this(config, relayPolicy, spool, authenticator, sslContext, budget, metrics, openConnections, draining,
+                clientLimits, clock, suppression, MessageSigning.OFF, Schedulers.immediate());
     }
 
     /** Without a suppression list. */

@@ -1,10 +1,15 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.time.Instant;
 import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -38,7 +43,11 @@ final class SlowSteps {
         MessageAcceptance.Result result = acceptance.accept(state, step.transaction(), content, step.stats(),
                 messageId, services.clock().instant());
         if (result instanceof MessageAcceptance.Accepted accepted) {
-            return store(accepted);
+            if (!services.signing().enabled()) {
+                return store(accepted);
+            }
+            return sign(accepted, state.user).flatMap(signed -> signed instanceof Step.Refuse
+                    ? Mono.just(signed) : store(accepted));
         }
         MessageAcceptance.Refused refused = (MessageAcceptance.Refused) result;
         if (refused.reason() == Rejection.LOOP) {
@@ -51,6 +60,43 @@ final class SlowSteps {
             log.warn("{} message {} refused by the spool: {}", id, messageId, refused.detail());
         }
         return Mono.just(new Step.Refuse(refused.reason(), refused.reply()));
+    }
+
+    /**
+     * Signs {@code accepted} on the signing scheduler (the body hash and the private-key operations are CPU work,
+     * not for an event loop), putting the DKIM-Signature fields on top of its content: the last change before the
+     * COMMIT, so the stored bytes are what every attempt sends. Emits {@link Step.Refuse} (the content released) when
+     * the message must not be sent; anything else means "store it".
+     */
+    private Mono<Step> sign(MessageAcceptance.Accepted accepted, @Nullable String user) {
+        IncomingMessage incoming = accepted.message();
+        Instant now = services.clock().instant();
+        return Mono.fromCallable(() -> services.signing().sign(incoming.content(), user, now))
+                .subscribeOn(services.signingScheduler())
+                .<Step>map(outcome -> {
+                    if (outcome instanceof MessageSigning.Signed signed) {
+                        if (!(incoming.content() instanceof CompositeByteBuf content)) {
+                            // MessageAcceptance always hands over the composite it assembled
+                            throw new IllegalStateException("content is not a composite buffer");
+                        }
+                        content.addComponent(true, 0, Unpooled.wrappedBuffer(signed.fields()));
+                        log.debug("{} message {} signed for {} ({})", id, incoming.id(), signed.domain(),
+                                String.join(", ", signed.selectors()));
+                        return new Step.Reply(Replies.OK);
+                    }
+                    if (outcome instanceof MessageSigning.Refused refused) {
+                        incoming.content().release();
+                        log.info("{} message {} refused from=<{}>: no active DKIM key for {}", id, incoming.id(),
+                                LogText.escape(incoming.reversePath()), LogText.escape(refused.domain()));
+                        return new Step.Refuse(Rejection.DKIM_KEY_MISSING, refused.reply());
+                    }
+                    return new Step.Reply(Replies.OK);
+                })
+                .onErrorResume(error -> {
+                    incoming.content().release();
+                    log.warn("{} message {} not signed: {}", id, incoming.id(), error.toString());
+                    return Mono.just(new Step.Refuse(Rejection.DKIM_FAILED, Replies.DKIM_FAILED));
+                });
     }
 
     /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */

@@ -5,6 +5,7 @@ import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReplyEncoder;
 import dev.relay.protocol.SmtpServerDecoder;
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,11 +78,20 @@ public final class SmtpServer implements AutoCloseable {
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression) {
+        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
+                MessageSigning.OFF, Schedulers.immediate());
+    }
+
+    /** As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM). */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
+            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression);
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, signing,
+                signingScheduler);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

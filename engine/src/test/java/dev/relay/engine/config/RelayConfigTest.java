@@ -72,6 +72,7 @@ class RelayConfigTest {
         assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
         assertThat(c.events()).isEqualTo(EventsConfig.defaults());
         assertThat(c.systems()).isEqualTo(SystemsConfig.defaults());
+        assertThat(c.dkim()).isEqualTo(DkimConfig.defaults());
     }
 
     @Test
@@ -103,6 +104,27 @@ class RelayConfigTest {
         assertThat(limit.key()).isEqualTo("suppression.soft_bounce_limit");
         assertThat(configError(() -> run("suppression:\n  cache_tll: 5s\n")).key())
                 .isEqualTo("suppression.cache_tll");
+    }
+
+    @Test
+    void dkimKeysAreReadAndValidated() throws IOException {
+        DkimConfig d = load("dkim:\n  key_file: dkim.key\n  refresh_interval: 2s\n  missing_key: send_unsigned\n")
+                .dkim();
+        assertThat(d.keyFile()).isNotNull();
+        assertThat(d.keyFile().getFileName().toString()).isEqualTo("dkim.key");
+        assertThat(d.keyFile().isAbsolute()).isTrue();
+        assertThat(d.refreshInterval()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(d.missingKey()).isEqualTo(DkimConfig.MissingKey.SEND_UNSIGNED);
+        assertThat(RelayConfig.defaults().dkim().missingKey()).isEqualTo(DkimConfig.MissingKey.REFUSE);
+        assertThat(RelayConfig.defaults().dkim().keyFile()).isNull();
+        ConfigException policy = configError(() -> run("dkim:\n  missing_key: sign\n"));
+        assertThat(policy.key()).isEqualTo("dkim.missing_key");
+        assertThat(policy.getMessage()).contains("sign").contains("refuse or send_unsigned");
+        ConfigException refresh = configError(() -> run("dkim:\n  refresh_interval: 1h\n"));
+        assertThat(refresh.key()).isEqualTo("dkim.refresh_interval");
+        assertThat(refresh.getMessage()).contains("between 1s and 10m");
+        assertThat(configError(() -> run("dkim:\n  key_file: \"\"\n")).key()).isEqualTo("dkim.key_file");
+        assertThat(configError(() -> run("dkim:\n  keyfile: x\n")).key()).isEqualTo("dkim.keyfile");
     }
 
     @Test

@@ -82,7 +82,8 @@ class MessageAcceptanceTest {
 
     @Test
     void theStoredMessageHasOurReceivedHeaderOnTopAndTheEnvelope() {
-        CompositeByteBuf content = content("Subject: hi\r\n\r\nbody\r\n");
+        String header = "Subject: hi\r\nDate: Fri, 04 Dec 2026 21:30:00 +0000\r\nMessage-ID: <1@sender.test>\r\n";
+        CompositeByteBuf content = content(header + "\r\nbody\r\n");
         IncomingMessage message = accepted(
                 acceptance.accept(state, transaction("a@dest.test"), content, PLAIN, id, NOW));
 
@@ -91,7 +92,7 @@ class MessageAcceptanceTest {
                         + "\tby mx.relay.test with ESMTP id " + id + "\r\n"
                         + "\tfor <a@dest.test>;\r\n"
                         + "\tFri, 4 Dec 2026 21:30:05 +0000\r\n"
-                        + "Subject: hi\r\n\r\nbody\r\n");
+                        + header + "\r\nbody\r\n");
         assertThat(message.id()).isEqualTo(id);
         assertThat(message.reversePath()).isEqualTo("shop@sender.test");
         assertThat(message.recipients()).containsExactly("a@dest.test");
@@ -101,6 +102,24 @@ class MessageAcceptanceTest {
         assertThat(message.body8bit()).as("BODY=8BITMIME").isTrue();
         assertThat(message.clientAddress()).isEqualTo("192.0.2.9");
         assertThat(message.helo()).isEqualTo("client.example");
+    }
+
+    @Test
+    void messageIdAndDateAreAddedWhenMissingAndOnlyThen() {
+        IncomingMessage message = accepted(acceptance.accept(state, transaction("a@dest.test"),
+                content("subject: hi\r\n\r\nbody\r\n"), PLAIN, id, NOW));
+        String text = message.content().toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("\r\nMessage-ID: <" + id + "@mx.relay.test>\r\n"
+                + "Date: Fri, 04 Dec 2026 21:30:05 +0000\r\nsubject: hi\r\n\r\nbody\r\n");
+        message.content().release();
+        stored = null;
+
+        IncomingMessage kept = accepted(acceptance.accept(state, transaction("a@dest.test"),
+                content("MESSAGE-ID: <x@app.test>\r\ndate: Thu, 03 Dec 2026 10:00:00 +0100\r\n\r\nbody\r\n"),
+                PLAIN, MessageId.newId(), NOW));
+        String keptText = kept.content().toString(StandardCharsets.UTF_8);
+        assertThat(keptText).doesNotContain("Message-ID:").doesNotContain("Date:")
+                .endsWith("MESSAGE-ID: <x@app.test>\r\ndate: Thu, 03 Dec 2026 10:00:00 +0100\r\n\r\nbody\r\n");
     }
 
     @Test
