@@ -30,15 +30,16 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(5).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(8).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(5, 5, 5).verifyComplete();
+                .expectNext(8, 8, 8).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
-        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events");
+        assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
+                "8:webhooks");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -47,7 +48,8 @@ class MigrationsIT {
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
         assertThat(tables).containsExactly("event", "event_default", "event_rollup", "message", "recipient",
-                "relay_node", "schema_version", "site_suspension", "soft_bounce", "suppression");
+                "relay_node", "schema_version", "site_suspension", "soft_bounce", "suppression", "webhook_endpoint",
+                "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -69,7 +71,7 @@ class MigrationsIT {
                     + " ('2026-01-02T10:45:00Z', '00000000-0000-0000-0000-000000000002', 2),"
                     + " ('2026-01-03T23:59:59Z', '00000000-0000-0000-0000-000000000002', 4);"
                     + "INSERT INTO event(kind, site, actor) VALUES (10, 'x.test', 'ops')");
-            StepVerifier.create(Migrations.apply(p)).expectNext(5).verifyComplete();
+            StepVerifier.create(Migrations.apply(p)).expectNext(8).verifyComplete();
             assertThat(TestSql.rows(p, "SELECT tableoid::regclass::text, kind FROM event ORDER BY id")).containsExactly(
                     "event_p20260102|1", "event_p20260102|2", "event_p20260103|4",
                     "event_p" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).format(
@@ -86,6 +88,6 @@ class MigrationsIT {
 
     @Test
     void listsMigrationsFromTheIndex() {
-        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5);
+        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5, 8);
     }
 }
