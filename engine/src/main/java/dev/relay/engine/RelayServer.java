@@ -52,6 +52,9 @@ import dev.relay.storage.EventPartitions;
 import dev.relay.storage.EventQueries;
 import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgSuppressions;
+import dev.relay.storage.PgWebhooks;
+import dev.relay.engine.metrics.WebhookMetrics;
+import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -189,6 +192,12 @@ public final class RelayServer implements AutoCloseable {
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
+        PgWebhooks webhooks = new PgWebhooks(pool);
+        if (config.webhooks().enabled()) {
+            // before the listeners: events written from now on are posted by this node (or another one)
+            resources.push(new WebhookDispatcher(config.webhooks(), webhooks, clock,
+                    new WebhookMetrics(registry, config.webhooks().maxEndpointTags())).start(Schedulers.parallel()));
+        }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
         Authenticator authenticator = null;
         if (smtpConfig.auth().usersFile() != null) {
@@ -214,7 +223,8 @@ public final class RelayServer implements AutoCloseable {
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
-                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool))::register);
+                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
+                        webhooks)::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -274,14 +284,14 @@ public final class RelayServer implements AutoCloseable {
     /** The admin API: disabled (404) without {@code http.admin_token_file}. */
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
-                              SuppressionService suppressionService, EventQueries events) {
+                              SuppressionService suppressionService, EventQueries events, PgWebhooks webhooks) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock);
+                clock, localResume), suppressionService, events, clock, webhooks, config.webhooks().maxInFlight());
     }
 
     public InetSocketAddress smtpAddress() {

@@ -48,6 +48,7 @@ public final class AdminApi {
     private final @Nullable QueueService queue;
     private final @Nullable SuppressionApi suppression;
     private final @Nullable EventsEndpoints events;
+    private final @Nullable WebhooksApi webhooks;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -61,7 +62,18 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock) {
+        this(token, queue, suppressions, events, clock, null, 4);
+    }
+
+    /**
+     * @param webhooks null: the webhook endpoints answer 404
+     * @param defaultMaxInFlight {@code webhooks.max_in_flight}, for endpoints added without their own
+     */
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
+                    @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock, dev.relay.storage.@Nullable PgWebhooks webhooks, int defaultMaxInFlight) {
         this.token = token;
+        this.webhooks = token == null || webhooks == null ? null : new WebhooksApi(webhooks, defaultMaxInFlight);
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
         this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
@@ -134,6 +146,9 @@ public final class AdminApi {
         int n = path.size();
         if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
             return suppression.route(method, path, params, body, actor);
+        }
+        if (n >= 1 && path.get(0).equals("webhooks") && webhooks != null) {
+            return webhooks.route(method, path, params, body, actor);
         }
         EventsEndpoints ev = events;
         if (ev != null && n == 1 && path.get(0).equals("stats")) {

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events) {
+                          EventsConfig events, WebhooksConfig webhooks) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -38,9 +38,18 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(bounces, "bounces");
         Objects.requireNonNull(suppression, "suppression");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(webhooks, "webhooks");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default webhook settings. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
+                       EventsConfig events) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events,
+                WebhooksConfig.defaults());
     }
 
     /** With the default suppression settings and event retention. */
@@ -144,8 +153,20 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 ev.integer("partitions_ahead", ed.partitionsAhead()),
                 ev.duration("maintenance_interval", ed.maintenanceInterval()));
         ev.finish();
+        WebhooksConfig webhooks = webhooks(root.section("webhooks"));
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, webhooks);
+    }
+
+    private static WebhooksConfig webhooks(Section w) {
+        WebhooksConfig d = WebhooksConfig.defaults();
+        WebhooksConfig webhooks = new WebhooksConfig(w.bool("enabled", d.enabled()),
+                w.duration("poll_interval", d.pollInterval()), w.integer("batch_size", d.batchSize()),
+                w.duration("timeout", d.timeout()), w.duration("backoff_base", d.backoffBase()),
+                w.duration("backoff_cap", d.backoffCap()), w.duration("max_age", d.maxAge()),
+                w.integer("max_in_flight", d.maxInFlight()), w.integer("max_endpoint_tags", d.maxEndpointTags()));
+        w.finish();
+        return webhooks;
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

@@ -49,6 +49,11 @@ public final class MetricNames {
     public static final String BOUNCE_RULES_RELOADS = "relay.bounce.rules.reloads";
     public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
     public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
+    public static final String WEBHOOK_DELIVERED = "relay.webhook.events.delivered";
+    public static final String WEBHOOK_RETRIED = "relay.webhook.events.retried";
+    public static final String WEBHOOK_DEAD_LETTERED = "relay.webhook.events.dead.lettered";
+    public static final String WEBHOOK_PENDING = "relay.webhook.events.pending";
+    public static final String WEBHOOK_DEAD_LETTERS = "relay.webhook.dead.letters";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
@@ -62,6 +67,7 @@ public final class MetricNames {
     public static final String TAG_RULE = "rule";
     public static final String TAG_ACTION = "action";
     public static final String TAG_KIND = "kind";
+    public static final String TAG_ENDPOINT = "endpoint";
 
     private MetricNames() {
     }
