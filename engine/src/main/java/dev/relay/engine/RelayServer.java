@@ -54,6 +54,7 @@ import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgSuppressions;
 import dev.relay.storage.PgWebhooks;
 import dev.relay.engine.metrics.WebhookMetrics;
+import dev.relay.engine.metrics.SenderMetrics;
 import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -159,6 +160,7 @@ public final class RelayServer implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         NettyMetrics.bindAllocator(registry, ByteBufAllocator.DEFAULT);
 
+        SenderMetrics senderMetrics = new SenderMetrics(registry, config.metrics().maxSenders());
         GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
                 config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
         resources.push(spool);
@@ -188,7 +190,8 @@ public final class RelayServer implements AutoCloseable {
             OutcomeFollowUp suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
                     config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
                     suppression::invalidate);
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead,
+                    senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -208,7 +211,8 @@ public final class RelayServer implements AutoCloseable {
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
+                budget, new SmtpMetrics(registry, budget::used, senderMetrics),
+                Runtime.getRuntime().availableProcessors(), clock,
                 suppression);
         resources.push(smtpServer);
         smtp = smtpServer;
@@ -236,7 +240,8 @@ public final class RelayServer implements AutoCloseable {
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
-                                            SiteSuspensions suspensions, OutcomeFollowUp followUp) {
+                                            SiteSuspensions suspensions, OutcomeFollowUp followUp,
+                                            SenderMetrics senderMetrics) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -245,7 +250,7 @@ public final class RelayServer implements AutoCloseable {
         log.info("shaping: {} ({})", dc.shapingFile() == null ? "shipped defaults only" : dc.shapingFile(),
                 shaping.current().summary());
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
-        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags);
+        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags, senderMetrics);
         PgDeliveryStore store = new PgDeliveryStore(pool, dev.relay.storage.DeliveryStoreSettings.DEFAULT,
                 deliveryMetrics.recordObserver());
         resources.push(store);

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events, WebhooksConfig webhooks) {
+                          EventsConfig events, WebhooksConfig webhooks, MetricsConfig metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -39,9 +39,18 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(suppression, "suppression");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(metrics, "metrics");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default metrics settings. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
+                       EventsConfig events, WebhooksConfig webhooks) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events, webhooks,
+                MetricsConfig.defaults());
     }
 
     /** With the default webhook settings. */
@@ -154,8 +163,12 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 ev.duration("maintenance_interval", ed.maintenanceInterval()));
         ev.finish();
         WebhooksConfig webhooks = webhooks(root.section("webhooks"));
+        Section mt = root.section("metrics");
+        MetricsConfig metrics = new MetricsConfig(mt.integer("max_senders", MetricsConfig.defaults().maxSenders()));
+        mt.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, webhooks);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, webhooks,
+                metrics);
     }
 
     private static WebhooksConfig webhooks(Section w) {

@@ -73,6 +73,7 @@ final class AttemptRunner {
                                 .doOnNext(outcomes -> {
                                     Duration took = Duration.ofNanos(time.nanos() - started);
                                     observer.attempted(queue.site(), outcomes, took);
+                                    observer.attemptedBy(m.account(), outcomes);
                                     AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
                                     applyRules(queue, siteShaping, outcomes);
                                 })

@@ -72,6 +72,15 @@ class RelayConfigTest {
         assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
         assertThat(c.events()).isEqualTo(EventsConfig.defaults());
         assertThat(c.webhooks()).isEqualTo(WebhooksConfig.defaults());
+        assertThat(c.metrics()).isEqualTo(MetricsConfig.defaults());
+    }
+
+    @Test
+    void maxSendersIsReadAndValidated() throws IOException {
+        assertThat(load("metrics:\n  max_senders: 3\n").metrics().maxSenders()).isEqualTo(3);
+        ConfigException e = configError(() -> run("metrics:\n  max_senders: -1\n"));
+        assertThat(e.key()).isEqualTo("metrics.max_senders");
+        assertThat(e.reason()).contains("between 0 and 1000");
     }
 
     @Test
