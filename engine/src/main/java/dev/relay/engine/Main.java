@@ -4,6 +4,7 @@ import dev.relay.engine.admin.QueueCommand;
 import dev.relay.engine.admin.DkimCommand;
 import dev.relay.engine.admin.SuppressionCommand;
 import dev.relay.engine.admin.SystemCommand;
+import dev.relay.engine.admin.WebhookCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
@@ -21,7 +22,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
  * {@code relay bounces check|classify ...}, {@code relay sink ...}, {@code relay queue ...} and
- * {@code relay suppression ...}, {@code relay system ...}. Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
+ * {@code relay suppression ...}, {@code relay system ...} and {@code relay webhook ...}. Exit codes: 0 ok, 1 runtime
+ * failure, 2 configuration or usage error.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
@@ -74,6 +76,8 @@ public final class Main {
                             env, out, err);
                 }
                 return SystemCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "webhook":
+                return WebhookCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "stats":
             case "history":
                 // the same client as `relay queue`, whose parser takes the subcommand first
@@ -174,6 +178,8 @@ public final class Main {
                                                                   `relay system dkim help` lists the arguments)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
+                       relay webhook add|list|remove|dead|replay ...   (webhook endpoints and dead letters;
+                                                                  `relay webhook help` lists the arguments)
                        relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)
                        relay history ADDRESS|ID [--limit N] [--before CURSOR]   (events, newest first)
                 """);

@@ -63,6 +63,10 @@ import dev.relay.storage.EventQueries;
 import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgSuppressions;
+import dev.relay.storage.PgWebhooks;
+import dev.relay.engine.metrics.WebhookMetrics;
+import dev.relay.engine.metrics.SenderMetrics;
+import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.storage.Spool;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -167,6 +171,7 @@ public final class RelayServer implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         NettyMetrics.bindAllocator(registry, ByteBufAllocator.DEFAULT);
 
+        SenderMetrics senderMetrics = new SenderMetrics(registry, config.metrics().maxSenders());
         GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
                 config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
         resources.push(spool);
@@ -196,9 +201,16 @@ public final class RelayServer implements AutoCloseable {
             OutcomeFollowUp suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
                     config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
                     suppression::invalidate);
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead,
+                    senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
+        }
+        PgWebhooks webhooks = new PgWebhooks(pool);
+        if (config.webhooks().enabled()) {
+            // before the listeners: events written from now on are posted by this node (or another one)
+            resources.push(new WebhookDispatcher(config.webhooks(), webhooks, clock,
+                    new WebhookMetrics(registry, config.webhooks().maxEndpointTags())).start(Schedulers.parallel()));
         }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
         PgSystems systems = new PgSystems(pool);
@@ -211,7 +223,8 @@ public final class RelayServer implements AutoCloseable {
         DkimSetup dkim = startDkim(pool);
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
+                budget, new SmtpMetrics(registry, budget::used, senderMetrics),
+                Runtime.getRuntime().availableProcessors(), clock,
                 suppression, dkim.signing(), dkim.scheduler());
         resources.push(smtpServer);
         smtp = smtpServer;
@@ -227,7 +240,8 @@ public final class RelayServer implements AutoCloseable {
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
                         new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
-                        new SystemsService(systems, directory), dkim.service())::register);
+                        new AdminApi.Sections(new SystemsService(systems, directory), dkim.service(), webhooks,
+                                config.webhooks().maxInFlight()))::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -291,7 +305,8 @@ public final class RelayServer implements AutoCloseable {
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
-                                            SiteSuspensions suspensions, OutcomeFollowUp followUp) {
+                                            SiteSuspensions suspensions, OutcomeFollowUp followUp,
+                                            SenderMetrics senderMetrics) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -300,7 +315,7 @@ public final class RelayServer implements AutoCloseable {
         log.info("shaping: {} ({})", dc.shapingFile() == null ? "shipped defaults only" : dc.shapingFile(),
                 shaping.current().summary());
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
-        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags);
+        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags, senderMetrics);
         PgDeliveryStore store = new PgDeliveryStore(pool, dev.relay.storage.DeliveryStoreSettings.DEFAULT,
                 deliveryMetrics.recordObserver());
         resources.push(store);
@@ -340,14 +355,14 @@ public final class RelayServer implements AutoCloseable {
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
                               SuppressionService suppressionService, EventQueries events,
-                              SystemsService systemsService, DkimService dkim) {
+                              AdminApi.Sections sections) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock, systemsService, dkim);
+                clock, localResume), suppressionService, events, clock, sections);
     }
 
     public InetSocketAddress smtpAddress() {

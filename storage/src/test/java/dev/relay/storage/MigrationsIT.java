@@ -30,16 +30,16 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(7).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(8).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(7, 7, 7).verifyComplete();
+                .expectNext(8, 8, 8).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
-                "6:systems", "7:dkim");
+                "6:systems", "7:dkim", "8:webhooks");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -49,7 +49,7 @@ class MigrationsIT {
                 .block(Duration.ofSeconds(30));
         assertThat(tables).containsExactly("credential", "dkim_key", "event", "event_default", "event_rollup",
                 "message", "recipient", "relay_node", "schema_version", "sending_domain", "site_suspension",
-                "soft_bounce", "suppression", "system");
+                "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -89,6 +89,6 @@ class MigrationsIT {
     @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version)
-                .containsExactly(1, 2, 3, 4, 5, 6, 7);
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     }
 }

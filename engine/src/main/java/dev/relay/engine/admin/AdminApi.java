@@ -50,6 +50,7 @@ public final class AdminApi {
     private final @Nullable EventsEndpoints events;
     private final @Nullable SystemsApi systems;
     private final @Nullable DkimApi dkim;
+    private final @Nullable WebhooksApi webhooks;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -63,20 +64,30 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock) {
-        this(token, queue, suppressions, events, clock, null, null);
+        this(token, queue, suppressions, events, clock, Sections.NONE);
     }
 
     /**
-     * @param systems null: no {@code /admin/systems} endpoints
-     * @param dkim null: no DKIM key endpoints
+     * The admin sections beyond the queue, suppression and events, each null when this relay has none.
+     *
+     * @param systems the {@code /admin/systems} endpoints
+     * @param dkim the DKIM key endpoints
+     * @param webhooks the webhook endpoints
+     * @param webhookMaxInFlight {@code webhooks.max_in_flight}, for endpoints added without their own
      */
+    public record Sections(@Nullable SystemsService systems, dev.relay.engine.dkim.@Nullable DkimService dkim,
+                           dev.relay.storage.@Nullable PgWebhooks webhooks, int webhookMaxInFlight) {
+        public static final Sections NONE = new Sections(null, null, null, 4);
+    }
+
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
-                    java.time.Clock clock, @Nullable SystemsService systems,
-                    dev.relay.engine.dkim.@Nullable DkimService dkim) {
-        this.systems = token == null || systems == null ? null : new SystemsApi(systems);
+                    java.time.Clock clock, Sections sections) {
         this.token = token;
-        this.dkim = token == null || dkim == null ? null : new DkimApi(dkim);
+        this.systems = token == null || sections.systems() == null ? null : new SystemsApi(sections.systems());
+        this.dkim = token == null || sections.dkim() == null ? null : new DkimApi(sections.dkim());
+        this.webhooks = token == null || sections.webhooks() == null ? null
+                : new WebhooksApi(sections.webhooks(), sections.webhookMaxInFlight());
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
         this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
@@ -156,6 +167,9 @@ public final class AdminApi {
         SystemsApi sys = systems;
         if (n >= 1 && path.get(0).equals("systems") && sys != null) {
             return Mono.defer(() -> sys.route(method, path, body));
+        }
+        if (n >= 1 && path.get(0).equals("webhooks") && webhooks != null) {
+            return webhooks.route(method, path, params, body, actor);
         }
         EventsEndpoints ev = events;
         if (ev != null && n == 1 && path.get(0).equals("stats")) {

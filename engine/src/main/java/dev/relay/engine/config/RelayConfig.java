@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events, SystemsConfig systems, DkimConfig dkim) {
+                          EventsConfig events, SystemsConfig systems, DkimConfig dkim, WebhooksConfig webhooks,
+                          MetricsConfig metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -40,17 +41,19 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(systems, "systems");
         Objects.requireNonNull(dkim, "dkim");
+        Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(metrics, "metrics");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
     }
 
-    /** With the default refresh of the connected systems and the default DKIM settings. */
+    /** With the default connected-systems, DKIM, webhook and metrics settings. */
     public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                        Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
                        EventsConfig events) {
         this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events,
-                SystemsConfig.defaults(), DkimConfig.defaults());
+                SystemsConfig.defaults(), DkimConfig.defaults(), WebhooksConfig.defaults(), MetricsConfig.defaults());
     }
 
     /** With the default suppression settings and event retention. */
@@ -157,9 +160,24 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         SystemsConfig systems = SystemsConfig.from(root.section("systems"));
         Section dk = root.section("dkim");
         DkimConfig dkim = DkimConfig.from(dk, optionalPath(dk, "key_file", base));
+        WebhooksConfig webhooks = webhooks(root.section("webhooks"));
+        Section mt = root.section("metrics");
+        MetricsConfig metrics = new MetricsConfig(mt.integer("max_senders", MetricsConfig.defaults().maxSenders()));
+        mt.finish();
         root.finish();
         return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, systems,
-                dkim);
+                dkim, webhooks, metrics);
+    }
+
+    private static WebhooksConfig webhooks(Section w) {
+        WebhooksConfig d = WebhooksConfig.defaults();
+        WebhooksConfig webhooks = new WebhooksConfig(w.bool("enabled", d.enabled()),
+                w.duration("poll_interval", d.pollInterval()), w.integer("batch_size", d.batchSize()),
+                w.duration("timeout", d.timeout()), w.duration("backoff_base", d.backoffBase()),
+                w.duration("backoff_cap", d.backoffCap()), w.duration("max_age", d.maxAge()),
+                w.integer("max_in_flight", d.maxInFlight()), w.integer("max_endpoint_tags", d.maxEndpointTags()));
+        w.finish();
+        return webhooks;
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

@@ -84,6 +84,7 @@ final class AttemptRunner {
                                 .doOnNext(outcomes -> {
                                     Duration took = Duration.ofNanos(time.nanos() - started);
                                     observer.attempted(queue.site(), outcomes, took);
+                                    observer.attemptedBy(m.account(), outcomes);
                                     AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
                                     applyRules(queue, siteShaping, outcomes);
                                     // queued before the slot is given back: write-backs are queued in the order

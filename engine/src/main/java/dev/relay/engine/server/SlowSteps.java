@@ -116,7 +116,7 @@ final class SlowSteps {
     Step stored(Step.Stored stored) {
         IncomingMessage incoming = stored.accepted().message();
         long size = stored.size();
-        services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos());
+        services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos(), incoming.account());
         log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
                 LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
                 incoming.priority().name().toLowerCase(Locale.ROOT),

@@ -73,6 +73,35 @@ class RelayConfigTest {
         assertThat(c.events()).isEqualTo(EventsConfig.defaults());
         assertThat(c.systems()).isEqualTo(SystemsConfig.defaults());
         assertThat(c.dkim()).isEqualTo(DkimConfig.defaults());
+        assertThat(c.webhooks()).isEqualTo(WebhooksConfig.defaults());
+        assertThat(c.metrics()).isEqualTo(MetricsConfig.defaults());
+    }
+
+    @Test
+    void maxSendersIsReadAndValidated() throws IOException {
+        assertThat(load("metrics:\n  max_senders: 3\n").metrics().maxSenders()).isEqualTo(3);
+        ConfigException e = configError(() -> run("metrics:\n  max_senders: -1\n"));
+        assertThat(e.key()).isEqualTo("metrics.max_senders");
+        assertThat(e.reason()).contains("between 0 and 1000");
+    }
+
+    @Test
+    void webhookKeysAreReadAndValidatedNamingTheKey() throws IOException {
+        WebhooksConfig w = load("webhooks:\n  batch_size: 10\n  backoff_base: 1s\n  backoff_cap: 5s\n"
+                + "  max_age: 1h\n  timeout: 2s\n").webhooks();
+        assertThat(w.batchSize()).isEqualTo(10);
+        assertThat(w.backoffCap()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(w.lease()).isEqualTo(java.time.Duration.ofSeconds(9));
+        ConfigException cap = configError(() -> run("webhooks:\n  backoff_base: 1m\n  backoff_cap: 10s\n"));
+        assertThat(cap.key()).isEqualTo("webhooks.backoff_cap");
+        assertThat(cap.reason()).contains("webhooks.backoff_base");
+        assertThat(configError(() -> run("webhooks:\n  batch_size: 0\n")).key()).isEqualTo("webhooks.batch_size");
+        ConfigException age = configError(() -> run("webhooks:\n  max_age: 90d\n"));
+        assertThat(age.key()).isEqualTo("webhooks.max_age");
+        assertThat(age.reason()).contains("dead-lettered");
+        assertThat(configError(() -> run("webhooks:\n  max_in_flight: 100\n")).key())
+                .isEqualTo("webhooks.max_in_flight");
+        assertThat(configError(() -> run("webhooks:\n  nonsense: 1\n")).key()).isEqualTo("webhooks.nonsense");
     }
 
     @Test
