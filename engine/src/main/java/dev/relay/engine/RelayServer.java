@@ -27,6 +27,20 @@ import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.BounceRulesMetrics;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
 import dev.relay.engine.outcomes.BounceSuppression;
+import dev.relay.engine.outcomes.VerpCodec;
+import dev.relay.engine.outcomes.VerpKey;
+import dev.relay.engine.outcomes.VerpSettings;
+import dev.relay.engine.intake.BounceAddresses;
+import dev.relay.engine.intake.BounceIntake;
+import dev.relay.engine.intake.IntakeDoor;
+import dev.relay.engine.intake.IntakeMetrics;
+import dev.relay.engine.intake.VerpReturnPath;
+import dev.relay.engine.queue.ReturnPath;
+import dev.relay.engine.config.VerpConfig;
+import dev.relay.engine.config.SecureFiles;
+import dev.relay.engine.config.ConfigException;
+import dev.relay.protocol.report.BounceReportParser;
+import dev.relay.storage.PgBounceIntake;
 import dev.relay.engine.queue.OutcomeFollowUp;
 import dev.relay.engine.queue.TimeSource;
 import dev.relay.storage.SuppressionRecords.SoftBounceRule;
@@ -68,7 +82,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.r2dbc.pool.ConnectionPool;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -181,11 +197,26 @@ public final class RelayServer implements AutoCloseable {
         PgSuppressions suppressionList = new PgSuppressions(pool);
         SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
                 com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        BounceSuppression suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
+                config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
+                suppression::invalidate);
+        VerpCodec verp = verpCodec(config.bounces().verp(), clock);
+        IntakeDoor intakeDoor = IntakeDoor.NONE;
+        if (verp != null) {
+            // parsing is CPU work on untrusted input: a small pool of its own, never an event loop
+            Scheduler parsing = Schedulers.newBoundedElastic(2, 256, "relay-bounce-intake");
+            resources.push(parsing::dispose);
+            IntakeMetrics intakeMetrics = new IntakeMetrics(registry);
+            intakeDoor = new IntakeDoor(new BounceAddresses(verp, intakeMetrics),
+                    new BounceIntake(new BounceReportParser(), bounceRules, new PgBounceIntake(pool), suppressDead,
+                            suppressionList, suppression::invalidate, intakeMetrics, parsing),
+                    config.bounces().verp().maxReportSize());
+            log.info("VERP on: return paths {}<token>@{}, bounces taken on the SMTP listener", verp.settings().prefix(),
+                    verp.settings().domain());
+        }
         if (config.delivery().enabled()) {
-            OutcomeFollowUp suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
-                    config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
-                    suppression::invalidate);
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead,
+                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -200,7 +231,7 @@ public final class RelayServer implements AutoCloseable {
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
-                suppression);
+                suppression, intakeDoor);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
@@ -221,12 +252,41 @@ public final class RelayServer implements AutoCloseable {
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
     }
 
+    /** The VERP codec {@code bounces.verp} asks for, its secret read now; null when VERP is off. */
+    static @Nullable VerpCodec verpCodec(VerpConfig c, Clock clock) {
+        Path file = c.secretFile();
+        String domain = c.domain();
+        if (!c.enabled() || file == null || domain == null) {
+            return null;
+        }
+        SecureFiles.requirePrivate(file, "bounces.verp.secret_file");
+        byte[] secret;
+        try {
+            secret = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("bounces.verp.secret_file", file.toString(), "cannot be read: " + e);
+        }
+        int end = secret.length;
+        while (end > 0 && (secret[end - 1] == '\n' || secret[end - 1] == '\r')) {
+            end--; // a file written by echo or an editor ends with a line break that is not part of the secret
+        }
+        if (end < VerpKey.MIN_SECRET_BYTES) {
+            throw new ConfigException("bounces.verp.secret_file", file.toString(), "holds " + end
+                    + " bytes; a secret needs at least " + VerpKey.MIN_SECRET_BYTES
+                    + " (e.g. `head -c 32 /dev/urandom | base64 > FILE`)");
+        }
+        byte[] key = java.util.Arrays.copyOf(secret, end);
+        return new VerpCodec(new VerpSettings(List.of(new VerpKey(c.keyId(), key)), c.keyId(), c.prefix(), domain,
+                c.maxAge()), clock);
+    }
+
     /**
      * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
-                                            SiteSuspensions suspensions, OutcomeFollowUp followUp) {
+                                            SiteSuspensions suspensions, OutcomeFollowUp followUp,
+                                            ReturnPath returnPath) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -255,7 +315,7 @@ public final class RelayServer implements AutoCloseable {
                         dc.heartbeat(), dc.staleAfter(), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock),
-                deliveryMetrics, TimeSource.system(clock), Schedulers.parallel(), followUp);
+                deliveryMetrics, TimeSource.system(clock), Schedulers.parallel(), followUp, returnPath);
         shaping.onReload(scheduler::shapingChanged);
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, clock);
         ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);

@@ -49,6 +49,7 @@ public final class MetricNames {
     public static final String BOUNCE_RULES_RELOADS = "relay.bounce.rules.reloads";
     public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
     public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
+    public static final String BOUNCE_INTAKE = "relay.bounce.intake";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";

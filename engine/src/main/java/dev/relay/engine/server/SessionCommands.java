@@ -1,5 +1,7 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.intake.BounceAddresses;
+
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
@@ -29,6 +31,7 @@ final class SessionCommands {
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
     private final SuppressionCheck suppression;
+    private final BounceAddresses bounceAddresses;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
@@ -36,6 +39,12 @@ final class SessionCommands {
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression) {
+        this(config, relayPolicy, authAvailable, tlsAvailable, suppression, BounceAddresses.NONE);
+    }
+
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, BounceAddresses bounceAddresses) {
+        this.bounceAddresses = bounceAddresses;
         this.suppression = suppression;
         this.config = config;
         this.relayPolicy = relayPolicy;
@@ -188,6 +197,19 @@ final class SessionCommands {
             // <postmaster> without a domain (RFC 5321 4.1.1.3) names a local mailbox, and a relay has none: refused
             // here rather than accepted and then refused by the spool after DATA.
             return new Step.Reply(Replies.NO_LOCAL_POSTMASTER);
+        }
+        // the bounce domain is this relay's own: open to every client (bounces come from anywhere), never relayed
+        BounceAddresses.Decision bounce = bounceAddresses.atRcpt(mailbox);
+        if (bounce instanceof BounceAddresses.Decision.Refused refused) {
+            return new Step.Refuse(Rejection.BOUNCE_ADDRESS, refused.reply());
+        }
+        boolean intake = bounce instanceof BounceAddresses.Decision.Accepted;
+        if (transaction.hasRecipients() && intake != transaction.isIntake()) {
+            return new Step.Refuse(Rejection.MIXED_INTAKE, Replies.MIXED_INTAKE);
+        }
+        if (bounce instanceof BounceAddresses.Decision.Accepted accepted) {
+            transaction.addBounceRecipient(mailbox, accepted.token());
+            return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
         }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
             return new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED);

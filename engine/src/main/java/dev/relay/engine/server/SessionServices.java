@@ -1,5 +1,7 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.intake.IntakeDoor;
+
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.metrics.SmtpMetrics;
@@ -29,9 +31,11 @@ record SessionServices(
         AtomicBoolean draining,
         ClientLimits clientLimits,
         Clock clock,
-        SuppressionCheck suppression) {
+        SuppressionCheck suppression,
+        IntakeDoor intake) {
 
     SessionServices {
+        Objects.requireNonNull(intake, "intake");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(relayPolicy, "relayPolicy");
         Objects.requireNonNull(spool, "spool");
@@ -50,7 +54,17 @@ record SessionServices(
                 clientLimits, clock, SuppressionCheck.NONE);
     }
 
+    /** Without a bounce domain. */
+    SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+                    @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
+                    AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock,
+                    SuppressionCheck suppression) {
+        this(config, relayPolicy, spool, authenticator, sslContext, budget, metrics, openConnections, draining,
+                clientLimits, clock, suppression, IntakeDoor.NONE);
+    }
+
     SessionCommands commands() {
-        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null, suppression);
+        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null, suppression,
+                intake.addresses());
     }
 }

@@ -1,5 +1,7 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.intake.IntakeDoor;
+
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
@@ -75,11 +77,19 @@ public final class SmtpServer implements AutoCloseable {
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression) {
+        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
+                IntakeDoor.NONE);
+    }
+
+    /** As above, taking the bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}. */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
+            SuppressionCheck suppression, IntakeDoor intake) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression);
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, intake);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);
