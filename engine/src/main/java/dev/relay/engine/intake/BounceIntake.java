@@ -78,12 +78,15 @@ public final class BounceIntake {
 
     private Mono<Void> take(String session, VerpResult.Valid token, BounceReport report, byte[] bytes,
                             String client) {
+        // (record completes empty: the link's absence must be decided before it, not by switchIfEmpty after it)
         return store.link(token.messageId(), token.recipientIndex())
-                .flatMap(linked -> record(session, token, linked, IntakeVerdict.of(report, linked.address(),
-                        classifier), bytes, client))
-                .switchIfEmpty(Mono.defer(() -> keep(session, token, "the recipient of the token is no longer"
-                        + " known (message " + token.messageId() + ", recipient " + token.recipientIndex() + ")",
-                        bytes, client)));
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(linked -> linked.isPresent()
+                        ? record(session, token, linked.get(), IntakeVerdict.of(report, linked.get().address(),
+                                classifier), bytes, client)
+                        : keep(session, token, "the recipient of the token is no longer known (message "
+                                + token.messageId() + ", recipient " + token.recipientIndex() + ")", bytes, client));
     }
 
     private Mono<Void> record(String session, VerpResult.Valid token, Linked linked, IntakeVerdict verdict,
