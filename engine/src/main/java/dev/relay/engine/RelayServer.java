@@ -27,6 +27,7 @@ import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.BounceRulesMetrics;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
 import dev.relay.engine.outcomes.BounceSuppression;
+import dev.relay.engine.outcomes.EventClasses;
 import dev.relay.engine.outcomes.VerpCodec;
 import dev.relay.engine.outcomes.VerpKey;
 import dev.relay.engine.outcomes.VerpSettings;
@@ -215,7 +216,10 @@ public final class RelayServer implements AutoCloseable {
                     verp.settings().domain());
         }
         if (config.delivery().enabled()) {
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead,
+            // the write-back's failed outcomes get their category and class on their events right after it
+            OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
+                    suppressDead);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
                     verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;

@@ -153,6 +153,16 @@ class BounceIntakeIT {
             assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"kept\"[^}]*} 2\\.0");
             assertThat(relay.database().rows("SELECT count(*) FROM event WHERE actor = 'intake' AND kind IN ("
                     + EventKind.BOUNCED.code() + ", " + EventKind.COMPLAINED.code() + ")")).containsExactly("7");
+            // the synchronous 550 got its category and class on its event too, right after the write-back
+            Await.awaitTrue("synchronous bounce classified", Duration.ofSeconds(10), () -> relay.database().rows(
+                    "SELECT category || '|' || bounce_class FROM event WHERE recipient = 'sync-gone@example.test'"
+                    + " AND kind = " + EventKind.BOUNCED.code()).equals(List.of("unknown_user|hard")));
+            // statistics count bounces by class: 5 hard async + 1 hard sync, 1 soft (the DMARC one); 1 complaint
+            assertThat(relay.database().rows("SELECT kind || ':' || sum(n) FROM event_rollup WHERE kind IN ("
+                    + EventKind.HARD_BOUNCE.code() + ", " + EventKind.SOFT_BOUNCE.code() + ", "
+                    + EventKind.COMPLAINED.code() + ", " + EventKind.AUTO_REPLIED.code() + ", "
+                    + EventKind.BOUNCE_KEPT.code() + ") GROUP BY kind ORDER BY kind")).containsExactly("20:1", "21:1",
+                    "22:2", "101:6", "102:1");
             // nothing of the intake was queued for delivery
             assertThat(relay.database().rows("SELECT count(*) FROM message")).containsExactly("0");
         } finally {

@@ -4,6 +4,7 @@ import static dev.relay.storage.Statements.bindNullable;
 
 import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -34,6 +35,25 @@ public final class PgBounceIntake {
             + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
             + " SELECT id FROM k";
 
+    /**
+     * The category and class of bounced, deferred and expired events the delivery write-back just wrote (it writes
+     * them unclassified; the classification follows within milliseconds, after its COMMIT), and the rollup counts by
+     * class of the bounced ones. {@code category IS NULL} picks the newest deferral of a recipient, not the earlier
+     * ones; {@code at >= $5} keeps the search to the partitions of the last minutes.
+     */
+    private static final String CLASSIFY = "WITH c AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[],"
+            + " $4::text[]) AS c(message_id, idx, category, bounce_class)),"
+            + " u AS (UPDATE event e SET category = CASE WHEN e.kind = " + EventKind.EXPIRED.code()
+            + " THEN 'expired' ELSE c.category END, bounce_class = CASE WHEN e.kind = " + EventKind.EXPIRED.code()
+            + " THEN 'soft' ELSE c.bounce_class END FROM c WHERE e.message_id = c.message_id"
+            + " AND e.recipient_idx = c.idx AND e.kind IN (" + EventKind.DEFERRED.code() + ", "
+            + EventKind.BOUNCED.code() + ", " + EventKind.EXPIRED.code() + ") AND e.category IS NULL"
+            + " AND e.at >= $5 RETURNING e.sender, e.kind, e.bounce_class),"
+            + " roll AS (" + Rollups.upsert("SELECT coalesce(sender, '') AS sender, CASE bounce_class WHEN 'hard'"
+            + " THEN " + EventKind.HARD_BOUNCE.code() + " ELSE " + EventKind.SOFT_BOUNCE.code()
+            + " END::smallint AS kind FROM u WHERE kind = " + EventKind.BOUNCED.code()) + ")"
+            + " SELECT count(*) FROM u";
+
     private final Statements statements;
 
     public PgBounceIntake(io.r2dbc.spi.ConnectionFactory pool) {
@@ -56,6 +76,25 @@ public final class PgBounceIntake {
         Objects.requireNonNull(message, "message");
         return statements.one(c -> c.createStatement(LINK).bind(0, message.uuid()).bind(1, (short) recipientIndex),
                 PgBounceIntake::linked);
+    }
+
+    /**
+     * Classifies the unclassified bounced/deferred/expired events of ({@code messages[i]}, {@code indexes[i]})
+     * written since {@code since}: {@code categories[i]}, {@code classes[i]} (expired ones: expired, soft). Emits how
+     * many rows changed.
+     */
+    public Mono<Long> classify(MessageId message, List<Integer> indexes, List<String> categories,
+                               List<String> classes, java.time.Instant since) {
+        int n = indexes.size();
+        java.util.UUID[] ids = new java.util.UUID[n];
+        Short[] idx = new Short[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = message.uuid();
+            idx[i] = (short) indexes.get(i).intValue();
+        }
+        return statements.one(c -> c.createStatement(CLASSIFY).bind(0, ids).bind(1, idx)
+                .bind(2, categories.toArray(new String[0])).bind(3, classes.toArray(new String[0]))
+                .bind(4, since.atOffset(java.time.ZoneOffset.UTC)), row -> row.get(0, Long.class));
     }
 
     /** Writes {@code e} and counts it in the rollups. */
