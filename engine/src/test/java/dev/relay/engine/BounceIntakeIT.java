@@ -163,6 +163,17 @@ class BounceIntakeIT {
                     + EventKind.COMPLAINED.code() + ", " + EventKind.AUTO_REPLIED.code() + ", "
                     + EventKind.BOUNCE_KEPT.code() + ") GROUP BY kind ORDER BY kind")).containsExactly("20:1", "21:1",
                     "22:2", "101:6", "102:1");
+            assertThat(relay.database().rows("SELECT sum(n) FROM event_rollup WHERE kind = "
+                    + EventKind.SUPPRESSION_ADDED.code())).as("5 hard bounces, the complaint, the synchronous 550").containsExactly("7");
+            // the history API shows them, the stats API counts them apart
+            SuppressionIT.Http history = SuppressionIT.http(relay, "GET", "/admin/history/recipients/exim%40example.test",
+                    null);
+            assertThat(history.status()).isEqualTo(200);
+            assertThat(history.body()).contains("\"kind\":\"bounced\"").contains("\"category\":\"unknown_user\"")
+                    .contains("\"class\":\"hard\"").contains("\"actor\":\"intake\"");
+            SuppressionIT.Http stats = SuppressionIT.http(relay, "GET", "/admin/stats", null);
+            assertThat(stats.body()).contains("\"hard_bounce\":").contains("\"soft_bounce\":")
+                    .contains("\"complained\":").contains("\"auto_replied\":").contains("\"suppression_added\":");
             // nothing of the intake was queued for delivery
             assertThat(relay.database().rows("SELECT count(*) FROM message")).containsExactly("0");
         } finally {
