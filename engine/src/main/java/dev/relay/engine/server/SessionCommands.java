@@ -1,9 +1,8 @@
 package dev.relay.engine.server;
 
-import dev.relay.engine.intake.BounceAddresses;
-
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.CommandLineError;

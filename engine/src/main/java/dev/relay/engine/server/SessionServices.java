@@ -1,9 +1,8 @@
 package dev.relay.engine.server;
 
-import dev.relay.engine.intake.IntakeDoor;
-
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;

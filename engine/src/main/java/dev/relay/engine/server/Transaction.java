@@ -1,7 +1,6 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.outcomes.VerpResult;
-
 import dev.relay.protocol.Mailbox;
 import dev.relay.protocol.MailParameters;
 import java.util.ArrayList;
