@@ -17,49 +17,62 @@ import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.identity.SystemDirectory;
 import dev.relay.engine.identity.UsersImport;
 import dev.relay.storage.PgSystems;
-import dev.relay.engine.config.RelayConfig;
-import dev.relay.engine.config.SecureFiles;
 import dev.relay.engine.bounce.DsnBounceSink;
 import dev.relay.engine.bounce.DsnBuilder;
+import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.DeliveryConfig;
+import dev.relay.engine.config.RelayConfig;
+import dev.relay.engine.config.SecureFiles;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.config.VerpConfig;
 import dev.relay.engine.delivery.PooledDeliveryClient;
+import dev.relay.engine.events.EventMaintenance;
+import dev.relay.engine.http.HttpEndpoint;
+import dev.relay.engine.intake.BounceAddresses;
+import dev.relay.engine.intake.BounceIntake;
+import dev.relay.engine.intake.IntakeDoor;
+import dev.relay.engine.intake.IntakeMetrics;
+import dev.relay.engine.intake.VerpReturnPath;
+import dev.relay.engine.metrics.BounceRulesMetrics;
 import dev.relay.engine.metrics.DeliveryMetrics;
 import dev.relay.engine.metrics.NettyMetrics;
 import dev.relay.engine.metrics.PoolMetrics;
 import dev.relay.engine.metrics.QueueMetrics;
+import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.SiteTags;
+import dev.relay.engine.metrics.SmtpMetrics;
+import dev.relay.engine.metrics.SpoolMetrics;
+import dev.relay.engine.outcomes.BounceSuppression;
+import dev.relay.engine.outcomes.EventClasses;
+import dev.relay.engine.outcomes.ReloadingBounceRules;
+import dev.relay.engine.outcomes.VerpCodec;
+import dev.relay.engine.outcomes.VerpKey;
+import dev.relay.engine.outcomes.VerpSettings;
+import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
-import dev.relay.engine.queue.RetrySchedule;
-import dev.relay.engine.metrics.ShapingMetrics;
-import dev.relay.engine.metrics.BounceRulesMetrics;
-import dev.relay.engine.outcomes.ReloadingBounceRules;
-import dev.relay.engine.outcomes.BounceSuppression;
 import dev.relay.engine.queue.OutcomeFollowUp;
-import dev.relay.engine.queue.TimeSource;
-import dev.relay.storage.SuppressionRecords.SoftBounceRule;
-import dev.relay.engine.shaping.ReloadingShaping;
+import dev.relay.engine.queue.RetrySchedule;
+import dev.relay.engine.queue.ReturnPath;
 import dev.relay.engine.queue.SiteSuspensions;
+import dev.relay.engine.queue.TimeSource;
 import dev.relay.engine.routing.RelayRouter;
-import dev.relay.engine.http.HttpEndpoint;
-import dev.relay.engine.metrics.SmtpMetrics;
-import dev.relay.engine.metrics.SpoolMetrics;
-import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.server.ByteBudget;
 import dev.relay.engine.server.SmtpServer;
+import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.tls.TlsMaterial;
+import dev.relay.protocol.report.BounceReportParser;
 import dev.relay.storage.Database;
 import dev.relay.storage.DatabaseProbe;
 import dev.relay.storage.EmbeddedPostgres;
+import dev.relay.storage.EventPartitions;
+import dev.relay.storage.EventQueries;
 import dev.relay.storage.GroupCommitSettings;
 import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
+import dev.relay.storage.PgBounceIntake;
 import dev.relay.storage.PgDeliveryStore;
-import dev.relay.engine.events.EventMaintenance;
-import dev.relay.storage.EventPartitions;
-import dev.relay.storage.EventQueries;
 import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgSuppressions;
@@ -68,6 +81,7 @@ import dev.relay.engine.metrics.WebhookMetrics;
 import dev.relay.engine.metrics.SenderMetrics;
 import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.storage.Spool;
+import dev.relay.storage.SuppressionRecords.SoftBounceRule;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -83,10 +97,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.r2dbc.pool.ConnectionPool;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,12 +213,29 @@ public final class RelayServer implements AutoCloseable {
         PgSuppressions suppressionList = new PgSuppressions(pool);
         SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
                 com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        BounceSuppression suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
+                config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
+                suppression::invalidate);
+        VerpCodec verp = verpCodec(config.bounces().verp(), clock);
+        IntakeDoor intakeDoor = IntakeDoor.NONE;
+        if (verp != null) {
+            // parsing is CPU work on untrusted input: a small pool of its own, never an event loop
+            Scheduler parsing = Schedulers.newBoundedElastic(2, 256, "relay-bounce-intake");
+            resources.push(parsing::dispose);
+            IntakeMetrics intakeMetrics = new IntakeMetrics(registry);
+            intakeDoor = new IntakeDoor(new BounceAddresses(verp, intakeMetrics),
+                    new BounceIntake(new BounceReportParser(), bounceRules, new PgBounceIntake(pool), suppressDead,
+                            suppressionList, suppression::invalidate, intakeMetrics, parsing),
+                    config.bounces().verp().maxReportSize());
+            log.info("VERP on: return paths {}<token>@{}, bounces taken on the SMTP listener", verp.settings().prefix(),
+                    verp.settings().domain());
+        }
         if (config.delivery().enabled()) {
-            OutcomeFollowUp suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
-                    config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
-                    suppression::invalidate);
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, suppressDead,
-                    senderMetrics);
+            // the write-back's failed outcomes get their category and class on their events right after it
+            OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
+                    suppressDead);
+            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
+                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp), senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -225,7 +258,7 @@ public final class RelayServer implements AutoCloseable {
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used, senderMetrics),
                 Runtime.getRuntime().availableProcessors(), clock,
-                suppression, dkim.signing(), dkim.scheduler());
+                suppression, dkim.signing(), dkim.scheduler(), intakeDoor);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
@@ -300,13 +333,41 @@ public final class RelayServer implements AutoCloseable {
         return directory;
     }
 
+    /** The VERP codec {@code bounces.verp} asks for, its secret read now; null when VERP is off. */
+    static @Nullable VerpCodec verpCodec(VerpConfig c, Clock clock) {
+        Path file = c.secretFile();
+        String domain = c.domain();
+        if (!c.enabled() || file == null || domain == null) {
+            return null;
+        }
+        SecureFiles.requirePrivate(file, "bounces.verp.secret_file");
+        byte[] secret;
+        try {
+            secret = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("bounces.verp.secret_file", file.toString(), "cannot be read: " + e);
+        }
+        int end = secret.length;
+        while (end > 0 && (secret[end - 1] == '\n' || secret[end - 1] == '\r')) {
+            end--; // a file written by echo or an editor ends with a line break that is not part of the secret
+        }
+        if (end < VerpKey.MIN_SECRET_BYTES) {
+            throw new ConfigException("bounces.verp.secret_file", file.toString(), "holds " + end
+                    + " bytes; a secret needs at least " + VerpKey.MIN_SECRET_BYTES
+                    + " (e.g. `head -c 32 /dev/urandom | base64 > FILE`)");
+        }
+        byte[] key = java.util.Arrays.copyOf(secret, end);
+        return new VerpCodec(new VerpSettings(List.of(new VerpKey(c.keyId(), key)), c.keyId(), c.prefix(), domain,
+                c.maxAge()), clock);
+    }
+
     /**
      * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
                                             SiteSuspensions suspensions, OutcomeFollowUp followUp,
-                                            SenderMetrics senderMetrics) {
+                                            ReturnPath returnPath, SenderMetrics senderMetrics) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -335,7 +396,7 @@ public final class RelayServer implements AutoCloseable {
                         dc.heartbeat(), dc.staleAfter(), Duration.ofMinutes(5)),
                 store, router, client, shaping, suspensions, new RetrySchedule(dc.retry()),
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock),
-                deliveryMetrics, TimeSource.system(clock), Schedulers.parallel(), followUp);
+                deliveryMetrics, TimeSource.system(clock), Schedulers.parallel(), followUp, returnPath);
         shaping.onReload(scheduler::shapingChanged);
         QueueMetrics queueMetrics = new QueueMetrics(registry, scheduler, store, siteTags, clock);
         ShapingMetrics shapingMetrics = new ShapingMetrics(registry, scheduler, shaping, siteTags);

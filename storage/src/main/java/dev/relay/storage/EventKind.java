@@ -25,7 +25,22 @@ public enum EventKind {
     /** An address was added to the suppression list, or its reason raised (schema V4). */
     SUPPRESSION_ADDED(12),
     /** An address was taken off the suppression list. */
-    SUPPRESSION_REMOVED(13);
+    SUPPRESSION_REMOVED(13),
+    /**
+     * An ARF feedback report (RFC 5965) about a delivered message came back to the bounce domain (schema V9). Codes
+     * 20 and up are the bounce intake's, apart from those other features take.
+     */
+    COMPLAINED(20),
+    /** An out-of-office or other automatic reply (RFC 3834) came back to the bounce domain: not a bounce. */
+    AUTO_REPLIED(21),
+    /** A bounce came back that could not be used (unparseable, or its recipient unknown): kept in bounce_kept. */
+    BOUNCE_KEPT(22),
+    /**
+     * Rollup-only codes (never an event row): the bounced events (synchronous or asynchronous) counted again by
+     * class, so statistics show hard and soft bounces apart.
+     */
+    HARD_BOUNCE(101),
+    SOFT_BOUNCE(102);
 
     private final short code;
 

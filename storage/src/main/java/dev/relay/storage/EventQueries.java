@@ -23,7 +23,7 @@ public final class EventQueries {
             + " FROM event_rollup WHERE hour >= $2 AND hour < $3 AND ($4::text IS NULL OR sender = $4)"
             + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     private static final String COLUMNS = "SELECT id, at, message_id, kind, recipient, attempt, remote_host, reply,"
-            + " site, actor FROM event";
+            + " site, actor, category, bounce_class FROM event";
     private static final String BY_MESSAGE = COLUMNS + " WHERE message_id = $1 AND ($2::bigint IS NULL OR id < $2)"
             + " ORDER BY id DESC LIMIT $3";
     private static final String BY_RECIPIENT = COLUMNS + " WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
@@ -55,7 +55,14 @@ public final class EventQueries {
     /** One event of a history. */
     public record HistoryEvent(long id, Instant at, @Nullable UUID messageId, int kind, @Nullable String recipient,
             @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply, @Nullable String site,
-            @Nullable String actor) {}
+            @Nullable String actor, @Nullable String category, @Nullable String bounceClass) {
+        /** Without a classification (every kind but bounced, deferred and expired, and rows before V9). */
+        public HistoryEvent(long id, Instant at, @Nullable UUID messageId, int kind, @Nullable String recipient,
+                @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply, @Nullable String site,
+                @Nullable String actor) {
+            this(id, at, messageId, kind, recipient, attempt, remoteHost, reply, site, actor, null, null);
+        }
+    }
 
     /**
      * Counts in the buckets from the one holding {@code since} to before {@code until}, for one sender or (null)
@@ -97,7 +104,8 @@ public final class EventQueries {
                 row.get("message_id", UUID.class), req(row.get("kind", Short.class)),
                 row.get("recipient", String.class), row.get("attempt", Integer.class),
                 row.get("remote_host", String.class), row.get("reply", String.class), row.get("site", String.class),
-                row.get("actor", String.class));
+                row.get("actor", String.class), row.get("category", String.class),
+                row.get("bounce_class", String.class));
     }
 
     private static <T> T req(@Nullable T value) {

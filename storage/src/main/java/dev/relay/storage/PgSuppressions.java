@@ -53,7 +53,10 @@ public final class PgSuppressions {
             + " RETURNING " + COLUMNS + ", (xmax = 0) AS inserted),"
             + " ev AS (INSERT INTO event(kind, recipient, actor, reply) SELECT " + EventKind.SUPPRESSION_ADDED.code()
             + ", address, created_by, 'scope ' || scope || ': ' || reason || coalesce(' (' || category || ')', '')"
-            + " || coalesce(': ' || detail, '') FROM s)"
+            + " || coalesce(': ' || detail, '') FROM s),"
+            // the statistics count additions per sender (the scope; '' for the global list) as suppression_added
+            + " roll AS (" + Rollups.upsert("SELECT CASE WHEN scope = '*' THEN '' ELSE scope END AS sender, "
+            + EventKind.SUPPRESSION_ADDED.code() + "::smallint AS kind FROM s") + ")"
             + " SELECT " + COLUMNS + ", CASE WHEN inserted THEN 'added' ELSE 'raised' END AS change FROM s"
             + " UNION ALL SELECT " + COLUMNS + ", 'unchanged' FROM suppression WHERE scope = $1 AND address = $2"
             + " AND NOT EXISTS (SELECT 1 FROM s)";

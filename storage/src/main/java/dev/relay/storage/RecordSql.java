@@ -69,15 +69,17 @@ final class RecordSql {
             + " RETURNING r.message_id, r.idx, r.address, r.attempts AS attempt, u.kind, u.remote_host, u.reply,"
             + " u.site),"
             // events only for rows that changed, so recording an update twice does not log it twice
-            + " ev AS (INSERT INTO event(message_id, recipient, kind, attempt, remote_host, reply, site)"
-            + " SELECT message_id, address, kind, CASE WHEN kind IN (" + EXPIRED + ", " + HELD + ") THEN NULL"
-            + " ELSE attempt END, remote_host, reply, site"
-            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x ORDER BY message_id, idx"
-            + " RETURNING id, at, message_id, kind),"
+            // recipient_idx and sender (V9): what a bounce arriving later through its VERP token is linked by
+            + " ev AS (INSERT INTO event(message_id, recipient, recipient_idx, sender, kind, attempt, remote_host,"
+            + " reply, site)"
+            + " SELECT x.message_id, x.address, x.idx, coalesce(m.account, ''), x.kind, CASE WHEN x.kind IN ("
+            + EXPIRED + ", " + HELD + ") THEN NULL ELSE x.attempt END, x.remote_host, x.reply, x.site"
+            + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x LEFT JOIN message m ON m.id = x.message_id"
+            + " ORDER BY x.message_id, x.idx"
+            + " RETURNING id, at, message_id, kind, sender),"
             // webhook outbox rows for the endpoints that want these events, committed with them
             + (outbox ? " hook AS (" + WebhookOutbox.insert("SELECT ev.id AS event_id, ev.at AS event_at, ev.kind,"
-            + " coalesce(m.account, '') AS sender FROM ev LEFT JOIN message m ON m.id = ev.message_id") + "),"
-            : "")
+            + " ev.sender FROM ev") + ")," : "")
             // the message row still exists here (RETIRE runs after), so it names the sender
             + (rollups ? " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
             + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"

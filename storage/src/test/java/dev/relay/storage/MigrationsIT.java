@@ -30,16 +30,16 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(8).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(9).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(8, 8, 8).verifyComplete();
+                .expectNext(9, 9, 9).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
-                "6:systems", "7:dkim", "8:webhooks");
+                "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -47,9 +47,9 @@ class MigrationsIT {
                 .bind(0, db.schema()).execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
-        assertThat(tables).containsExactly("credential", "dkim_key", "event", "event_default", "event_rollup",
-                "message", "recipient", "relay_node", "schema_version", "sending_domain", "site_suspension",
-                "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
+        assertThat(tables).containsExactly("bounce_kept", "credential", "dkim_key", "event", "event_default",
+                "event_rollup", "message", "recipient", "relay_node", "schema_version", "sending_domain",
+                "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -89,6 +89,26 @@ class MigrationsIT {
     @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version)
-                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    }
+
+    @Test
+    void version9AddsTheClassificationColumnsToEveryPartitionExistingOrNot() {
+        try (TestDatabase old = TestDatabase.create("migrations_v9")) {
+            ConnectionPool p = old.pool(2);
+            StepVerifier.create(Migrations.apply(p, 5)).expectNext(5).verifyComplete();
+            TestSql.execute(p, "INSERT INTO event(at, kind, recipient) VALUES ('2026-01-02T10:15:00Z', 4, 'a@x.test')");
+            StepVerifier.create(Migrations.apply(p)).expectNext(9).verifyComplete();
+            assertThat(TestSql.rows(p, "SELECT recipient || '|' || coalesce(category, '-') || '|'"
+                    + " || coalesce(bounce_class, '-') || '|' || coalesce(recipient_idx::text, '-') || '|'"
+                    + " || coalesce(sender, '-') FROM event_default")).containsExactly("a@x.test|-|-|-|-");
+            TestSql.execute(p, "UPDATE event SET category = 'unknown_user', bounce_class = 'hard', recipient_idx = 3,"
+                    + " sender = 'shop'");
+            assertThat(TestSql.rows(p, "SELECT category || bounce_class || recipient_idx || sender FROM event"))
+                    .containsExactly("unknown_userhard3shop");
+            TestSql.execute(p, "INSERT INTO bounce_kept(reason, client_address, content) VALUES ('r', '192.0.2.1',"
+                    + " '\\x00')");
+            assertThat(TestSql.rows(p, "SELECT reason FROM bounce_kept")).containsExactly("r");
+        }
     }
 }

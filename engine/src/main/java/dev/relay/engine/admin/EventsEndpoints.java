@@ -111,7 +111,7 @@ final class EventsEndpoints {
                 o.put("attempt", e.attempt());
             }
             o.put("remote_host", e.remoteHost()).put("reply", e.reply()).put("site", e.site())
-                    .put("actor", e.actor());
+                    .put("actor", e.actor()).put("category", e.category()).put("class", e.bounceClass());
         }
         out.put("next", page.size() > limit ? String.valueOf(page.get(limit - 1).id()) : null);
         return out;

@@ -64,19 +64,25 @@ final class QueueFormat {
     /** The kinds a statistics table has a column for; any other kind seen goes to OTHER. */
     private static final java.util.List<String> STAT_KINDS = java.util.List.of("accepted", "delivered", "deferred",
             "bounced", "expired", "held");
+    /**
+     * Shown in columns of their own after OTHER: bounced ones again by class (so never in OTHER), complaints and
+     * automatic replies from the bounce intake, and suppressions added.
+     */
+    private static final java.util.List<String> CLASS_KINDS = java.util.List.of("hard_bounce", "soft_bounce",
+            "complained", "auto_replied", "suppression_added");
 
     static String stats(JsonNode body) {
         Table t = new Table("SENDER", "START (UTC)", "ACCEPTED>", "DELIVERED>", "DEFERRED>", "BOUNCED>", "EXPIRED>",
-                "HELD>", "OTHER>");
+                "HELD>", "OTHER>", "HARD>", "SOFT>", "COMPLAINTS>", "AUTO-REPLIES>", "SUPPRESSED>");
         for (JsonNode r : body.get("rows")) {
             JsonNode counts = r.get("counts");
-            Object[] cells = new Object[9];
+            Object[] cells = new Object[9 + CLASS_KINDS.size()];
             cells[0] = text(r, "sender").isEmpty() ? "(no auth)" : text(r, "sender");
             cells[1] = text(r, "start");
             long other = 0;
             for (var it = counts.fields(); it.hasNext(); ) {
                 var e = it.next();
-                if (!STAT_KINDS.contains(e.getKey())) {
+                if (!STAT_KINDS.contains(e.getKey()) && !CLASS_KINDS.contains(e.getKey())) {
                     other += e.getValue().asLong();
                 }
             }
@@ -85,16 +91,23 @@ final class QueueFormat {
                 cells[2 + i] = n == null ? 0L : n.asLong();
             }
             cells[8] = other;
+            for (int i = 0; i < CLASS_KINDS.size(); i++) {
+                JsonNode n = counts.get(CLASS_KINDS.get(i));
+                cells[9 + i] = n == null ? 0L : n.asLong();
+            }
             t.row(cells);
         }
         return t.isEmpty() ? "no events since " + text(body, "since") + "\n" : t.render();
     }
 
     static String history(JsonNode body) {
-        Table t = new Table("AT (UTC)", "KIND", "MESSAGE", "RECIPIENT", "ATTEMPT>", "REMOTE HOST", "REPLY");
+        Table t = new Table("AT (UTC)", "KIND", "MESSAGE", "RECIPIENT", "ATTEMPT>", "REMOTE HOST", "CLASS", "REPLY");
         for (JsonNode e : body.get("events")) {
+            String category = text(e, "category");
             t.row(text(e, "at"), text(e, "kind"), text(e, "message"), text(e, "recipient"), text(e, "attempt"),
-                    text(e, "remote_host"), text(e, "reply"));
+                    text(e, "remote_host"), category.equals("-") || text(e, "class").equals("-") ? category
+                            : category + " (" + text(e, "class") + ")",
+                    text(e, "reply"));
         }
         String next = text(body, "next");
         return (t.isEmpty() ? "no events\n" : t.render())

@@ -147,7 +147,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         LogConfig log = new LogConfig(lg.parsed("format", LogConfig.Format.TEXT, "text or json", LogConfig.Format::parse));
         lg.finish();
         Section b = root.section("bounces");
-        BouncesConfig bounces = new BouncesConfig(optionalPath(b, "rules", base));
+        Path rules = optionalPath(b, "rules", base);
+        BouncesConfig bounces = new BouncesConfig(rules, verp(b.section("verp"), base));
         b.finish();
         SuppressionConfig suppression = SuppressionConfig.from(root.section("suppression"));
         Section ev = root.section("events");
@@ -268,6 +269,15 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         return new SmtpConfig(listen, hostname, maxMessageSize, maxRecipients, maxConnections, commandTimeout,
                 dataTimeout, maxAuthFailures, maxErrors, maxBytesInFlight, shutdownGrace, relayNetworks, proxyProtocolFrom,
                 tls, auth, priorityHeader, maxReceivedHeaders, clientLimits);
+    }
+
+    private static VerpConfig verp(Section v, @Nullable Path base) {
+        VerpConfig d = VerpConfig.defaults();
+        VerpConfig c = new VerpConfig(v.bool("enabled", d.enabled()), v.optionalString("domain"),
+                v.string("prefix", d.prefix()), optionalPath(v, "secret_file", base), v.integer("key_id", d.keyId()),
+                v.duration("max_age", d.maxAge()), v.size("max_report_size", d.maxReportSize()));
+        v.finish();
+        return c;
     }
 
     private static Path requiredPath(Section s, String name, @Nullable Path base) {

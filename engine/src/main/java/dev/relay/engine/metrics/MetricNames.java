@@ -59,6 +59,8 @@ public final class MetricNames {
     public static final String SYSTEMS_REFRESHES = "relay.systems.refreshes";
     public static final String SYSTEMS_SNAPSHOT_AGE = "relay.systems.snapshot.age";
 
+    public static final String BOUNCE_INTAKE = "relay.bounce.intake";
+
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
     public static final String TAG_OUTCOME = "outcome";

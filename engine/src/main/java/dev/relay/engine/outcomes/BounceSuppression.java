@@ -102,14 +102,26 @@ public final class BounceSuppression implements OutcomeFollowUp {
             return null;
         }
         Classification c = classifier.classify(reply);
+        if (outcome instanceof DeliveryOutcome.Bounced && !c.isHard()) {
+            return null; // a soft final reply (552 mailbox full) counts only as a deferral would
+        }
+        return follow(scope, address, c, outcome instanceof DeliveryOutcome.Bounced, reply.toString().strip());
+    }
+
+    /**
+     * The same rule for a failure that came back later (the bounce intake): {@code failed} for a final failure
+     * (a DSN {@code failed}, a free-text bounce), false for a delay. A final failure counts as a soft bounce when it
+     * is soft and about the address (a full mailbox), as a deferral does here. Null when it suppresses nothing.
+     */
+    public @Nullable Mono<Void> follow(String scope, String address, Classification c, boolean failed,
+                                       String detail) {
         if (!ABOUT_THE_ADDRESS.contains(c.category())) {
             return null;
         }
-        String detail = reply.toString().strip();
-        if (outcome instanceof DeliveryOutcome.Bounced && c.isHard() && DEAD.contains(c.category())) {
+        if (failed && c.isHard() && DEAD.contains(c.category())) {
             return list.hardBounce(scope, address, c.category().key(), detail);
         }
-        if (outcome instanceof DeliveryOutcome.Deferred && !c.isHard()) {
+        if (!c.isHard()) {
             return list.softBounce(scope, address, c.category().key(), detail);
         }
         return null;

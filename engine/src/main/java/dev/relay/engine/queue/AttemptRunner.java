@@ -38,10 +38,17 @@ final class AttemptRunner {
     private final OutcomeRecorder recorder;
     private final DeliveryObserver observer;
     private final TimeSource time;
+    private final ReturnPath returnPath;
     private final AtomicInteger running = new AtomicInteger();
 
     AttemptRunner(DeliveryClient client, ContentCache contents, OutcomeRecorder recorder, DeliveryObserver observer,
                   TimeSource time) {
+        this(client, contents, recorder, observer, time, ReturnPath.ORIGINAL);
+    }
+
+    AttemptRunner(DeliveryClient client, ContentCache contents, OutcomeRecorder recorder, DeliveryObserver observer,
+                  TimeSource time, ReturnPath returnPath) {
+        this.returnPath = Objects.requireNonNull(returnPath, "returnPath");
         this.client = Objects.requireNonNull(client, "client");
         this.contents = Objects.requireNonNull(contents, "contents");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
@@ -73,7 +80,7 @@ final class AttemptRunner {
             AtomicBoolean recording = new AtomicBoolean();
             return contents.content(m.id())
                     .flatMap(content -> {
-                        Envelope envelope = new Envelope(m.id(), m.reversePath(),
+                        Envelope envelope = new Envelope(m.id(), returnPath.of(m, job.recipients()),
                                 job.recipients().stream().map(ClaimedRecipient::address).toList(), content,
                                 m.body8bit(), m.smtputf8());
                         return client.deliver(queue.site(), start.ready().hops(), start.limits(), queue.throttle(),

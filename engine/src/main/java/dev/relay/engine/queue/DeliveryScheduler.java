@@ -139,6 +139,15 @@ public final class DeliveryScheduler implements AutoCloseable {
     public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
                              Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
                              DeliveryObserver observer, TimeSource time, Scheduler timers, OutcomeFollowUp followUp) {
+        this(settings, store, router, client, shaping, suspensions, retry, bounces, observer, time, timers, followUp,
+                ReturnPath.ORIGINAL);
+    }
+
+    /** {@code returnPath}: the MAIL FROM of each delivery (VERP or the stored reverse path). */
+    public DeliveryScheduler(Settings settings, DeliveryStore store, Router router, DeliveryClient client,
+                             Shaping shaping, SiteSuspensions suspensions, RetrySchedule retry, BounceSink bounces,
+                             DeliveryObserver observer, TimeSource time, Scheduler timers, OutcomeFollowUp followUp,
+                             ReturnPath returnPath) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.timers = Objects.requireNonNull(timers, "timers");
@@ -147,11 +156,11 @@ public final class DeliveryScheduler implements AutoCloseable {
         OutcomeRecorder recorder = new OutcomeRecorder(settings.node(), store,
                 new OutcomeUpdates(Objects.requireNonNull(retry, "retry")), bounces, contents, observer, window, time,
                 timers, () -> closed, this::wakeClaimer, followUp);
-        this.attempts = new AttemptRunner(client, contents, recorder, observer, time);
+        this.attempts = new AttemptRunner(client, contents, recorder, observer, time, returnPath);
         this.heartbeat = new NodeHeartbeat(settings, store, observer, time, timers, window, () -> closed,
                 this::dropWaiting, this::resumed);
         this.dispatcher = new SiteDispatcher(settings, store, shaping, suspensions, observer, window, recorder,
-                attempts, time, timers, heartbeat::mayStart, () -> closed, heartbeat::liveNodes, this::wakeClaimer);
+                attempts, time, timers, returnPath.onePerRecipient(), heartbeat::mayStart, () -> closed, heartbeat::liveNodes, this::wakeClaimer);
         this.routing = new Routing(router, dispatcher, recorder, window, () -> closed);
         this.claimer = new Claimer(settings, store, window, contents, dispatcher::fullSites, routing::accept,
                 () -> !closed && heartbeat.mayStart(), timers);

@@ -8,6 +8,9 @@ import java.time.format.DateTimeFormatter;
 /** Replies used in more than one place, with their RFC 3463 enhanced codes. */
 final class Replies {
     static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
+    /** RFC 5321 4.5.3.1.10: a 452 makes the client send the other recipients in a transaction of their own. */
+    static final SmtpReply MIXED_INTAKE = SmtpReply.of(452, "4.5.3",
+            "Bounce addresses and other recipients go in separate transactions");
     static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
     static final SmtpReply NEED_HELO = SmtpReply.of(503, "5.5.1", "Send EHLO or HELO first");
     static final SmtpReply NO_ARGUMENTS = SmtpReply.of(501, "5.5.4", "Syntax error: no arguments allowed");

@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.identity.Identities;
+import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.CommandLineError;
@@ -33,6 +34,7 @@ final class SessionCommands {
     private final ContentCommands content = new ContentCommands();
     private final SuppressionCheck suppression;
     private final Supplier<Identities> identities;
+    private final BounceAddresses bounceAddresses;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
@@ -40,15 +42,29 @@ final class SessionCommands {
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression) {
-        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY);
+        this(config, relayPolicy, authenticated(authAvailable), tlsAvailable, suppression, () -> Identities.EMPTY,
+                BounceAddresses.NONE);
+    }
+
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, BounceAddresses bounceAddresses) {
+        this(config, relayPolicy, authenticated(authAvailable), tlsAvailable, suppression, () -> Identities.EMPTY,
+                bounceAddresses);
+    }
+
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, Supplier<Identities> identities) {
+        this(config, relayPolicy, authAvailable, tlsAvailable, suppression, identities, BounceAddresses.NONE);
     }
 
     /**
-     * @param authAvailable whether AUTH is offered now (some credential in force)
-     * @param identities    the connected systems in force: the sending domains MAIL FROM is checked against
+     * @param authAvailable   whether AUTH is offered now (some credential in force)
+     * @param identities      the connected systems in force: the sending domains MAIL FROM is checked against
+     * @param bounceAddresses the bounce domain's VERP addresses, taken at RCPT without relay rights
      */
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
-                    SuppressionCheck suppression, Supplier<Identities> identities) {
+                    SuppressionCheck suppression, Supplier<Identities> identities, BounceAddresses bounceAddresses) {
+        this.bounceAddresses = bounceAddresses;
         this.suppression = suppression;
         this.config = config;
         this.relayPolicy = relayPolicy;
@@ -56,6 +72,10 @@ final class SessionCommands {
         this.tlsAvailable = tlsAvailable;
         this.auth = new AuthExchange(config, authAvailable);
         this.identities = identities;
+    }
+
+    private static BooleanSupplier authenticated(boolean available) {
+        return () -> available;
     }
 
     SmtpReply greeting() {
@@ -216,6 +236,19 @@ final class SessionCommands {
             // <postmaster> without a domain (RFC 5321 4.1.1.3) names a local mailbox, and a relay has none: refused
             // here rather than accepted and then refused by the spool after DATA.
             return new Step.Reply(Replies.NO_LOCAL_POSTMASTER);
+        }
+        // the bounce domain is this relay's own: open to every client (bounces come from anywhere), never relayed
+        BounceAddresses.Decision bounce = bounceAddresses.atRcpt(mailbox);
+        if (bounce instanceof BounceAddresses.Decision.Refused refused) {
+            return new Step.Refuse(Rejection.BOUNCE_ADDRESS, refused.reply());
+        }
+        boolean intake = bounce instanceof BounceAddresses.Decision.Accepted;
+        if (transaction.hasRecipients() && intake != transaction.isIntake()) {
+            return new Step.Refuse(Rejection.MIXED_INTAKE, Replies.MIXED_INTAKE);
+        }
+        if (bounce instanceof BounceAddresses.Decision.Accepted accepted) {
+            transaction.addBounceRecipient(mailbox, accepted.token());
+            return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
         }
         if (!relayPolicy.mayRelay(state.client, state.user != null)) {
             return new Step.Refuse(Rejection.RELAY_DENIED, Replies.RELAY_DENIED);

@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.dkim.MessageSigning;
+import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
@@ -35,9 +36,11 @@ record SessionServices(
         Clock clock,
         SuppressionCheck suppression,
         MessageSigning signing,
-        Scheduler signingScheduler) {
+        Scheduler signingScheduler,
+        IntakeDoor intake) {
 
     SessionServices {
+        Objects.requireNonNull(intake, "intake");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(relayPolicy, "relayPolicy");
         Objects.requireNonNull(spool, "spool");
@@ -50,13 +53,13 @@ record SessionServices(
         Objects.requireNonNull(signingScheduler, "signingScheduler");
     }
 
-    /** Without DKIM signing. */
+    /** Without DKIM signing and without a bounce domain. */
     SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
                     @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
                     AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock,
                     SuppressionCheck suppression) {
         this(config, relayPolicy, spool, authenticator, sslContext, budget, metrics, openConnections, draining,
-                clientLimits, clock, suppression, MessageSigning.OFF, Schedulers.immediate());
+                clientLimits, clock, suppression, MessageSigning.OFF, Schedulers.immediate(), IntakeDoor.NONE);
     }
 
     /** Without a suppression list. */
@@ -70,7 +73,7 @@ record SessionServices(
     SessionCommands commands() {
         Authenticator auth = authenticator;
         return new SessionCommands(config, relayPolicy, () -> auth != null && auth.hasUsers(), sslContext != null,
-                suppression, this::identities);
+                suppression, this::identities, intake.addresses());
     }
 
     /** The connected systems in force (none without an authenticator). */

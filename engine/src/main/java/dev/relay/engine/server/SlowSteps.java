@@ -7,6 +7,7 @@ import dev.relay.storage.MessageId;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +40,9 @@ final class SlowSteps {
      * ownership of {@code content}) and stores it; a refusal is logged and its Step is ready at once.
      */
     Mono<Step> accept(SessionState state, Step.AcceptMessage step, CompositeByteBuf content) {
+        if (step.transaction().isIntake()) {
+            return intake(state, step.transaction(), content);
+        }
         MessageId messageId = MessageId.newId();
         MessageAcceptance.Result result = acceptance.accept(state, step.transaction(), content, step.stats(),
                 messageId, services.clock().instant());
@@ -97,6 +101,26 @@ final class SlowSteps {
                     log.warn("{} message {} not signed: {}", id, incoming.id(), error.toString());
                     return Mono.just(new Step.Refuse(Rejection.DKIM_FAILED, Replies.DKIM_FAILED));
                 });
+    }
+
+    /**
+     * Hands a report to the bounce domain's intake: its first {@code max_report_size} bytes, copied out (the
+     * buffer goes back at once), parsed and recorded off the event loop; the reply waits for the records.
+     */
+    private Mono<Step> intake(SessionState state, Transaction transaction, CompositeByteBuf content) {
+        byte[] report;
+        try {
+            int n = (int) Math.min(content.readableBytes(), services.intake().maxReportSize());
+            report = new byte[n];
+            content.getBytes(content.readerIndex(), report);
+        } finally {
+            content.release();
+        }
+        var intake = Objects.requireNonNull(services.intake().intake(), "intake");
+        log.info("{} bounce report from=<{}> for {} token(s), {} bytes read", id,
+                LogText.escape(transaction.reversePath()), transaction.bounceTokens().size(), report.length);
+        return intake.receive(id, List.copyOf(transaction.bounceTokens()), report, state.client.getHostAddress())
+                .map(Step.Reply::new);
     }
 
     /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */

@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.dkim.MessageSigning;
@@ -79,19 +80,22 @@ public final class SmtpServer implements AutoCloseable {
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression) {
         this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
-                MessageSigning.OFF, Schedulers.immediate());
+                MessageSigning.OFF, Schedulers.immediate(), IntakeDoor.NONE);
     }
 
-    /** As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM). */
+    /**
+     * As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM) and taking the
+     * bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}.
+     */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
-            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler) {
+            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler, IntakeDoor intake) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
                 new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, signing,
-                signingScheduler);
+                signingScheduler, intake);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

@@ -1,5 +1,6 @@
 package dev.relay.engine.server;
 
+import dev.relay.engine.outcomes.VerpResult;
 import dev.relay.protocol.Mailbox;
 import dev.relay.protocol.MailParameters;
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ final class Transaction {
     private final @Nullable Mailbox reversePath;
     private final MailParameters parameters;
     private final List<String> recipients = new ArrayList<>();
+    /** The verified tokens of bounce-domain recipients: non-empty makes this a report to the intake. */
+    private final List<VerpResult.Valid> bounceTokens = new ArrayList<>();
 
     Transaction(@Nullable Mailbox reversePath, MailParameters parameters) {
         this.reversePath = reversePath;
@@ -28,6 +31,20 @@ final class Transaction {
 
     void addRecipient(Mailbox recipient) {
         recipients.add(recipient.toString());
+    }
+
+    void addBounceRecipient(Mailbox recipient, VerpResult.Valid token) {
+        recipients.add(recipient.toString());
+        bounceTokens.add(token);
+    }
+
+    /** A report to the bounce domain's intake, never queued: its recipients are all bounce addresses. */
+    boolean isIntake() {
+        return !bounceTokens.isEmpty();
+    }
+
+    List<VerpResult.Valid> bounceTokens() {
+        return bounceTokens;
     }
 
     List<String> recipients() {

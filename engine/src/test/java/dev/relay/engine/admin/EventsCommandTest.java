@@ -43,14 +43,16 @@ class EventsCommandTest {
         var doc = EventsEndpoints.stats(List.of(new Count("", h, EventKind.ACCEPTED.code(), 1),
                 new Count("shop", h, EventKind.ACCEPTED.code(), 3), new Count("shop", h, EventKind.BOUNCED.code(), 1),
                 new Count("shop", h, EventKind.ADMIN_DELETED.code(), 2),
+                new Count("shop", h, EventKind.HARD_BOUNCE.code(), 1), new Count("shop", h, EventKind.COMPLAINED.code(), 1),
+                new Count("shop", h, EventKind.SUPPRESSION_ADDED.code(), 2),
                 new Count("shop", h.plusSeconds(3600), EventKind.DELIVERED.code(), 2)), null, h,
                 h.plusSeconds(7200), Interval.HOUR);
         assertThat(JSON.readTree(doc.toString()).get("rows")).hasSize(3);
         assertThat(QueueFormat.stats(doc)).isEqualTo("""
-                SENDER     START (UTC)           ACCEPTED  DELIVERED  DEFERRED  BOUNCED  EXPIRED  HELD  OTHER
-                (no auth)  2026-12-04T10:00:00Z         1          0         0        0        0     0      0
-                shop       2026-12-04T10:00:00Z         3          0         0        1        0     0      2
-                shop       2026-12-04T11:00:00Z         0          2         0        0        0     0      0
+                SENDER     START (UTC)           ACCEPTED  DELIVERED  DEFERRED  BOUNCED  EXPIRED  HELD  OTHER  HARD  SOFT  COMPLAINTS  AUTO-REPLIES  SUPPRESSED
+                (no auth)  2026-12-04T10:00:00Z         1          0         0        0        0     0      0     0     0           0             0           0
+                shop       2026-12-04T10:00:00Z         3          0         0        1        0     0      2     1     0           1             0           2
+                shop       2026-12-04T11:00:00Z         0          2         0        0        0     0      0     0     0           0             0           0
                 """);
     }
 
@@ -60,7 +62,7 @@ class EventsCommandTest {
         Instant t = Instant.parse("2026-12-04T10:00:00Z");
         List<HistoryEvent> three = List.of(
                 new HistoryEvent(9, t, id.uuid(), EventKind.BOUNCED.code(), "a@x.test", 2, "mx.x.test",
-                        "550 5.1.1 no\u001b[31m such user", null, null),
+                        "550 5.1.1 no\u001b[31m such user", null, null, "unknown_user", "hard"),
                 new HistoryEvent(7, t, id.uuid(), EventKind.DEFERRED.code(), "a@x.test", 1, "mx.x.test", "451 later",
                         null, null),
                 new HistoryEvent(3, t, id.uuid(), EventKind.ACCEPTED.code(), null, null, null, null, null, null));
@@ -68,10 +70,13 @@ class EventsCommandTest {
         assertThat(page.get("events")).hasSize(2);
         assertThat(page.get("next").asText()).isEqualTo("7");
         assertThat(page.get("events").get(0).get("message").asText()).isEqualTo("01M87Q6EK2EGYAYFR8SCGYMFDY");
+        assertThat(page.get("events").get(0).get("category").asText()).isEqualTo("unknown_user");
+        assertThat(page.get("events").get(0).get("class").asText()).isEqualTo("hard");
+        assertThat(page.get("events").get(1).get("category").isNull()).isTrue();
         assertThat(QueueFormat.history(page)).isEqualTo("""
-                AT (UTC)              KIND      MESSAGE                     RECIPIENT  ATTEMPT  REMOTE HOST  REPLY
-                2026-12-04T10:00:00Z  bounced   01M87Q6EK2EGYAYFR8SCGYMFDY  a@x.test         2  mx.x.test    550 5.1.1 no [31m such user
-                2026-12-04T10:00:00Z  deferred  01M87Q6EK2EGYAYFR8SCGYMFDY  a@x.test         1  mx.x.test    451 later
+                AT (UTC)              KIND      MESSAGE                     RECIPIENT  ATTEMPT  REMOTE HOST  CLASS                REPLY
+                2026-12-04T10:00:00Z  bounced   01M87Q6EK2EGYAYFR8SCGYMFDY  a@x.test         2  mx.x.test    unknown_user (hard)  550 5.1.1 no [31m such user
+                2026-12-04T10:00:00Z  deferred  01M87Q6EK2EGYAYFR8SCGYMFDY  a@x.test         1  mx.x.test    -                    451 later
                 (more: --before 7)
                 """);
         var last = EventsEndpoints.history("recipient", "a@x.test", three.subList(2, 3), 2);

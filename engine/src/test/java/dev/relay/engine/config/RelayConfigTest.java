@@ -157,6 +157,46 @@ class RelayConfigTest {
     }
 
     @Test
+    void verpKeysAreReadAndValidated() throws IOException {
+        VerpConfig off = load("bounces:\n  rules: r.yaml\n").bounces().verp();
+        assertThat(off).isEqualTo(VerpConfig.defaults());
+        assertThat(off.enabled()).isFalse();
+        VerpConfig on = load("bounces:\n  verp:\n    enabled: true\n    domain: bounces.example.com\n"
+                + "    secret_file: verp.key\n    prefix: bb-\n    key_id: 3\n    max_age: 7d\n"
+                + "    max_report_size: 64KiB\n").bounces().verp();
+        assertThat(on.enabled()).isTrue();
+        assertThat(on.domain()).isEqualTo("bounces.example.com");
+        assertThat(on.secretFile()).isNotNull();
+        assertThat(on.secretFile().getFileName().toString()).isEqualTo("verp.key");
+        assertThat(on.prefix()).isEqualTo("bb-");
+        assertThat(on.keyId()).isEqualTo(3);
+        assertThat(on.maxAge()).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(on.maxReportSize()).isEqualTo(64 * 1024);
+        ConfigException noDomain = configError(() -> run("bounces:\n  verp:\n    enabled: true\n"
+                + "    secret_file: k\n"));
+        assertThat(noDomain.key()).isEqualTo("bounces.verp.domain");
+        assertThat(noDomain.reason()).contains("required when bounces.verp.enabled is true");
+        ConfigException noSecret = configError(() -> run("bounces:\n  verp:\n    enabled: true\n"
+                + "    domain: b.example\n"));
+        assertThat(noSecret.key()).isEqualTo("bounces.verp.secret_file");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    domain: 'not a domain'\n")).key())
+                .isEqualTo("bounces.verp.domain");
+        ConfigException prefix = configError(() -> run("bounces:\n  verp:\n    prefix: 'a b'\n"));
+        assertThat(prefix.key()).isEqualTo("bounces.verp.prefix");
+        assertThat(prefix.value()).isEqualTo("a b");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    prefix: abcdefghijkl\n")).key())
+                .isEqualTo("bounces.verp.prefix");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    key_id: 32\n")).key())
+                .isEqualTo("bounces.verp.key_id");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    max_age: 0s\n")).key())
+                .isEqualTo("bounces.verp.max_age");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    max_report_size: 5MiB\n")).key())
+                .isEqualTo("bounces.verp.max_report_size");
+        assertThat(configError(() -> run("bounces:\n  verp:\n    enable: true\n")).key())
+                .isEqualTo("bounces.verp.enable");
+    }
+
+    @Test
     void eventRetentionIsReadAndCheckedAgainstItsRollups() {
         ConfigException shortRollups = configError(() -> run("events:\n  retention: 60d\n  rollup_retention: 30d\n"));
         assertThat(shortRollups.key()).isEqualTo("events.rollup_retention");
