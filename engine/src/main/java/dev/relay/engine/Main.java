@@ -2,6 +2,7 @@ package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
 import dev.relay.engine.admin.SuppressionCommand;
+import dev.relay.engine.admin.SystemCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
@@ -19,7 +20,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
  * {@code relay bounces check|classify ...}, {@code relay sink ...}, {@code relay queue ...} and
- * {@code relay suppression ...}. Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
+ * {@code relay suppression ...}, {@code relay system ...}. Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
@@ -65,6 +66,13 @@ public final class Main {
                 return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "suppression":
                 return SuppressionCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "system":
+                if (rest.length > 0 && rest[0].equals("dkim")) {
+                    // `relay system dkim ...` belongs to the DKIM signer's command (issue 15), merged separately
+                    err.println("relay system dkim: not available in this build");
+                    return EXIT_CONFIG;
+                }
+                return SystemCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "stats":
             case "history":
                 // the same client as `relay queue`, whose parser takes the subcommand first
@@ -159,6 +167,8 @@ public final class Main {
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)
+                       relay system add|enable|disable|list|show|credential|domain|import ...
+                                                                 (connected systems; `relay system help`)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
                        relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)

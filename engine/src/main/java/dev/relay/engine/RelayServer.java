@@ -5,8 +5,12 @@ import dev.relay.engine.admin.AdminToken;
 import dev.relay.engine.admin.QueueService;
 import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.admin.SuppressionService;
+import dev.relay.engine.admin.SystemsService;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
+import dev.relay.engine.identity.SystemDirectory;
+import dev.relay.engine.identity.UsersImport;
+import dev.relay.storage.PgSystems;
 import dev.relay.engine.config.RelayConfig;
 import dev.relay.engine.config.SecureFiles;
 import dev.relay.engine.bounce.DsnBounceSink;
@@ -190,12 +194,12 @@ public final class RelayServer implements AutoCloseable {
             localResume = scheduler::resume;
         }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
-        Authenticator authenticator = null;
-        if (smtpConfig.auth().usersFile() != null) {
-            Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
-            resources.push(hashing::dispose);
-            authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
-        }
+        PgSystems systems = new PgSystems(pool);
+        SystemDirectory directory = startSystems(systems, registry);
+        Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
+        resources.push(hashing::dispose);
+        Authenticator authenticator = new Authenticator(directory::current, hashing);
+        directory.onRefresh(authenticator::retain);
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
@@ -214,11 +218,35 @@ public final class RelayServer implements AutoCloseable {
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
-                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool))::register);
+                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
+                        new SystemsService(systems, directory))::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
+    }
+
+    /**
+     * The connected systems: the users file imported first when {@code smtp.auth.users_file} names one (idempotent,
+     * each user logged), then the first snapshot read (the start fails without it) and its periodic refresh.
+     */
+    private SystemDirectory startSystems(PgSystems systems, PrometheusMeterRegistry registry) {
+        java.nio.file.Path usersFile = config.smtp().auth().usersFile();
+        if (usersFile != null) {
+            var users = UsersFile.read(usersFile).values();
+            UsersImport.run(systems, users)
+                    .doOnNext(i -> log.info("users file {}: {}", usersFile, UsersImport.describe(i)))
+                    .then().block(DATABASE_WAIT);
+            log.info("users file {} imported ({} users); manage systems with `relay system ...` from now on",
+                    usersFile, users.size());
+        }
+        SystemDirectory directory = new SystemDirectory(systems::snapshot, config.systems().refreshInterval(),
+                Schedulers.parallel(), registry, System::nanoTime);
+        directory.refresh().block(DATABASE_WAIT);
+        log.info("connected systems: {} system(s), {} credential(s) in force, refreshed every {}",
+                directory.current().systems(), directory.current().logins(), config.systems().refreshInterval());
+        resources.push(directory.start());
+        return directory;
     }
 
     /**
@@ -274,14 +302,15 @@ public final class RelayServer implements AutoCloseable {
     /** The admin API: disabled (404) without {@code http.admin_token_file}. */
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
-                              SuppressionService suppressionService, EventQueries events) {
+                              SuppressionService suppressionService, EventQueries events,
+                              SystemsService systemsService) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock);
+                clock, localResume), suppressionService, events, clock, systemsService);
     }
 
     public InetSocketAddress smtpAddress() {

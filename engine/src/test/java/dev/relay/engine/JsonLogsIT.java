@@ -41,7 +41,7 @@ class JsonLogsIT {
              TestMx mx = TestMx.builder().start()) {
             Path directory = ScratchDirectories.directory("jsonlogs-" + UUID.randomUUID());
             Files.writeString(directory.resolve("users.yaml"), "users:\n  shop:\n    password: \""
-                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n");
+                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n    domains: [shop.test]\n");
             Files.setPosixFilePermissions(directory.resolve("users.yaml"),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             int smtpPort = RelayProcess.freePort();

@@ -48,6 +48,7 @@ public final class AdminApi {
     private final @Nullable QueueService queue;
     private final @Nullable SuppressionApi suppression;
     private final @Nullable EventsEndpoints events;
+    private final @Nullable SystemsApi systems;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -61,6 +62,14 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock) {
+        this(token, queue, suppressions, events, clock, null);
+    }
+
+    /** @param systems null: no {@code /admin/systems} endpoints */
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
+                    @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock, @Nullable SystemsService systems) {
+        this.systems = token == null || systems == null ? null : new SystemsApi(systems);
         this.token = token;
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
@@ -134,6 +143,10 @@ public final class AdminApi {
         int n = path.size();
         if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
             return suppression.route(method, path, params, body, actor);
+        }
+        SystemsApi sys = systems;
+        if (n >= 1 && path.get(0).equals("systems") && sys != null) {
+            return Mono.defer(() -> sys.route(method, path, body));
         }
         EventsEndpoints ev = events;
         if (ev != null && n == 1 && path.get(0).equals("stats")) {

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events) {
+                          EventsConfig events, SystemsConfig systems) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -38,9 +38,18 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(bounces, "bounces");
         Objects.requireNonNull(suppression, "suppression");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(systems, "systems");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default refresh of the connected systems. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
+                       EventsConfig events) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events,
+                SystemsConfig.defaults());
     }
 
     /** With the default suppression settings and event retention. */
@@ -144,8 +153,9 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 ev.integer("partitions_ahead", ed.partitionsAhead()),
                 ev.duration("maintenance_interval", ed.maintenanceInterval()));
         ev.finish();
+        SystemsConfig systems = SystemsConfig.from(root.section("systems"));
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, systems);
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

@@ -50,6 +50,9 @@ public final class MetricNames {
     public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
     public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
 
+    public static final String SYSTEMS_REFRESHES = "relay.systems.refreshes";
+    public static final String SYSTEMS_SNAPSHOT_AGE = "relay.systems.snapshot.age";
+
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
     public static final String TAG_OUTCOME = "outcome";

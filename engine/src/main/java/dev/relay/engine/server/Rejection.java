@@ -21,6 +21,8 @@ enum Rejection {
     SUPPRESSED,
     /** RCPT while the suppression list could not be read (database unavailable): 451, never accepted unchecked. */
     SUPPRESSION_UNAVAILABLE,
+    /** An authenticated system used a sender (envelope or header From) outside its sending domains. */
+    SENDER_DOMAIN,
     /** The spool could not COMMIT (database unavailable). */
     SPOOL_UNAVAILABLE;
 

@@ -2,6 +2,7 @@ package dev.relay.engine.server;
 
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.identity.Identities;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.CommandLineError;
@@ -15,6 +16,8 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.SuppressionRecords;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
@@ -24,11 +27,12 @@ import java.util.List;
 final class SessionCommands {
     private final SmtpConfig config;
     private final RelayPolicy relayPolicy;
-    private final boolean authAvailable;
+    private final BooleanSupplier authAvailable;
     private final boolean tlsAvailable;
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
     private final SuppressionCheck suppression;
+    private final Supplier<Identities> identities;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
@@ -36,12 +40,22 @@ final class SessionCommands {
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression) {
+        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY);
+    }
+
+    /**
+     * @param authAvailable whether AUTH is offered now (some credential in force)
+     * @param identities    the connected systems in force: the sending domains MAIL FROM is checked against
+     */
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, Supplier<Identities> identities) {
         this.suppression = suppression;
         this.config = config;
         this.relayPolicy = relayPolicy;
         this.authAvailable = authAvailable;
         this.tlsAvailable = tlsAvailable;
         this.auth = new AuthExchange(config, authAvailable);
+        this.identities = identities;
     }
 
     SmtpReply greeting() {
@@ -144,7 +158,7 @@ final class SessionCommands {
     }
 
     private boolean authOffered(SessionState state) {
-        return authAvailable && state.user == null && (state.tls || !config.auth().requireTls());
+        return state.user == null && authAvailable.getAsBoolean() && (state.tls || !config.auth().requireTls());
     }
 
     private Step mail(SessionState state, String argument) {
@@ -165,6 +179,14 @@ final class SessionCommands {
         }
         if (parameters.size() > config.maxMessageSize()) {
             return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
+        }
+        Mailbox sender = ok.mailbox();
+        String system = state.user;
+        // The null sender <> is allowed: RFC 5321 4.5.5 and RFC 3464/8098 give it to notifications an application
+        // legitimately sends (delivery reports, read receipts, auto-replies), and the header From of such a message
+        // is still checked at the end of DATA, so it cannot be used to send as someone else.
+        if (system != null && sender != null && !identities.get().maySendAs(system, sender.domain())) {
+            return new Step.Refuse(Rejection.SENDER_DOMAIN, Replies.foreignSender(sender.domain(), system));
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);
         return new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok"));

@@ -51,6 +51,14 @@ record SessionServices(
     }
 
     SessionCommands commands() {
-        return new SessionCommands(config, relayPolicy, authenticator != null, sslContext != null, suppression);
+        Authenticator auth = authenticator;
+        return new SessionCommands(config, relayPolicy, () -> auth != null && auth.hasUsers(), sslContext != null,
+                suppression, this::identities);
+    }
+
+    /** The connected systems in force (none without an authenticator). */
+    dev.relay.engine.identity.Identities identities() {
+        Authenticator auth = authenticator;
+        return auth == null ? dev.relay.engine.identity.Identities.EMPTY : auth.identities();
     }
 }

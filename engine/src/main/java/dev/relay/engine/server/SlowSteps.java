@@ -1,18 +1,16 @@
 package dev.relay.engine.server;
 
-import dev.relay.engine.auth.AuthResult;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import io.netty.buffer.CompositeByteBuf;
 import java.util.Locale;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * The steps a session waits for, the acceptance and COMMIT of a message and the password check, each as a
+ * The steps a session waits for, the acceptance and COMMIT of a message and the suppression lookup, each as a
  * {@code Mono} of the {@link Step} to carry out once it is done. Called on the session's event loop, completed on
  * whatever thread finishes the work; they only read the session's state: the session pauses its input, then
  * carries the Step out on its event loop.
@@ -28,7 +26,7 @@ final class SlowSteps {
     SlowSteps(SessionServices services, String id) {
         this.services = services;
         this.id = id;
-        this.acceptance = new MessageAcceptance(services.config());
+        this.acceptance = new MessageAcceptance(services.config(), services::identities);
     }
 
     /**
@@ -88,27 +86,6 @@ final class SlowSteps {
                     log.warn("{} suppression lookup failed for RCPT: {}", id, error.toString());
                     return Mono.just(new Step.Refuse(Rejection.SUPPRESSION_UNAVAILABLE,
                             Replies.SUPPRESSION_UNAVAILABLE));
-                });
-    }
-
-    /**
-     * Checks {@code user}'s password (slow by design, off the event loop); its Step is the result, a failure only
-     * after {@code auth_failure_delay} so guessing costs the guesser time, or a 454 when the check itself failed.
-     */
-    Mono<Step> checkPassword(String user, String password, java.net.InetAddress client) {
-        var authenticator = Objects.requireNonNull(services.authenticator(), "authenticator");
-        return authenticator.authenticate(user, password.toCharArray())
-                .<Step>flatMap(result -> {
-                    Step checked = new Step.PasswordChecked(user, result);
-                    if (result instanceof AuthResult.Success) {
-                        services.clientLimits().authSucceeded(client);
-                        return Mono.just(checked);
-                    }
-                    return Mono.just(checked).delayElement(services.clientLimits().authFailureDelay());
-                })
-                .onErrorResume(error -> {
-                    log.warn("{} AUTH check failed: {}", id, error.toString());
-                    return Mono.just(new Step.Reply(Replies.AUTH_TEMPORARY_FAILURE));
                 });
     }
 }

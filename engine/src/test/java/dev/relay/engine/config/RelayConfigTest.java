@@ -71,6 +71,19 @@ class RelayConfigTest {
         assertThat(c.bounces()).isEqualTo(BouncesConfig.defaults());
         assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
         assertThat(c.events()).isEqualTo(EventsConfig.defaults());
+        assertThat(c.systems()).isEqualTo(SystemsConfig.defaults());
+    }
+
+    @Test
+    void systemsRefreshIntervalIsBounded() throws IOException {
+        assertThat(load("systems:\n  refresh_interval: 2s\n").systems().refreshInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(2));
+        ConfigException e = configError(() -> run("systems:\n  refresh_interval: 10m\n"));
+        assertThat(e.key()).isEqualTo("systems.refresh_interval");
+        assertThat(e.reason()).contains("between 100ms and 5m");
+        assertThat(configError(() -> run("systems:\n  refresh_interval: 50ms\n")).key())
+                .isEqualTo("systems.refresh_interval");
+        assertThat(configError(() -> run("systems:\n  refresh: 5s\n")).key()).startsWith("systems.");
     }
 
     @Test
