@@ -29,6 +29,7 @@ public final class Identities {
     private final Map<String, SystemInfo> systems = new HashMap<>();
     private final Map<String, SendingDomain> domains = new HashMap<>();
     private final int maxIterations;
+    private final boolean anyListHelp;
 
     public Identities(Snapshot snapshot) {
         for (SystemInfo s : snapshot.systems()) {
@@ -47,9 +48,17 @@ public final class Identities {
             }
         }
         this.maxIterations = iterations == 0 ? PasswordHash.DEFAULT_ITERATIONS : iterations;
+        boolean help = false;
         for (SendingDomain d : snapshot.domains()) {
             domains.put(d.domain(), d);
+            help |= d.listHelp() != null;
         }
+        this.anyListHelp = help;
+    }
+
+    /** Whether any sending domain has a List-Help URL (none: acceptance need not read the header From). */
+    public boolean hasListHelp() {
+        return anyListHelp;
     }
 
     public @Nullable Login login(String username) {

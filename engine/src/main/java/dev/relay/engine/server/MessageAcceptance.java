@@ -67,8 +67,9 @@ final class MessageAcceptance {
             return new Refused(Rejection.LOOP, Replies.TOO_MANY_RECEIVED, String.valueOf(maxReceived));
         }
         Identities known = identities.get();
-        List<String> fromDomains = fromDomains(content);
         String system = state.user;
+        // the header is read only when something depends on it: a system to check, or List-Help URLs to add
+        List<String> fromDomains = system != null || known.hasListHelp() ? fromDomains(content) : List.of();
         if (system != null) {
             // before the COMMIT, so a message that claims another customer's domain is never stored
             for (String domain : fromDomains) {

@@ -44,6 +44,9 @@ final class SlowSteps {
         if (refused.reason() == Rejection.LOOP) {
             log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
                     LogText.escape(step.transaction().reversePath()), refused.detail());
+        } else if (refused.reason() == Rejection.SENDER_DOMAIN) {
+            log.info("{} refused from=<{}>: {}", id, LogText.escape(step.transaction().reversePath()),
+                    LogText.escape(refused.detail()));
         } else {
             log.warn("{} message {} refused by the spool: {}", id, messageId, refused.detail());
         }
