@@ -23,6 +23,8 @@ enum Rejection {
     SUPPRESSION_UNAVAILABLE,
     /** An authenticated system used a sender (envelope or header From) outside its sending domains. */
     SENDER_DOMAIN,
+    /** MAIL in a session whose system was disabled after it authenticated. */
+    SYSTEM_DISABLED,
     /** The spool could not COMMIT (database unavailable). */
     SPOOL_UNAVAILABLE;
 

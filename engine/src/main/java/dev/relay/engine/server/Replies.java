@@ -59,6 +59,11 @@ final class Replies {
     static final SmtpReply SUPPRESSION_UNAVAILABLE = SmtpReply.of(451, "4.3.0",
             "Temporary failure checking the recipient, try again later");
 
+    /** MAIL in a session authenticated before its system was disabled. */
+    static SmtpReply systemDisabled(String system) {
+        return SmtpReply.of(554, "5.7.1", "system " + system + " is disabled");
+    }
+
     /** MAIL FROM an address outside the authenticated system's sending domains. */
     static SmtpReply foreignSender(String domain, String system) {
         return SmtpReply.of(550, "5.7.1", "sender domain " + ascii(domain) + " is not a sending domain of system "

@@ -182,10 +182,16 @@ final class SessionCommands {
         }
         Mailbox sender = ok.mailbox();
         String system = state.user;
+        Identities known = identities.get();
+        var info = system == null ? null : known.system(system);
+        if (system != null && info != null && !info.active()) {
+            // disabled after this session authenticated: a client that keeps its connection open stops here
+            return new Step.Refuse(Rejection.SYSTEM_DISABLED, Replies.systemDisabled(system));
+        }
         // The null sender <> is allowed: RFC 5321 4.5.5 and RFC 3464/8098 give it to notifications an application
         // legitimately sends (delivery reports, read receipts, auto-replies), and the header From of such a message
         // is still checked at the end of DATA, so it cannot be used to send as someone else.
-        if (system != null && sender != null && !identities.get().maySendAs(system, sender.domain())) {
+        if (system != null && sender != null && !known.maySendAs(system, sender.domain())) {
             return new Step.Refuse(Rejection.SENDER_DOMAIN, Replies.foreignSender(sender.domain(), system));
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);

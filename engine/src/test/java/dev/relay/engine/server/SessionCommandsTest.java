@@ -218,6 +218,22 @@ class SessionCommandsTest {
     }
 
     @Test
+    void aSessionWhoseSystemWasDisabledSinceAuthIsRefusedAtMail() {
+        SessionCommands disabled = new SessionCommands(settings, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
+                () -> true, true, dev.relay.engine.policy.SuppressionCheck.NONE,
+                () -> new dev.relay.engine.identity.Identities(new dev.relay.storage.SystemRecords.Snapshot(
+                        List.of(new dev.relay.storage.SystemRecords.SystemInfo("shop", false,
+                                dev.relay.storage.Priority.TRANSACTIONAL, null, false, T, T)), List.of(), List.of(
+                                new dev.relay.storage.SystemRecords.SendingDomain("shop.example", "shop", true,
+                                        null)))));
+        disabled.handle(state, new SmtpCommand(Verb.EHLO, "app.test", "EHLO app.test"));
+        state.user = "shop";
+        assertThat(disabled.handle(state, new SmtpCommand(Verb.MAIL, "FROM:<a@shop.example>", "MAIL")))
+                .isEqualTo(new Step.Refuse(Rejection.SYSTEM_DISABLED,
+                        SmtpReply.of(554, "5.7.1", "system shop is disabled")));
+    }
+
+    @Test
     void unauthenticatedRelayFromRelayNetworksIsNotChecked() {
         withSystems.handle(state, new SmtpCommand(Verb.EHLO, "app.test", "EHLO app.test"));
         assertThat(mail("FROM:<anyone@anywhere.example>")).isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok")));
