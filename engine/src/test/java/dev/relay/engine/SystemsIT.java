@@ -158,6 +158,12 @@ class SystemsIT {
             ok(relay, "enable", "erp");
             assertThat(authOnce(relay, second).code()).isEqualTo(235);
             assertThat(cli(relay, "credential", "revoke", "nobody", "x").code()).isEqualTo(1);
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + relay.http().getPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("relay_systems_refreshes_total{").contains("result=\"ok\"")
+                    .contains("relay_systems_snapshot_age_seconds{")
+                    .contains("reason=\"sender_domain\"");
             assertThat(cli(relay, "domain", "add", "erp", "x.example", "--list-help", "http://x.example").code())
                     .isEqualTo(2);
         }
