@@ -43,8 +43,12 @@ class SessionIntakeTest {
             "a-secret-of-enough-bytes".getBytes(StandardCharsets.US_ASCII))), 1, "b+", DOMAIN, Duration.ofDays(30)),
             Clock.fixed(NOW, ZoneOffset.UTC));
     private final IntakeMetrics metrics = new IntakeMetrics(new SimpleMeterRegistry());
-    private final SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), true, true,
-            SuppressionCheck.NONE, new BounceAddresses(codec, metrics));
+    /** System "shop" sends as b.test (connected systems check the sender of an authenticated session). */
+    private final SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), () -> true,
+            true, SuppressionCheck.NONE, () -> new dev.relay.engine.identity.Identities(
+                    new dev.relay.storage.SystemRecords.Snapshot(List.of(), List.of(), List.of(
+                            new dev.relay.storage.SystemRecords.SendingDomain("b.test", "shop", false, null)))),
+            new BounceAddresses(codec, metrics));
     private SessionState state;
 
     @BeforeEach
