@@ -23,6 +23,7 @@ public final class MetricNames {
     public static final String DELIVERY_DURATION = "relay.delivery.duration";
     public static final String DELIVERY_REPLIES = "relay.delivery.replies";
     public static final String DELIVERY_RUNNING = "relay.delivery.running";
+    public static final String DELIVERY_UNWRITTEN = "relay.delivery.unwritten";
     public static final String DELIVERY_EXPIRED = "relay.delivery.expired";
     public static final String WRITEBACK_FAILURES = "relay.writeback.failures";
     public static final String WRITEBACK_FENCED = "relay.writeback.fenced";
