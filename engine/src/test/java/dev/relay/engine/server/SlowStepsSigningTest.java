@@ -83,7 +83,7 @@ class SlowStepsSigningTest {
                 Duration.ofMinutes(5), Duration.ofMinutes(10), 3, 20, SmtpConfig.DEFAULT_MAX_BYTES_IN_FLIGHT,
                 Duration.ofSeconds(30), List.of(), List.of(), null, new AuthConfig(null, false));
         SessionServices services = new SessionServices(config, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
-                spool, null, null, new ByteBudget(1 << 20), new SmtpMetrics(new SimpleMeterRegistry(), () -> 0L),
+                spool, shopSendsAsShopExample(), null, new ByteBudget(1 << 20), new SmtpMetrics(new SimpleMeterRegistry(), () -> 0L),
                 new AtomicInteger(), new AtomicBoolean(), new ClientLimits(ClientLimitsConfig.defaults(), List.of()),
                 Clock.systemUTC(), SuppressionCheck.NONE,
                 new MessageSigning(keyring, DkimConfig.MissingKey.REFUSE, MessageSigning.FallbackDomain.NONE),
@@ -97,6 +97,15 @@ class SlowStepsSigningTest {
         state.esmtp = true;
         state.user = "shop";
         return state;
+    }
+
+    /** Connected system "shop" sends as shop.example (the header From is checked before signing). */
+    private static dev.relay.engine.auth.Authenticator shopSendsAsShopExample() {
+        var identities = new dev.relay.engine.identity.Identities(new dev.relay.storage.SystemRecords.Snapshot(
+                List.of(), List.of(), List.of(new dev.relay.storage.SystemRecords.SendingDomain("shop.example", "shop",
+                        false, null), new dev.relay.storage.SystemRecords.SendingDomain("other.example", "shop",
+                        false, null))));
+        return new dev.relay.engine.auth.Authenticator(() -> identities, Schedulers.immediate());
     }
 
     private static Step.AcceptMessage step() {
