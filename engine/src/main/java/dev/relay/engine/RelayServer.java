@@ -216,7 +216,8 @@ public final class RelayServer implements AutoCloseable {
         }
         if (config.delivery().enabled()) {
             // the write-back's failed outcomes get their category and class on their events right after it
-            OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
+            OutcomeFollowUp followUps = EventClasses.both(
+                    new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
                     suppressDead);
             DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
                     verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));

@@ -146,7 +146,8 @@ class BounceIntakeIT {
             assertThat(refused.text()).startsWith("5.1.1");
             assertThat(rcptOnly(relay, "b+nothing@" + DOMAIN).code()).isEqualTo(550);
             String metrics = scrape(relay);
-            assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_forged\"[^}]*} 1\\.0");
+            assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_forged\"[^}]*}"
+                    + " 1\\.0");
             assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_malformed\"[^}]*}"
                     + " 1\\.0");
             assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"bounced\"[^}]*} 6\\.0");
@@ -164,10 +165,11 @@ class BounceIntakeIT {
                     + EventKind.BOUNCE_KEPT.code() + ") GROUP BY kind ORDER BY kind")).containsExactly("20:1", "21:1",
                     "22:2", "101:6", "102:1");
             assertThat(relay.database().rows("SELECT sum(n) FROM event_rollup WHERE kind = "
-                    + EventKind.SUPPRESSION_ADDED.code())).as("5 hard bounces, the complaint, the synchronous 550").containsExactly("7");
+                    + EventKind.SUPPRESSION_ADDED.code())).as("5 hard bounces, the complaint, the synchronous 550")
+                    .containsExactly("7");
             // the history API shows them, the stats API counts them apart
-            SuppressionIT.Http history = SuppressionIT.http(relay, "GET", "/admin/history/recipients/exim%40example.test",
-                    null);
+            SuppressionIT.Http history = SuppressionIT.http(relay, "GET",
+                    "/admin/history/recipients/exim%40example.test", null);
             assertThat(history.status()).isEqualTo(200);
             assertThat(history.body()).contains("\"kind\":\"bounced\"").contains("\"category\":\"unknown_user\"")
                     .contains("\"class\":\"hard\"").contains("\"actor\":\"intake\"");
