@@ -1,7 +1,10 @@
 package dev.relay.engine;
 
 import dev.relay.engine.admin.QueueCommand;
+import dev.relay.engine.admin.DkimCommand;
 import dev.relay.engine.admin.SuppressionCommand;
+import dev.relay.engine.admin.SystemCommand;
+import dev.relay.engine.admin.WebhookCommand;
 import dev.relay.engine.outcomes.BouncesCommand;
 import dev.relay.engine.shaping.ShapingCommand;
 import dev.relay.engine.sink.SinkCommand;
@@ -19,7 +22,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code relay run [--config FILE]}, {@code relay user add|list|remove ...}, {@code relay shaping check [FILE]},
  * {@code relay bounces check|classify ...}, {@code relay sink ...}, {@code relay queue ...} and
- * {@code relay suppression ...}. Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
+ * {@code relay suppression ...}, {@code relay system ...} and {@code relay webhook ...}. Exit codes: 0 ok, 1 runtime
+ * failure, 2 configuration or usage error.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
@@ -65,6 +69,15 @@ public final class Main {
                 return QueueCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "suppression":
                 return SuppressionCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "system":
+                // `relay system dkim ...` is DKIM keys'; the other `relay system` subcommands are connected systems'
+                if (rest.length > 0 && rest[0].equals("dkim")) {
+                    return DkimCommand.run(withoutConfigOption(Arrays.copyOfRange(rest, 1, rest.length)), config,
+                            env, out, err);
+                }
+                return SystemCommand.run(withoutConfigOption(rest), config, env, out, err);
+            case "webhook":
+                return WebhookCommand.run(withoutConfigOption(rest), config, env, out, err);
             case "stats":
             case "history":
                 // the same client as `relay queue`, whose parser takes the subcommand first
@@ -159,8 +172,14 @@ public final class Main {
                        relay sink [--listen HOST:PORT] [--dir DIRECTORY]   (a local SMTP sink for trying delivery)
                        relay queue summary|list|show|flush|suspend|resume|bounce|delete ...   (queue administration;
                                                                   `relay queue help` lists the arguments)
+                       relay system add|enable|disable|list|show|credential|domain|import ...
+                                                                 (connected systems; `relay system help`)
+                       relay system dkim generate|list|retire ...        (DKIM keys and their DNS records;
+                                                                  `relay system dkim help` lists the arguments)
                        relay suppression add|remove|show|list|export ...   (the suppression list;
                                                                   `relay suppression help` lists the arguments)
+                       relay webhook add|list|remove|dead|replay ...   (webhook endpoints and dead letters;
+                                                                  `relay webhook help` lists the arguments)
                        relay stats [--sender S] [--since 24h] [--by hour|day]   (counts per sender)
                        relay history ADDRESS|ID [--limit N] [--before CURSOR]   (events, newest first)
                 """);

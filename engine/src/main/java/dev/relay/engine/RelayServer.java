@@ -5,19 +5,28 @@ import dev.relay.engine.admin.AdminToken;
 import dev.relay.engine.admin.QueueService;
 import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.admin.SuppressionService;
+import dev.relay.engine.admin.SystemsService;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.bounce.DsnBounceSink;
 import dev.relay.engine.bounce.DsnBuilder;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.DeliveryConfig;
+import dev.relay.engine.config.DkimConfig;
 import dev.relay.engine.config.RelayConfig;
 import dev.relay.engine.config.SecureFiles;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.config.VerpConfig;
 import dev.relay.engine.delivery.PooledDeliveryClient;
+import dev.relay.engine.dkim.DkimKeyring;
+import dev.relay.engine.dkim.DkimProviders;
+import dev.relay.engine.dkim.DkimService;
+import dev.relay.engine.dkim.KeySealer;
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.engine.events.EventMaintenance;
 import dev.relay.engine.http.HttpEndpoint;
+import dev.relay.engine.identity.SystemDirectory;
+import dev.relay.engine.identity.UsersImport;
 import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.intake.BounceIntake;
 import dev.relay.engine.intake.IntakeDoor;
@@ -28,10 +37,12 @@ import dev.relay.engine.metrics.DeliveryMetrics;
 import dev.relay.engine.metrics.NettyMetrics;
 import dev.relay.engine.metrics.PoolMetrics;
 import dev.relay.engine.metrics.QueueMetrics;
+import dev.relay.engine.metrics.SenderMetrics;
 import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.SiteTags;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.metrics.SpoolMetrics;
+import dev.relay.engine.metrics.WebhookMetrics;
 import dev.relay.engine.outcomes.BounceSuppression;
 import dev.relay.engine.outcomes.EventClasses;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
@@ -52,6 +63,7 @@ import dev.relay.engine.server.ByteBudget;
 import dev.relay.engine.server.SmtpServer;
 import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.tls.TlsMaterial;
+import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.protocol.report.BounceReportParser;
 import dev.relay.storage.Database;
 import dev.relay.storage.DatabaseProbe;
@@ -63,8 +75,11 @@ import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
 import dev.relay.storage.PgBounceIntake;
 import dev.relay.storage.PgDeliveryStore;
+import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgQueueAdmin;
 import dev.relay.storage.PgSuppressions;
+import dev.relay.storage.PgSystems;
+import dev.relay.storage.PgWebhooks;
 import dev.relay.storage.Spool;
 import dev.relay.storage.SuppressionRecords.SoftBounceRule;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -172,6 +187,7 @@ public final class RelayServer implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         NettyMetrics.bindAllocator(registry, ByteBufAllocator.DEFAULT);
 
+        SenderMetrics senderMetrics = new SenderMetrics(registry, config.metrics().maxSenders());
         GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
                 config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
         resources.push(spool);
@@ -220,22 +236,30 @@ public final class RelayServer implements AutoCloseable {
                     new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
                     suppressDead);
             DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
-                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));
+                    senderMetrics, verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
-        SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
-        Authenticator authenticator = null;
-        if (smtpConfig.auth().usersFile() != null) {
-            Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
-            resources.push(hashing::dispose);
-            authenticator = new Authenticator(UsersFile.read(smtpConfig.auth().usersFile()), hashing);
+        PgWebhooks webhooks = new PgWebhooks(pool);
+        if (config.webhooks().enabled()) {
+            // before the listeners: events written from now on are posted by this node (or another one)
+            resources.push(new WebhookDispatcher(config.webhooks(), webhooks, clock,
+                    new WebhookMetrics(registry, config.webhooks().maxEndpointTags())).start(Schedulers.parallel()));
         }
+        SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
+        PgSystems systems = new PgSystems(pool);
+        SystemDirectory directory = startSystems(systems, registry);
+        Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
+        resources.push(hashing::dispose);
+        Authenticator authenticator = new Authenticator(directory::current, hashing);
+        directory.onRefresh(authenticator::retain);
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
+        DkimSetup dkim = startDkim(pool);
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
-                budget, new SmtpMetrics(registry, budget::used), Runtime.getRuntime().availableProcessors(), clock,
-                suppression, intakeDoor);
+                budget, new SmtpMetrics(registry, budget::used, senderMetrics),
+                Runtime.getRuntime().availableProcessors(), clock,
+                suppression, dkim.signing(), dkim.scheduler(), intakeDoor);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
@@ -249,13 +273,71 @@ public final class RelayServer implements AutoCloseable {
                         .map(database -> new HttpEndpoint.Readiness(database, smtpServer.isListening(),
                                 smtpServer.isDraining())), beforeScrape,
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
-                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool))::register);
+                        new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
+                        new AdminApi.Sections(new SystemsService(systems, directory), dkim.service(), webhooks,
+                                config.webhooks().maxInFlight()))::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
         log.info("relay ready: SMTP {} HTTP {}", smtpAddress, httpAddress);
     }
 
+    private record DkimSetup(MessageSigning signing, Scheduler scheduler, DkimService service) {
+    }
+
+    /**
+     * DKIM: the key sealer of {@code dkim.key_file} (checked before anything listens), the providers chosen by the
+     * benchmark, the key snapshot read once now (so the first message after a start is signed) and refreshed on a
+     * timer, and a bounded parallel scheduler for the signing CPU work, off the event loops.
+     */
+    private DkimSetup startDkim(ConnectionPool pool) {
+        DkimConfig dc = config.dkim();
+        KeySealer sealer = null;
+        if (dc.keyFile() == null) {
+            log.warn("dkim.key_file is not set: DKIM private keys are stored in the database unencrypted");
+        } else {
+            sealer = KeySealer.read(dc.keyFile(), "dkim.key_file");
+        }
+        DkimProviders providers = DkimProviders.choose();
+        PgDkimKeys keys = new PgDkimKeys(pool);
+        DkimKeyring keyring = new DkimKeyring(keys::current, sealer, providers);
+        Integer loaded = keyring.refresh().block(DATABASE_WAIT);
+        log.info("DKIM: {} signing key(s) loaded, refreshed every {}", loaded, dc.refreshInterval());
+        keyring.start(dc.refreshInterval(), Schedulers.parallel());
+        resources.push(keyring);
+        Scheduler signing = Schedulers.newParallel("relay-dkim", Runtime.getRuntime().availableProcessors());
+        resources.push(signing::dispose);
+        return new DkimSetup(new MessageSigning(keyring, dc.missingKey(), MessageSigning.FallbackDomain.NONE),
+                signing, new DkimService(keys, sealer, clock, keyring::refresh));
+    }
+
+    /**
+     * The connected systems: the users file imported first when {@code smtp.auth.users_file} names one (idempotent,
+     * each user logged), then the first snapshot read (the start fails without it) and its periodic refresh.
+     */
+    private SystemDirectory startSystems(PgSystems systems, PrometheusMeterRegistry registry) {
+        java.nio.file.Path usersFile = config.smtp().auth().usersFile();
+        if (usersFile != null) {
+            var users = UsersFile.read(usersFile).values();
+            UsersImport.run(systems, users)
+                    .doOnNext(i -> log.info("users file {}: {}", usersFile, UsersImport.describe(i)))
+                    .then().block(DATABASE_WAIT);
+            log.info("users file {} imported ({} users); manage systems with `relay system ...` from now on",
+                    usersFile, users.size());
+        }
+        SystemDirectory directory = new SystemDirectory(systems::snapshot, config.systems().refreshInterval(),
+                Schedulers.parallel(), registry, System::nanoTime);
+        directory.refresh().block(DATABASE_WAIT);
+        log.info("connected systems: {} system(s), {} credential(s) in force, refreshed every {}",
+                directory.current().systems(), directory.current().logins(), config.systems().refreshInterval());
+        resources.push(directory.start());
+        return directory;
+    }
+
+    /**
+     * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
+     * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
+     */
     /** The VERP codec {@code bounces.verp} asks for, its secret read now; null when VERP is off. */
     static @Nullable VerpCodec verpCodec(VerpConfig c, Clock clock) {
         Path file = c.secretFile();
@@ -284,13 +366,9 @@ public final class RelayServer implements AutoCloseable {
                 c.maxAge()), clock);
     }
 
-    /**
-     * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
-     * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
-     */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
                                             SiteSuspensions suspensions, OutcomeFollowUp followUp,
-                                            ReturnPath returnPath) {
+                                            SenderMetrics senderMetrics, ReturnPath returnPath) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),
@@ -299,7 +377,7 @@ public final class RelayServer implements AutoCloseable {
         log.info("shaping: {} ({})", dc.shapingFile() == null ? "shipped defaults only" : dc.shapingFile(),
                 shaping.current().summary());
         SiteTags siteTags = new SiteTags(dc, () -> shaping.current().mxSuffixes());
-        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags);
+        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(registry, siteTags, senderMetrics);
         PgDeliveryStore store = new PgDeliveryStore(pool, dev.relay.storage.DeliveryStoreSettings.DEFAULT,
                 deliveryMetrics.recordObserver());
         resources.push(store);
@@ -338,14 +416,15 @@ public final class RelayServer implements AutoCloseable {
     /** The admin API: disabled (404) without {@code http.admin_token_file}. */
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
-                              SuppressionService suppressionService, EventQueries events) {
+                              SuppressionService suppressionService, EventQueries events,
+                              AdminApi.Sections sections) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock);
+                clock, localResume), suppressionService, events, clock, sections);
     }
 
     public InetSocketAddress smtpAddress() {

@@ -41,7 +41,7 @@ class JsonLogsIT {
              TestMx mx = TestMx.builder().start()) {
             Path directory = ScratchDirectories.directory("jsonlogs-" + UUID.randomUUID());
             Files.writeString(directory.resolve("users.yaml"), "users:\n  shop:\n    password: \""
-                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n");
+                    + PasswordHash.create(PASSWORD.toCharArray()).encode() + "\"\n    domains: [shop.test]\n");
             Files.setPosixFilePermissions(directory.resolve("users.yaml"),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             int smtpPort = RelayProcess.freePort();
@@ -52,6 +52,7 @@ class JsonLogsIT {
                     + "  auth: { users_file: users.yaml, require_tls: false }\n"
                     + "http:\n  listen: 127.0.0.1:" + RelayProcess.freePort() + "\n"
                     + "database:\n  url: \"" + database.url() + "\"\n  pool_size: 4\n"
+                    + "dkim:\n  missing_key: send_unsigned\n"
                     + "delivery:\n  node_name: jsonlogs\n  poll_interval: 200ms\n"
                     + "  routes: {\"*\": \"127.0.0.1:" + mx.address().getPort() + " tls=disabled\"}\n");
             URL shipped = JsonLogsIT.class.getResource("/logback.xml");

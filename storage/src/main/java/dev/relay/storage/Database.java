@@ -16,12 +16,19 @@ import reactor.core.publisher.Mono;
  * Connection pools from R2DBC URLs. An optional {@code schema} query option
  * ({@code r2dbc:postgresql://u:p@host:port/db?schema=t_abc}) sets the search_path of every connection
  * (r2dbc-postgresql's {@code schema} option). Connect and acquire time out after 5 s so an outage
- * fails fast.
+ * fails fast. Each connection keeps the statements it has prepared in an LRU of
+ * {@value #PREPARED_STATEMENT_CACHE} (r2dbc-postgresql's {@code preparedStatementCacheQueries}; a URL may set its
+ * own): the fixed texts of the hot path (claim, write-back, content reads) are parsed and planned by the server once
+ * per connection, while the group commit's texts, which differ with the batch's shape, are closed on the server
+ * when they fall out (the driver's default, an unbounded cache, never closes them).
  */
 public final class Database {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(5);
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    static final int PREPARED_STATEMENT_CACHE = 256;
+    private static final io.r2dbc.spi.Option<Integer> STATEMENT_CACHE_OPTION =
+            io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES;
 
     private Database() {}
 
@@ -29,9 +36,7 @@ public final class Database {
         if (maxSize < 1) {
             throw new IllegalArgumentException("maxSize must be >= 1, was " + maxSize);
         }
-        ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(r2dbcUrl).mutate()
-                .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, CONNECT_TIMEOUT)
-                .build();
+        ConnectionFactoryOptions options = options(r2dbcUrl);
         Object schema = options.getValue(io.r2dbc.spi.Option.valueOf("schema"));
         if (schema != null) {
             requireIdentifier(schema.toString());
@@ -48,6 +53,17 @@ public final class Database {
                 // acquire without the extra round trip a REMOTE check costs on every group commit.
                 .validationDepth(ValidationDepth.LOCAL)
                 .build());
+    }
+
+    /** The URL's options with the connect timeout and, unless the URL sets one, the statement cache size. */
+    static ConnectionFactoryOptions options(String r2dbcUrl) {
+        ConnectionFactoryOptions parsed = ConnectionFactoryOptions.parse(r2dbcUrl);
+        ConnectionFactoryOptions.Builder builder = parsed.mutate()
+                .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, CONNECT_TIMEOUT);
+        if (!parsed.hasOption(STATEMENT_CACHE_OPTION)) {
+            builder.option(STATEMENT_CACHE_OPTION, PREPARED_STATEMENT_CACHE);
+        }
+        return builder.build();
     }
 
     /** {@code CREATE SCHEMA IF NOT EXISTS schema}; the name must be a plain lower-case identifier. */

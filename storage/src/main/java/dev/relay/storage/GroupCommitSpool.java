@@ -29,7 +29,10 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final int MESSAGE_COLUMNS = 11;
     /** The accepted event of every inserted message, fed by the message INSERT's RETURNING. */
     private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, "
-            + EventKind.ACCEPTED.code() + " FROM m";
+            + EventKind.ACCEPTED.code() + " FROM m RETURNING id, at, message_id, kind";
+    /** Their webhook outbox rows, in the same statement (reads {@code e}). */
+    private static final String ACCEPTED_OUTBOX = WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at,"
+            + " e.kind, coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id");
     /** Their rollup counts, in the same statement. */
     private static final String ACCEPTED_ROLLUP = Rollups.upsert("SELECT coalesce(account, '') AS sender, "
             + EventKind.ACCEPTED.code() + "::smallint AS kind FROM m");
@@ -129,7 +132,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static Mono<Void> insertInOneStatement(Connection c, List<PendingStore> batch) {
         int recipientRows = recipientRows(batch);
         String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
-                + " e AS (" + ACCEPTED_EVENTS + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+                + " e AS (" + ACCEPTED_EVENTS + "), o AS (" + ACCEPTED_OUTBOX + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
@@ -160,7 +163,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
         Statement messages = c.createStatement("WITH m AS ("
                 + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
-                + ACCEPTED_EVENTS + ") " + ACCEPTED_ROLLUP);
+                + ACCEPTED_EVENTS + "), o AS (" + ACCEPTED_OUTBOX + ") " + ACCEPTED_ROLLUP);
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());

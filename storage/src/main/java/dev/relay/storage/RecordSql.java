@@ -41,11 +41,13 @@ final class RecordSql {
      */
     private static final String OWNED = " AND (u.node IS NULL OR (r.state = 1 AND r.claimed_by = u.node))";
 
-    static final String APPLY = apply(true);
+    static final String APPLY = apply(true, true);
     /** The same without the rollup upkeep: only for measuring what the rollups cost (RollupCostIT). */
-    static final String APPLY_WITHOUT_ROLLUPS = apply(false);
+    static final String APPLY_WITHOUT_ROLLUPS = apply(false, true);
+    /** The same without the webhook outbox: only for measuring what the outbox costs (WebhookOutboxCostIT). */
+    static final String APPLY_WITHOUT_OUTBOX = apply(true, false);
 
-    private static String apply(boolean rollups) {
+    private static String apply(boolean rollups, boolean outbox) {
         return "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
             + " $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])"
             + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site, node)),"
@@ -73,7 +75,12 @@ final class RecordSql {
             + " SELECT x.message_id, x.address, x.idx, coalesce(m.account, ''), x.kind, CASE WHEN x.kind IN ("
             + EXPIRED + ", " + HELD + ") THEN NULL ELSE x.attempt END, x.remote_host, x.reply, x.site"
             + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x LEFT JOIN message m ON m.id = x.message_id"
-            + " ORDER BY x.message_id, x.idx),"
+            + " ORDER BY x.message_id, x.idx"
+            + " RETURNING id, at, message_id, kind),"
+            // webhook outbox rows for the endpoints that want these events, committed with them
+            + (outbox ? " hook AS (" + WebhookOutbox.insert("SELECT ev.id AS event_id, ev.at AS event_at, ev.kind,"
+            + " coalesce(m.account, '') AS sender FROM ev LEFT JOIN message m ON m.id = ev.message_id") + "),"
+            : "")
             // the message row still exists here (RETIRE runs after), so it names the sender
             + (rollups ? " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
             + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"

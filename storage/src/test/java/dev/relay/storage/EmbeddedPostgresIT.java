@@ -26,6 +26,10 @@ class EmbeddedPostgresIT {
                         .isEqualTo(0100600);
             }
             sql(first.r2dbcUrl(), "CREATE TABLE kept(x int); INSERT INTO kept VALUES (42)");
+            assertThat(settings(first.r2dbcUrl())).as("durability whole, WAL tuned for many small commits")
+                    .containsEntry("fsync", "on").containsEntry("synchronous_commit", "on")
+                    .containsEntry("wal_buffers", "16MB").containsEntry("max_wal_size", "4GB")
+                    .containsEntry("checkpoint_timeout", "15min").containsEntry("wal_compression", "off");
 
             try (EmbeddedPostgres second = EmbeddedPostgres.start(dir)) {
                 assertThat(second.startedHere()).isFalse();
@@ -57,6 +61,22 @@ class EmbeddedPostgresIT {
         ConnectionPool pool = Database.pool(url, 1);
         try {
             Database.withConnection(pool, c -> Database.execute(c, sql)).block(Duration.ofSeconds(30));
+        } finally {
+            pool.dispose();
+        }
+    }
+
+    private static java.util.Map<String, String> settings(String url) {
+        ConnectionPool pool = Database.pool(url, 1);
+        try {
+            return Database.withConnection(pool, c -> reactor.core.publisher.Flux.from(c.createStatement(
+                            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('fsync',"
+                                    + " 'synchronous_commit', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout',"
+                                    + " 'wal_compression')").execute())
+                    .flatMap(r -> r.map((row, m) -> java.util.Map.entry(row.get(0, String.class),
+                            row.get(1, String.class))))
+                    .collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue))
+                    .block(Duration.ofSeconds(30));
         } finally {
             pool.dispose();
         }

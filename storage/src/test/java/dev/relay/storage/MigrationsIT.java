@@ -39,7 +39,7 @@ class MigrationsIT {
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
-                "9:bounce_intake");
+                "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -47,8 +47,9 @@ class MigrationsIT {
                 .bind(0, db.schema()).execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
-        assertThat(tables).containsExactly("bounce_kept", "event", "event_default", "event_rollup", "message", "recipient",
-                "relay_node", "schema_version", "site_suspension", "soft_bounce", "suppression");
+        assertThat(tables).containsExactly("bounce_kept", "credential", "dkim_key", "event", "event_default",
+                "event_rollup", "message", "recipient", "relay_node", "schema_version", "sending_domain",
+                "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -87,7 +88,8 @@ class MigrationsIT {
 
     @Test
     void listsMigrationsFromTheIndex() {
-        assertThat(Migrations.load()).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4, 5, 9);
+        assertThat(Migrations.load()).extracting(Migrations.Migration::version)
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
     }
 
     @Test

@@ -48,6 +48,9 @@ public final class AdminApi {
     private final @Nullable QueueService queue;
     private final @Nullable SuppressionApi suppression;
     private final @Nullable EventsEndpoints events;
+    private final @Nullable SystemsApi systems;
+    private final @Nullable DkimApi dkim;
+    private final @Nullable WebhooksApi webhooks;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -61,7 +64,30 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock) {
+        this(token, queue, suppressions, events, clock, Sections.NONE);
+    }
+
+    /**
+     * The admin sections beyond the queue, suppression and events, each null when this relay has none.
+     *
+     * @param systems the {@code /admin/systems} endpoints
+     * @param dkim the DKIM key endpoints
+     * @param webhooks the webhook endpoints
+     * @param webhookMaxInFlight {@code webhooks.max_in_flight}, for endpoints added without their own
+     */
+    public record Sections(@Nullable SystemsService systems, dev.relay.engine.dkim.@Nullable DkimService dkim,
+                           dev.relay.storage.@Nullable PgWebhooks webhooks, int webhookMaxInFlight) {
+        public static final Sections NONE = new Sections(null, null, null, 4);
+    }
+
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
+                    @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock, Sections sections) {
         this.token = token;
+        this.systems = token == null || sections.systems() == null ? null : new SystemsApi(sections.systems());
+        this.dkim = token == null || sections.dkim() == null ? null : new DkimApi(sections.dkim());
+        this.webhooks = token == null || sections.webhooks() == null ? null
+                : new WebhooksApi(sections.webhooks(), sections.webhookMaxInFlight());
         this.queue = token == null ? null : queue;
         this.suppression = token == null || suppressions == null ? null : new SuppressionApi(suppressions);
         this.events = token == null || events == null ? null : new EventsEndpoints(events, clock);
@@ -132,8 +158,18 @@ public final class AdminApi {
     private Mono<Answer> route(HttpMethod method, List<String> path, Map<String, List<String>> params,
                                ObjectNode body, String actor, QueueService q) {
         int n = path.size();
+        if (n >= 1 && path.get(0).equals("dkim") && dkim != null) {
+            return dkim.route(method, path, body);
+        }
         if (n >= 1 && path.get(0).equals("suppression") && suppression != null) {
             return suppression.route(method, path, params, body, actor);
+        }
+        SystemsApi sys = systems;
+        if (n >= 1 && path.get(0).equals("systems") && sys != null) {
+            return Mono.defer(() -> sys.route(method, path, body));
+        }
+        if (n >= 1 && path.get(0).equals("webhooks") && webhooks != null) {
+            return webhooks.route(method, path, params, body, actor);
         }
         EventsEndpoints ev = events;
         if (ev != null && n == 1 && path.get(0).equals("stats")) {

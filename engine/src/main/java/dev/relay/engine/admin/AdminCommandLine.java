@@ -41,6 +41,12 @@ final class AdminCommandLine {
      * @param allowed per subcommand, the options it takes (besides {@code --url} and {@code --token-file})
      */
     static Parsed parse(String noun, String[] args, Set<String> options, Map<String, Set<String>> allowed) {
+        return parse(noun, args, options, Set.of(), allowed);
+    }
+
+    /** As above with {@code flags}: options without a value ({@code --subdomains}), given as {@code "true"}. */
+    static Parsed parse(String noun, String[] args, Set<String> options, Set<String> flags,
+                        Map<String, Set<String>> allowed) {
         List<String> rest = new ArrayList<>(List.of(args));
         if (!rest.isEmpty() && rest.get(0).equals(noun)) {
             rest.remove(0);
@@ -58,6 +64,8 @@ final class AdminCommandLine {
             }
             if (a.equals("--json")) {
                 json = true;
+            } else if (flags.contains(a) && value == null) {
+                given.put(a, "true");
             } else if (options.contains(a)) {
                 if (value == null) {
                     if (i + 1 >= rest.size()) {

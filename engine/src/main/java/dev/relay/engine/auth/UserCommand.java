@@ -113,8 +113,9 @@ public final class UserCommand {
             Arrays.fill(password, '\0');
         }
         if (hint) {
-            err.println("hint: the relay offers AUTH only when smtp.auth.users_file points to "
-                    + file.toAbsolutePath() + " (in relay.yaml or RELAY_SMTP__AUTH__USERS_FILE)");
+            err.println("hint: import it into the connected systems with `relay system import "
+                    + file.toAbsolutePath() + "`, or set smtp.auth.users_file to it (in relay.yaml or"
+                    + " RELAY_SMTP__AUTH__USERS_FILE) to import it at every start");
         }
         return 0;
     }

@@ -26,11 +26,13 @@ import java.util.TreeMap;
  *   shop:
  *     password: "pbkdf2-sha256:310000:&lt;base64 salt&gt;:&lt;base64 hash&gt;"
  *     priority: transactional   # or bulk; optional, default transactional
+ *     domains: [shop.example]   # optional: the domains it may send as once imported as a connected system
  * </pre>
- * Written by {@code relay user add}; errors name the user and field ({@code users.shop.password}).
+ * Written by {@code relay user add}, imported into the database by {@code relay system import} (and at start when
+ * {@code smtp.auth.users_file} names it); errors name the user and field ({@code users.shop.password}).
  */
 public final class UsersFile {
-    private static final Set<String> FIELDS = Set.of("password", "priority");
+    private static final Set<String> FIELDS = Set.of("password", "priority", "domains");
 
     private UsersFile() {}
 
@@ -86,7 +88,7 @@ public final class UsersFile {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!FIELDS.contains(f)) {
-                throw new ConfigException(source, key + "." + f, null, "unknown key; valid keys: password, priority");
+                throw new ConfigException(source, key + "." + f, null, "unknown key; valid keys: password, priority, domains");
             }
         }
         JsonNode pw = node.get("password");
@@ -105,7 +107,22 @@ public final class UsersFile {
         if (!priority.equals(AuthUser.TRANSACTIONAL) && !priority.equals(AuthUser.BULK)) {
             throw new ConfigException(source, key + ".priority", priority, "expected transactional or bulk");
         }
-        return new AuthUser(name, hash, priority);
+        java.util.List<String> domains = new java.util.ArrayList<>();
+        JsonNode ds = node.get("domains");
+        if (ds != null && !ds.isNull()) {
+            if (!ds.isArray()) {
+                throw new ConfigException(source, key + ".domains", ds.asText(), "expected a list of domain names");
+            }
+            for (int i = 0; i < ds.size(); i++) {
+                String d = ds.get(i).asText();
+                try {
+                    domains.add(dev.relay.storage.SystemRecords.checkDomain(d));
+                } catch (IllegalArgumentException ex) {
+                    throw new ConfigException(source, key + ".domains[" + i + "]", d, String.valueOf(ex.getMessage()));
+                }
+            }
+        }
+        return new AuthUser(name, hash, priority, domains);
     }
 
     /** Replaces the file atomically with {@code users} (mode 0600 on POSIX file systems). */
@@ -121,7 +138,8 @@ public final class UsersFile {
         users.stream().sorted(java.util.Comparator.comparing(AuthUser::name)).forEach(u -> out
                 .append("  \"").append(u.name()).append("\":\n")
                 .append("    password: \"").append(u.hash().encode()).append("\"\n")
-                .append("    priority: ").append(u.priority()).append('\n'));
+                .append("    priority: ").append(u.priority()).append('\n')
+                .append(u.domains().isEmpty() ? "" : "    domains: [" + String.join(", ", u.domains()) + "]\n"));
         try {
             SecureFiles.writeAtomically(file, out.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {

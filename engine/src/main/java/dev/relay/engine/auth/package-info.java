@@ -1,5 +1,6 @@
 /**
- * SMTP AUTH users: salted PBKDF2 password hashes in a users file, verification off the event loop, and the {@code relay user} command.
+ * SMTP AUTH: salted PBKDF2 password hashes, verification off the event loop against the connected systems in force,
+ * and the users file ({@code relay user}) that {@code relay system import} turns into connected systems.
  */
 @org.jspecify.annotations.NullMarked
 package dev.relay.engine.auth;

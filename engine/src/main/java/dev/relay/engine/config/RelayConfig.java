@@ -17,14 +17,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * The whole {@code relay.yaml}, immutable and validated. Every key, its default and its environment
  * variable is documented in {@code relay.example.yaml} at the repository root. Relative paths of
- * {@code smtp.tls.*}, {@code smtp.auth.users_file}, {@code http.admin_token_file}, {@code delivery.shaping} and
- * {@code bounces.rules} resolve against the
+ * {@code smtp.tls.*}, {@code smtp.auth.users_file}, {@code http.admin_token_file}, {@code delivery.shaping},
+ * {@code bounces.rules} and {@code dkim.key_file} resolve against the
  * config file's directory;
  * {@code data_dir} resolves against the working directory.
  */
 public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
                           Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
-                          EventsConfig events) {
+                          EventsConfig events, SystemsConfig systems, DkimConfig dkim, WebhooksConfig webhooks,
+                          MetricsConfig metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -38,9 +39,21 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Objects.requireNonNull(bounces, "bounces");
         Objects.requireNonNull(suppression, "suppression");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(systems, "systems");
+        Objects.requireNonNull(dkim, "dkim");
+        Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(metrics, "metrics");
         if (dataDirectory.toString().isEmpty()) {
             throw new ConfigException("data_dir", "", "must not be empty");
         }
+    }
+
+    /** With the default connected-systems, DKIM, webhook and metrics settings. */
+    public RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig database, DeliveryConfig delivery,
+                       Path dataDirectory, LogConfig log, BouncesConfig bounces, SuppressionConfig suppression,
+                       EventsConfig events) {
+        this(smtp, http, database, delivery, dataDirectory, log, bounces, suppression, events,
+                SystemsConfig.defaults(), DkimConfig.defaults(), WebhooksConfig.defaults(), MetricsConfig.defaults());
     }
 
     /** With the default suppression settings and event retention. */
@@ -145,8 +158,27 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
                 ev.integer("partitions_ahead", ed.partitionsAhead()),
                 ev.duration("maintenance_interval", ed.maintenanceInterval()));
         ev.finish();
+        SystemsConfig systems = SystemsConfig.from(root.section("systems"));
+        Section dk = root.section("dkim");
+        DkimConfig dkim = DkimConfig.from(dk, optionalPath(dk, "key_file", base));
+        WebhooksConfig webhooks = webhooks(root.section("webhooks"));
+        Section mt = root.section("metrics");
+        MetricsConfig metrics = new MetricsConfig(mt.integer("max_senders", MetricsConfig.defaults().maxSenders()));
+        mt.finish();
         root.finish();
-        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events);
+        return new RelayConfig(smtp, http, database, delivery, dataDir, log, bounces, suppression, events, systems,
+                dkim, webhooks, metrics);
+    }
+
+    private static WebhooksConfig webhooks(Section w) {
+        WebhooksConfig d = WebhooksConfig.defaults();
+        WebhooksConfig webhooks = new WebhooksConfig(w.bool("enabled", d.enabled()),
+                w.duration("poll_interval", d.pollInterval()), w.integer("batch_size", d.batchSize()),
+                w.duration("timeout", d.timeout()), w.duration("backoff_base", d.backoffBase()),
+                w.duration("backoff_cap", d.backoffCap()), w.duration("max_age", d.maxAge()),
+                w.integer("max_in_flight", d.maxInFlight()), w.integer("max_endpoint_tags", d.maxEndpointTags()));
+        w.finish();
+        return webhooks;
     }
 
     private static DeliveryConfig delivery(Section dl, @Nullable Path base) {

@@ -25,7 +25,10 @@ import reactor.netty.resources.LoopResources;
  * {@link DeliveryClient} over one {@link SitePool} per site. A pool exists only while it has connections or
  * callers, so the map is bounded by activity and idle sites leak nothing.
  *
- * <p>A reused connection is RSET first; a failed RSET closes it and a new one is opened in the same slot. A new
+ * <p>A reused connection carries the next MAIL directly: a connection goes back to the pool only after a transaction
+ * that got its final reply or was ended by RSET (RFC 5321 4.1.1.5), so its session is clean, and no RSET is spent
+ * on a round trip per message. If the peer closed it while idle, the transaction breaks before its first reply
+ * ({@link SmtpTransaction.Stale}; nothing was accepted) and goes again on a new connection in the same slot. A new
  * connection goes to the hops in order (RFC 5321 5.1): a refused or timed-out connect, a non-220 greeting, a
  * refused EHLO/HELO or an unmet TLS requirement moves on to the next hop; when every hop failed, each recipient
  * gets the first failure that carried an SMTP reply (or a local TLS refusal), else ConnectionFailed naming every
@@ -120,16 +123,14 @@ public final class PooledDeliveryClient implements DeliveryClient {
         // exactly one release per slot, whichever way the delivery ends (result, all hops failed, cancellation)
         AtomicBoolean released = new AtomicBoolean();
         AtomicReference<SmtpClientConnection> current = new AtomicReference<>(slot.reuse());
-        Mono<SmtpClientConnection> connection = slot.reuse() == null ? openAny(pool, hops, limits, pacing)
-                : slot.reuse().reset().flatMap(ok -> ok ? Mono.just(slot.reuse())
-                        : openAny(pool, hops, limits, pacing));
-        return connection
-                .doOnNext(current::set)
-                .flatMap(c -> c.send(envelope).doOnNext(result -> {
-                    if (released.compareAndSet(false, true)) {
-                        pool.release(c, limits, true);
-                    }
-                }))
+        SmtpClientConnection reused = slot.reuse();
+        Mono<AttemptResult> sent = reused == null
+                ? openAny(pool, hops, limits, pacing).flatMap(c -> send(pool, c, false, current, released, limits,
+                        envelope))
+                : send(pool, reused, true, current, released, limits, envelope)
+                        .onErrorResume(SmtpTransaction.Stale.class, stale -> openAny(pool, hops, limits, pacing)
+                                .flatMap(c -> send(pool, c, false, current, released, limits, envelope)));
+        return sent
                 .onErrorResume(HopsFailed.class, e -> {
                     if (released.compareAndSet(false, true)) {
                         pool.release(null, limits, false);
@@ -145,6 +146,18 @@ public final class PooledDeliveryClient implements DeliveryClient {
                         pool.release(c, limits, false);
                     }
                 });
+    }
+
+    /** One transaction on {@code c}; the slot goes back with the connection once the result is in. */
+    private static Mono<AttemptResult> send(SitePool pool, SmtpClientConnection c, boolean reused,
+                                            AtomicReference<SmtpClientConnection> current, AtomicBoolean released,
+                                            SiteLimits limits, Envelope envelope) {
+        current.set(c);
+        return c.send(envelope, reused).doOnNext(result -> {
+            if (released.compareAndSet(false, true)) {
+                pool.release(c, limits, true);
+            }
+        });
     }
 
     /** Opens a connection to the first hop that completes the handshake; errors only with {@link HopsFailed}. */

@@ -87,7 +87,8 @@ final class SitePool {
             synchronized (this) {
                 limit = limits.connectionLimit();
                 this.pacing = pacing;
-                while (open > limit) {
+                // open drops only when a QUIT completes, so count the ones already chosen
+                while (open - surplus.size() > limit) {
                     SmtpClientConnection lru = idle.takeOldest(); // least recently used first
                     if (lru == null) {
                         break;

@@ -69,6 +69,8 @@ final class SmtpClientConnection {
     private EhloCapabilities capabilities = EhloCapabilities.NONE;
     private boolean tls;
     private int transactions;
+    /** Replies read so far (event loop): tells a connection that died idle from one that answered and then broke. */
+    private long repliesRead;
 
     private SmtpClientConnection(Connection connection, NextHop hop, SiteLimits limits, SitePacing pacing,
                                  Duration deadline) {
@@ -84,7 +86,10 @@ final class SmtpClientConnection {
         });
         // the greeting's expectation exists before the first reply can be delivered: subscribing comes second
         this.greeting = replies.expect(limits.greetingTimeout(), "greeting", true);
-        connection.inbound().receiveObject().subscribe(replies::received, replies::ended, () -> replies.ended(null));
+        connection.inbound().receiveObject().subscribe(reply -> {
+            repliesRead++;
+            replies.received(reply);
+        }, replies::ended, () -> replies.ended(null));
         // the handshake counts towards the first delivery's deadline: a slow banner is part of what it costs
         replies.onLoop(replies::armDeadline);
         channel.closeFuture().addListener(f -> replies.disarmDeadline());
@@ -151,6 +156,11 @@ final class SmtpClientConnection {
         transactions++;
     }
 
+    /** Replies read on this connection so far; event loop only. */
+    long repliesRead() {
+        return repliesRead;
+    }
+
     boolean isOpen() {
         return replies.failure() == null && channel.isActive();
     }
@@ -169,13 +179,22 @@ final class SmtpClientConnection {
      * once the result is in); never errors (see {@link SmtpTransaction}).
      */
     Mono<AttemptResult> send(Envelope envelope) {
+        return send(envelope, false);
+    }
+
+    /**
+     * As {@link #send(Envelope)}; with {@code reused}, a connection that breaks before its first reply to this
+     * transaction errors with {@link SmtpTransaction.Stale} instead (nothing was accepted, so the caller may send
+     * the transaction again on a new connection).
+     */
+    Mono<AttemptResult> send(Envelope envelope, boolean reused) {
         return onLoop(() -> {
             replies.armDeadline();
-            return new SmtpTransaction(this, envelope).run();
+            return new SmtpTransaction(this, envelope, reused).run();
         }).doFinally(s -> replies.disarmDeadline());
     }
 
-    /** RSET before reusing the connection: true when it answered 250; otherwise the connection is closed. */
+    /** RSET after an aborted transaction: true when it answered 250; otherwise the connection is closed. */
     Mono<Boolean> reset() {
         return exchange(new Command(SmtpRequests.rset(), limits.commandTimeout(), "RSET"))
                 .map(reply -> reply.code() / 100 == 2)

@@ -16,22 +16,39 @@ import reactor.core.publisher.Mono;
  * PIPELINING (RFC 2920), else one command at a time. Per recipient: a refused RCPT gives that recipient the
  * RCPT reply's outcome, accepted recipients get the outcome of the final reply (or of the DATA reply when DATA
  * was refused), a refused MAIL gives everyone its outcome. When no content is sent after MAIL was answered, RSET
- * ends the transaction. A connection that breaks off gives ConnectionFailed to every recipient not already
+ * ends the transaction; a transaction that got its final reply needs none (RFC 5321 4.1.1.5: it is over), so the
+ * next one on the connection starts with MAIL directly. A connection that breaks off gives ConnectionFailed to every recipient not already
  * refused by its RCPT reply; a break after the dot was sent means the message may arrive twice (RFC 5321 6.1
  * accepts that duplicate).
  */
 final class SmtpTransaction {
+    /**
+     * A reused connection broke before any reply to this transaction: the peer closed it while it was idle (an idle
+     * timeout whose close crossed our MAIL). Nothing was accepted, so the transaction may go again on a new
+     * connection; the connection is closed.
+     */
+    static final class Stale extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stale(Throwable cause) {
+            super("reused connection broke before its first reply", cause, false, false);
+        }
+    }
+
     private final SmtpClientConnection connection;
     private final Envelope envelope;
     private final String host;
     private final DeliveryOutcome[] outcomes;
+    /** The connection was reused without a probe: a break before the first reply is {@link Stale}. */
+    private final boolean reused;
     private volatile boolean finished;
 
-    SmtpTransaction(SmtpClientConnection connection, Envelope envelope) {
+    SmtpTransaction(SmtpClientConnection connection, Envelope envelope, boolean reused) {
         this.connection = connection;
         this.envelope = envelope;
         this.host = connection.hop().hostname();
         this.outcomes = new DeliveryOutcome[envelope.recipients().size()];
+        this.reused = reused;
     }
 
     Mono<AttemptResult> run() {
@@ -41,8 +58,13 @@ final class SmtpTransaction {
             return Mono.just(result()); // nothing was sent: the connection stays clean
         }
         connection.countTransaction();
+        long repliesBefore = connection.repliesRead();
         Mono<AttemptResult> flow = connection.capabilities().pipelining() ? pipelined() : stepwise();
         return flow.onErrorResume(error -> {
+            if (reused && connection.repliesRead() == repliesBefore) {
+                connection.close();
+                return Mono.error(new Stale(error));
+            }
             DeliveryOutcome broken = ReplyClassifier.failure(host, error);
             for (int i = 0; i < outcomes.length; i++) {
                 if (outcomes[i] == null) {

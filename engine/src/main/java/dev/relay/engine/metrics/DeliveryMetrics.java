@@ -25,11 +25,19 @@ public final class DeliveryMetrics implements DeliveryObserver {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> durations = new ConcurrentHashMap<>();
     private final Counter expired;
+    private final @org.jspecify.annotations.Nullable SenderMetrics senders;
     private final Counter writeBackFailures;
     private final Counter fenced;
     private final Counter takenOver;
 
     public DeliveryMetrics(MeterRegistry registry, UnaryOperator<String> siteTag) {
+        this(registry, siteTag, null);
+    }
+
+    /** @param senders null: no per-sender counts */
+    public DeliveryMetrics(MeterRegistry registry, UnaryOperator<String> siteTag,
+                           @org.jspecify.annotations.Nullable SenderMetrics senders) {
+        this.senders = senders;
         this.registry = Objects.requireNonNull(registry, "registry");
         this.siteTag = Objects.requireNonNull(siteTag, "siteTag");
         this.expired = Counter.builder(MetricNames.DELIVERY_EXPIRED)
@@ -82,6 +90,13 @@ public final class DeliveryMetrics implements DeliveryObserver {
             }
             outcome(tag, name).increment();
             reply(tag, klass).increment();
+        }
+    }
+
+    @Override
+    public void attemptedBy(@org.jspecify.annotations.Nullable String account, List<DeliveryOutcome> outcomes) {
+        if (senders != null) {
+            senders.attempted(account, outcomes);
         }
     }
 

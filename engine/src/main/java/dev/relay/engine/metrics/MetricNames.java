@@ -50,6 +50,15 @@ public final class MetricNames {
     public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
     public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
     public static final String BOUNCE_INTAKE = "relay.bounce.intake";
+    public static final String SENDER_EVENTS = "relay.sender.events";
+    public static final String WEBHOOK_DELIVERED = "relay.webhook.events.delivered";
+    public static final String WEBHOOK_RETRIED = "relay.webhook.events.retried";
+    public static final String WEBHOOK_DEAD_LETTERED = "relay.webhook.events.dead.lettered";
+    public static final String WEBHOOK_PENDING = "relay.webhook.events.pending";
+    public static final String WEBHOOK_DEAD_LETTERS = "relay.webhook.dead.letters";
+
+    public static final String SYSTEMS_REFRESHES = "relay.systems.refreshes";
+    public static final String SYSTEMS_SNAPSHOT_AGE = "relay.systems.snapshot.age";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";
@@ -63,6 +72,8 @@ public final class MetricNames {
     public static final String TAG_RULE = "rule";
     public static final String TAG_ACTION = "action";
     public static final String TAG_KIND = "kind";
+    public static final String TAG_ENDPOINT = "endpoint";
+    public static final String TAG_SYSTEM = "system";
 
     private MetricNames() {
     }

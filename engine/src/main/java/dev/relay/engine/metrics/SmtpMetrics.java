@@ -2,6 +2,7 @@ package dev.relay.engine.metrics;
 
 import dev.relay.protocol.Verb;
 import io.micrometer.core.instrument.Counter;
+import org.jspecify.annotations.Nullable;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,6 +21,7 @@ public final class SmtpMetrics {
     private final Map<Verb, Counter> commands = new EnumMap<>(Verb.class);
     private final Counter[] replies = new Counter[6];
     private final Counter accepted;
+    private final @Nullable SenderMetrics senders;
     private final Counter acceptedBytes;
     private final Timer acceptLatency;
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
@@ -27,7 +29,13 @@ public final class SmtpMetrics {
     private final Map<String, Counter> authResults = new ConcurrentHashMap<>();
 
     public SmtpMetrics(MeterRegistry registry, LongSupplier bytesInFlight) {
+        this(registry, bytesInFlight, null);
+    }
+
+    /** @param senders null: no per-sender counts */
+    public SmtpMetrics(MeterRegistry registry, LongSupplier bytesInFlight, @Nullable SenderMetrics senders) {
         this.registry = registry;
+        this.senders = senders;
         this.connections = Counter.builder(MetricNames.SMTP_CONNECTIONS)
                 .description("SMTP connections accepted by the listener").register(registry);
         Gauge.builder(MetricNames.SMTP_CONNECTIONS_OPEN, open, AtomicInteger::get)
@@ -93,6 +101,14 @@ public final class SmtpMetrics {
         int klass = code / 100;
         if (klass >= 2 && klass <= 5) {
             replies[klass].increment();
+        }
+    }
+
+    /** Also counted for its sender ({@code account}: the AUTH user, null without). */
+    public void messageAccepted(long bytes, long latencyNanos, @Nullable String account) {
+        messageAccepted(bytes, latencyNanos);
+        if (senders != null) {
+            senders.received(account);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Runs one delivery attempt that a site's queue started: the content (cached or read), the SMTP transaction through
- * the client, the attempt's log line and metrics, the site's reply rules, then the {@link OutcomeRecorder}.
+ * the client, the attempt's log line and metrics, the site's reply rules, then hands the outcomes to the
+ * {@link OutcomeRecorder} without waiting for their write-back: the slot is free at the final reply.
  *
  * <p>Threads: the attempt runs on the client's event loop and the store's threads; the only mutable state is the
  * atomic count of running attempts, read by metrics.
@@ -59,14 +61,23 @@ final class AttemptRunner {
         return running.get();
     }
 
-    /** Completes once the outcomes are written back (or given up); never errors. */
-    Mono<Void> attempt(SiteQueue queue, SiteQueue.Step.Start start) {
+    /**
+     * Runs the transaction; completes (never errors) at its final reply, when {@code ended} has run: the slot and
+     * its connection are free then. The outcomes go on to the write-back, which runs on its own and calls
+     * {@code written} once they are written or given up (the recipients hold their window room until then). Each
+     * callback runs exactly once, whichever way the attempt ends (a message gone from the spool, an unexpected
+     * failure, a cancellation).
+     */
+    Mono<Void> attempt(SiteQueue queue, SiteQueue.Step.Start start, Runnable ended, Runnable written) {
         DeliveryJob job = start.ready().job();
         ClaimedMessage m = job.message();
         SiteShaping siteShaping = start.shaping();
+        Runnable endedOnce = once(ended);
+        Runnable writtenOnce = once(written);
         return Mono.defer(() -> {
             long started = time.nanos();
             running.incrementAndGet();
+            AtomicBoolean recording = new AtomicBoolean();
             return contents.content(m.id())
                     .flatMap(content -> {
                         Envelope envelope = new Envelope(m.id(), returnPath.of(m, job.recipients()),
@@ -80,22 +91,43 @@ final class AttemptRunner {
                                 .doOnNext(outcomes -> {
                                     Duration took = Duration.ofNanos(time.nanos() - started);
                                     observer.attempted(queue.site(), outcomes, took);
+                                    observer.attemptedBy(m.account(), outcomes);
                                     AttemptLog.attempted(m.id(), queue.site(), job.domain(), outcomes, took);
                                     applyRules(queue, siteShaping, outcomes);
+                                    // queued before the slot is given back: write-backs are queued in the order
+                                    // their transactions ended
+                                    recorder.record(job, content, outcomes, siteShaping.retrySchedule(), queue.site())
+                                            .doFinally(signal -> writtenOnce.run())
+                                            .subscribe(null, e -> log.error("{} writing back outcomes failed"
+                                                    + " unexpectedly", m.id(), e));
+                                    recording.set(true);
                                 })
-                                .flatMap(outcomes -> recorder.record(job, content, outcomes,
-                                        siteShaping.retrySchedule(), queue.site()))
                                 .thenReturn(true);
                     })
                     // deleted while queued (admin delete): nothing to deliver, nothing to write back
                     .switchIfEmpty(Mono.fromRunnable(() -> recorder.gone(job)))
-                    .doFinally(signal -> running.decrementAndGet())
                     .onErrorResume(e -> {
                         log.error("{} delivery to {} failed unexpectedly", m.id(), queue.site(), e);
                         return Mono.empty();
                     })
+                    .doFinally(signal -> {
+                        running.decrementAndGet();
+                        endedOnce.run();
+                        if (!recording.get()) {
+                            writtenOnce.run(); // nothing goes to the write-back: the recipients are done here
+                        }
+                    })
                     .then();
         });
+    }
+
+    private static Runnable once(Runnable r) {
+        AtomicBoolean done = new AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                r.run();
+            }
+        };
     }
 
     /**

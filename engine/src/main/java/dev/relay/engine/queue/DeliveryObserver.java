@@ -17,6 +17,9 @@ public interface DeliveryObserver {
     /** One SMTP transaction (or attempt at one) against {@code site} ended with these per-recipient outcomes. */
     void attempted(String site, List<DeliveryOutcome> outcomes, Duration took);
 
+    /** The same outcomes for the message's sender ({@code account}: its AUTH user, null without). */
+    default void attemptedBy(@org.jspecify.annotations.Nullable String account, List<DeliveryOutcome> outcomes) {}
+
     /** Recipients bounced because their message outlived the maximum lifetime. */
     void expired(int recipients);
 

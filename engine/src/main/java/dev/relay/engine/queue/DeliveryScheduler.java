@@ -45,14 +45,25 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /**
      * How this node takes part: its name, window, the share of the window one site may hold (0 to 1), poll and
-     * heartbeat periods, and when idle site queues go.
+     * heartbeat periods, when idle site queues go, and how many deliveries may be started and not yet written back
+     * ({@code writeBackLimit}: running ones plus those whose outcomes wait for their write-back; at the limit no
+     * delivery starts until a write-back ends, and a crash re-delivers at most this many).
      */
     public record Settings(String node, int window, double siteShare, Duration pollInterval, Duration heartbeat,
-                           Duration staleAfter, Duration siteIdle) {
+                           Duration staleAfter, Duration siteIdle, int writeBackLimit) {
+        /**
+         * Well above the connections one node keeps open (so it never limits a healthy node), well below the store's
+         * queue of record calls (so a write-back is never refused as "queue full").
+         */
+        public static final int DEFAULT_WRITE_BACK_LIMIT = 4096;
+
         public Settings {
             Objects.requireNonNull(node, "node");
             if (window < 1) {
                 throw new IllegalArgumentException("window must be >= 1, was " + window);
+            }
+            if (writeBackLimit < 1) {
+                throw new IllegalArgumentException("writeBackLimit must be >= 1, was " + writeBackLimit);
             }
             if (!(siteShare > 0 && siteShare <= 1)) {
                 throw new IllegalArgumentException("siteShare must be in (0, 1], was " + siteShare);
@@ -65,6 +76,11 @@ public final class DeliveryScheduler implements AutoCloseable {
             if (staleAfter.compareTo(heartbeat.multipliedBy(3)) < 0) {
                 throw new IllegalArgumentException("staleAfter must be at least three heartbeats");
             }
+        }
+
+        public Settings(String node, int window, double siteShare, Duration pollInterval, Duration heartbeat,
+                        Duration staleAfter, Duration siteIdle) {
+            this(node, window, siteShare, pollInterval, heartbeat, staleAfter, siteIdle, DEFAULT_WRITE_BACK_LIMIT);
         }
 
         /** Recipients one claim query asks for at most. */

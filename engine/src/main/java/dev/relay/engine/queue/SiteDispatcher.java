@@ -26,7 +26,9 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Puts routed jobs on their site's ready queue and starts deliveries from it: keeps one {@link SiteQueue} per site
  * (created on first use, evicted when idle), returns jobs past the site's share of the window to the spool, holds
- * jobs for operator-suspended sites, and comes back on the timer when a site's shaping says "not before T".
+ * jobs for operator-suspended sites, and comes back on the timer when a site's shaping says "not before T". A
+ * delivery's slot is free at its final reply; its recipients stay held (site share, window) until its outcomes are
+ * written back, and no delivery starts while {@link WriteBackGate} is at its limit.
  *
  * <p>Threads: routed jobs arrive on the resolver's threads, finished deliveries on the client's event loops,
  * wake-ups on the timer, resumes on the admin and reload threads; all may dispatch at once. The site map is a
@@ -44,6 +46,7 @@ final class SiteDispatcher {
     private final Window window;
     private final OutcomeRecorder recorder;
     private final AttemptRunner attempts;
+    private final WriteBackGate writeBack;
     private final TimeSource time;
     private final Scheduler timers;
     /** False while stopping or while the lease is in doubt (the heartbeat dispatches again when it succeeds). */
@@ -84,6 +87,7 @@ final class SiteDispatcher {
         this.closed = Objects.requireNonNull(closed, "closed");
         this.liveNodes = Objects.requireNonNull(liveNodes, "liveNodes");
         this.freed = Objects.requireNonNull(freed, "freed");
+        this.writeBack = new WriteBackGate(settings.writeBackLimit(), this::dispatchAll);
     }
 
     /**
@@ -144,12 +148,19 @@ final class SiteDispatcher {
                 }
                 return;
             }
+            if (!writeBack.hasRoom()) {
+                return; // the gate dispatches every site again when a write-back ends
+            }
             SiteQueue.Step step = queue.start(job -> shapingOf(queue.site(), job), liveNodes.getAsInt(), time.nanos());
             if (step instanceof SiteQueue.Step.Start start) {
-                attempts.attempt(queue, start)
-                        .doFinally(signal -> {
-                            queue.finished(time.nanos(), start.ready().job().recipients().size());
+                int recipients = start.ready().job().recipients().size();
+                writeBack.take();
+                attempts.attempt(queue, start, () -> {
+                            queue.ended(time.nanos());
                             dispatch(queue);
+                        }, () -> {
+                            queue.written(recipients);
+                            writeBack.give();
                             freed.run();
                         })
                         .subscribe();
@@ -223,6 +234,11 @@ final class SiteDispatcher {
         Instant now = time.now();
         sites.forEach((name, q) -> out.put(name, q.throttle().state(now)));
         return out;
+    }
+
+    /** Deliveries started and not yet written back (running or waiting for their write-back). */
+    int unwritten() {
+        return writeBack.held();
     }
 
     /** Every site with a queue object now (for metrics and the admin API). */

@@ -138,11 +138,25 @@ final class SiteQueue {
         }
     }
 
-    /** A delivery started by {@link #start} ended, and its {@code recipients} are no longer held here. */
+    /** A delivery started by {@link #start} ended and its recipients' outcomes are written back. */
     synchronized void finished(long nowNanos, int recipients) {
+        ended(nowNanos);
+        written(recipients);
+    }
+
+    /**
+     * A delivery started by {@link #start} has its final reply: its connection slot is free for the next job. Its
+     * recipients are still held here until {@link #written}, so claims keep passing over a site whose outcomes pile
+     * up unwritten.
+     */
+    synchronized void ended(long nowNanos) {
         active--;
-        holding -= recipients;
         lastUsedNanos = nowNanos;
+    }
+
+    /** The outcomes of a delivery's {@code recipients} are written back (or given up): no longer held here. */
+    synchronized void written(int recipients) {
+        holding -= recipients;
     }
 
     synchronized int waiting(Priority priority) {
@@ -155,7 +169,8 @@ final class SiteQueue {
 
     /** Nothing waiting or running, and untouched since {@code idleSinceNanos}: the queue object may go. */
     synchronized boolean idleSince(long idleSinceNanos) {
-        return active == 0 && transactional.isEmpty() && bulk.isEmpty() && lastUsedNanos <= idleSinceNanos
+        return active == 0 && holding == 0 && transactional.isEmpty() && bulk.isEmpty()
+                && lastUsedNanos <= idleSinceNanos
                 && throttle.quiet();
     }
 

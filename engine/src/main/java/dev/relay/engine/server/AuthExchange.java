@@ -18,16 +18,20 @@ final class AuthExchange {
     private static final SmtpReply PLAIN_CHALLENGE = SmtpReply.of(334, null, "");
 
     private final SmtpConfig config;
-    private final boolean authAvailable;
+    private final java.util.function.BooleanSupplier authAvailable;
 
     AuthExchange(SmtpConfig config, boolean authAvailable) {
+        this(config, () -> authAvailable);
+    }
+
+    AuthExchange(SmtpConfig config, java.util.function.BooleanSupplier authAvailable) {
         this.config = config;
         this.authAvailable = authAvailable;
     }
 
     /** {@code AUTH mechanism [initial-response]} (RFC 4954 4). */
     Step start(SessionState state, String argument) {
-        if (!authAvailable) {
+        if (!authAvailable.getAsBoolean()) {
             return new Step.Reply(SmtpReply.of(502, "5.5.1", "AUTH not available"));
         }
         if (state.helo == null || !state.esmtp) {
@@ -117,15 +121,22 @@ final class AuthExchange {
         }
     }
 
-    /** The password check's result: 235, or 535 until {@code smtp.max_auth_failures}, then 421 and close. */
+    /**
+     * The password check's result: 235, or 535 until {@code smtp.max_auth_failures}, then 421 and close. From here
+     * on the session's sender is the credential's system ({@code state.user}), its username kept for the logs.
+     */
     Step result(SessionState state, AuthResult result) {
         if (result instanceof AuthResult.Success success) {
-            state.user = success.user();
+            state.user = success.system();
+            state.login = success.user();
             state.userPriority = success.priority();
             return new Step.Reply(Replies.AUTH_OK);
         }
         state.authFailures++;
-        return state.authFailures >= config.maxAuthFailures() ? new Step.Close(Replies.AUTH_TOO_MANY_FAILURES)
-                : new Step.Reply(Replies.AUTH_FAILED);
+        if (state.authFailures >= config.maxAuthFailures()) {
+            return new Step.Close(Replies.AUTH_TOO_MANY_FAILURES);
+        }
+        return new Step.Reply(result instanceof AuthResult.Disabled ? Replies.AUTH_SYSTEM_DISABLED
+                : Replies.AUTH_FAILED);
     }
 }

@@ -25,8 +25,16 @@ enum Rejection {
     BOUNCE_ADDRESS,
     /** Bounce-domain and ordinary recipients in one transaction: 452, the client sends them apart. */
     MIXED_INTAKE,
+    /** An authenticated system used a sender (envelope or header From) outside its sending domains. */
+    SENDER_DOMAIN,
+    /** MAIL in a session whose system was disabled after it authenticated. */
+    SYSTEM_DISABLED,
     /** The spool could not COMMIT (database unavailable). */
-    SPOOL_UNAVAILABLE;
+    SPOOL_UNAVAILABLE,
+    /** An authenticated submission whose header From domain has no active DKIM key ({@code dkim.missing_key}). */
+    DKIM_KEY_MISSING,
+    /** The DKIM signature could not be made (a provider refused a key): 451, the client retries. */
+    DKIM_FAILED;
 
     /** The metric tag value. */
     String tag() {

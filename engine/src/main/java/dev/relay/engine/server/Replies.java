@@ -43,11 +43,16 @@ final class Replies {
     static final SmtpReply NUL_IN_CONTENT = SmtpReply.of(554, "5.6.0", "Message content contains NUL characters");
     static final SmtpReply LINE_TOO_LONG_IN_CONTENT = SmtpReply.of(554, "5.6.0",
             "Message has lines longer than 998 characters (RFC 5322 2.1.1); encode or wrap them");
+    static final SmtpReply DKIM_FAILED = SmtpReply.of(451, "4.3.0",
+            "Message not signed (DKIM), try again later");
     static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
     static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Too many recipients");
     static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "No valid recipients");
     static final SmtpReply AUTH_REQUIRES_TLS = SmtpReply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
     static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
+    /** The password was right, the system is disabled ({@code relay system disable}); RFC 4954: 535 5.7.8. */
+    static final SmtpReply AUTH_SYSTEM_DISABLED =
+            SmtpReply.of(535, "5.7.8", "Authentication credentials invalid: this system is disabled");
     static final SmtpReply AUTH_OK = SmtpReply.of(235, "2.7.0", "Authentication successful");
     static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
     static final SmtpReply AUTH_BAD_BASE64 = SmtpReply.of(501, "5.5.2", "Cannot decode AUTH response (base64)");
@@ -58,6 +63,29 @@ final class Replies {
 
     static final SmtpReply SUPPRESSION_UNAVAILABLE = SmtpReply.of(451, "4.3.0",
             "Temporary failure checking the recipient, try again later");
+
+    /** MAIL in a session authenticated before its system was disabled. */
+    static SmtpReply systemDisabled(String system) {
+        return SmtpReply.of(554, "5.7.1", "system " + system + " is disabled");
+    }
+
+    /** MAIL FROM an address outside the authenticated system's sending domains. */
+    static SmtpReply foreignSender(String domain, String system) {
+        return SmtpReply.of(550, "5.7.1", "sender domain " + ascii(domain) + " is not a sending domain of system "
+                + system);
+    }
+
+    /** A header From outside the authenticated system's sending domains, at the end of DATA or BDAT. */
+    static SmtpReply foreignHeaderFrom(String domain, String system) {
+        return SmtpReply.of(550, "5.7.1", "header From domain " + ascii(domain)
+                + " is not a sending domain of system " + system + "; message not accepted");
+    }
+
+    /** A client's domain in a reply: at most 100 characters, printable ASCII only (anything else as '?'). */
+    private static String ascii(String s) {
+        String clipped = s.length() > 100 ? s.substring(0, 100) + "..." : s;
+        return clipped.replaceAll("[^\\x21-\\x7e]", "?");
+    }
 
     /** {@code 550 5.7.1 <addr>: suppressed (hard_bounce since 2026-12-04)}: the date is UTC. */
     static SmtpReply suppressed(String address, SuppressionCheck.Verdict.Suppressed s) {

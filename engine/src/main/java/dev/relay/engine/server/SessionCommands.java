@@ -2,6 +2,7 @@ package dev.relay.engine.server;
 
 import dev.relay.engine.auth.AuthResult;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.identity.Identities;
 import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
@@ -16,6 +17,8 @@ import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.SuppressionRecords;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One handler per SMTP verb (RFC 5321 4.1 and the extensions we offer), each returning a {@link Step} instead of
@@ -25,12 +28,13 @@ import java.util.List;
 final class SessionCommands {
     private final SmtpConfig config;
     private final RelayPolicy relayPolicy;
-    private final boolean authAvailable;
+    private final BooleanSupplier authAvailable;
     private final boolean tlsAvailable;
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
     private final SuppressionCheck suppression;
     private final BounceAddresses bounceAddresses;
+    private final Supplier<Identities> identities;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
@@ -38,11 +42,28 @@ final class SessionCommands {
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression) {
-        this(config, relayPolicy, authAvailable, tlsAvailable, suppression, BounceAddresses.NONE);
+        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY);
     }
 
+    /**
+     * @param authAvailable whether AUTH is offered now (some credential in force)
+     * @param identities    the connected systems in force: the sending domains MAIL FROM is checked against
+     */
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, Supplier<Identities> identities) {
+        this(config, relayPolicy, authAvailable, tlsAvailable, suppression, identities, BounceAddresses.NONE);
+    }
+
+    /** With no connected systems, taking bounces to the bounce domain as {@code bounceAddresses} decides. */
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression, BounceAddresses bounceAddresses) {
+        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY,
+                bounceAddresses);
+    }
+
+    /** {@code bounceAddresses}: RCPT to the bounce domain ({@code bounces.verp}). */
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, Supplier<Identities> identities, BounceAddresses bounceAddresses) {
         this.bounceAddresses = bounceAddresses;
         this.suppression = suppression;
         this.config = config;
@@ -50,6 +71,7 @@ final class SessionCommands {
         this.authAvailable = authAvailable;
         this.tlsAvailable = tlsAvailable;
         this.auth = new AuthExchange(config, authAvailable);
+        this.identities = identities;
     }
 
     SmtpReply greeting() {
@@ -152,7 +174,7 @@ final class SessionCommands {
     }
 
     private boolean authOffered(SessionState state) {
-        return authAvailable && state.user == null && (state.tls || !config.auth().requireTls());
+        return state.user == null && authAvailable.getAsBoolean() && (state.tls || !config.auth().requireTls());
     }
 
     private Step mail(SessionState state, String argument) {
@@ -173,6 +195,20 @@ final class SessionCommands {
         }
         if (parameters.size() > config.maxMessageSize()) {
             return new Step.Refuse(Rejection.SIZE, Replies.SIZE_EXCEEDED);
+        }
+        Mailbox sender = ok.mailbox();
+        String system = state.user;
+        Identities known = identities.get();
+        var info = system == null ? null : known.system(system);
+        if (system != null && info != null && !info.active()) {
+            // disabled after this session authenticated: a client that keeps its connection open stops here
+            return new Step.Refuse(Rejection.SYSTEM_DISABLED, Replies.systemDisabled(system));
+        }
+        // The null sender <> is allowed: RFC 5321 4.5.5 and RFC 3464/8098 give it to notifications an application
+        // legitimately sends (delivery reports, read receipts, auto-replies), and the header From of such a message
+        // is still checked at the end of DATA, so it cannot be used to send as someone else.
+        if (system != null && sender != null && !known.maySendAs(system, sender.domain())) {
+            return new Step.Refuse(Rejection.SENDER_DOMAIN, Replies.foreignSender(sender.domain(), system));
         }
         state.transaction = new Transaction(ok.mailbox(), parameters);
         return new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok"));

@@ -12,7 +12,10 @@ final class SessionState {
     @Nullable String helo;
     boolean esmtp;
     boolean tls;
+    /** The authenticated connected system: the sender's identity (suppression scope, account, sending domains). */
     @Nullable String user;
+    /** The username it authenticated with, for the logs. */
+    @Nullable String login;
     @Nullable String userPriority;
     int authFailures;
     int errors;
@@ -41,6 +44,7 @@ final class SessionState {
         helo = null;
         esmtp = false;
         user = null;
+        login = null;
         userPriority = null;
         tls = true;
     }

@@ -1,19 +1,22 @@
 package dev.relay.engine.server;
 
-import dev.relay.engine.auth.AuthResult;
+import dev.relay.engine.dkim.MessageSigning;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * The steps a session waits for, the acceptance and COMMIT of a message and the password check, each as a
+ * The steps a session waits for, the acceptance and COMMIT of a message and the suppression lookup, each as a
  * {@code Mono} of the {@link Step} to carry out once it is done. Called on the session's event loop, completed on
  * whatever thread finishes the work; they only read the session's state: the session pauses its input, then
  * carries the Step out on its event loop.
@@ -29,7 +32,7 @@ final class SlowSteps {
     SlowSteps(SessionServices services, String id) {
         this.services = services;
         this.id = id;
-        this.acceptance = new MessageAcceptance(services.config());
+        this.acceptance = new MessageAcceptance(services.config(), services::identities);
     }
 
     /**
@@ -44,12 +47,19 @@ final class SlowSteps {
         MessageAcceptance.Result result = acceptance.accept(state, step.transaction(), content, step.stats(),
                 messageId, services.clock().instant());
         if (result instanceof MessageAcceptance.Accepted accepted) {
-            return store(accepted);
+            if (!services.signing().enabled()) {
+                return store(accepted);
+            }
+            return sign(accepted, state.user).flatMap(signed -> signed instanceof Step.Refuse
+                    ? Mono.just(signed) : store(accepted));
         }
         MessageAcceptance.Refused refused = (MessageAcceptance.Refused) result;
         if (refused.reason() == Rejection.LOOP) {
             log.info("{} refused from=<{}>: more than {} Received fields (mail loop)", id,
                     LogText.escape(step.transaction().reversePath()), refused.detail());
+        } else if (refused.reason() == Rejection.SENDER_DOMAIN) {
+            log.info("{} refused from=<{}>: {}", id, LogText.escape(step.transaction().reversePath()),
+                    LogText.escape(refused.detail()));
         } else {
             log.warn("{} message {} refused by the spool: {}", id, messageId, refused.detail());
         }
@@ -76,6 +86,43 @@ final class SlowSteps {
                 .map(Step.Reply::new);
     }
 
+    /**
+     * Signs {@code accepted} on the signing scheduler (the body hash and the private-key operations are CPU work,
+     * not for an event loop), putting the DKIM-Signature fields on top of its content: the last change before the
+     * COMMIT, so the stored bytes are what every attempt sends. Emits {@link Step.Refuse} (the content released) when
+     * the message must not be sent; anything else means "store it".
+     */
+    private Mono<Step> sign(MessageAcceptance.Accepted accepted, @Nullable String user) {
+        IncomingMessage incoming = accepted.message();
+        Instant now = services.clock().instant();
+        return Mono.fromCallable(() -> services.signing().sign(incoming.content(), user, now))
+                .subscribeOn(services.signingScheduler())
+                .<Step>map(outcome -> {
+                    if (outcome instanceof MessageSigning.Signed signed) {
+                        if (!(incoming.content() instanceof CompositeByteBuf content)) {
+                            // MessageAcceptance always hands over the composite it assembled
+                            throw new IllegalStateException("content is not a composite buffer");
+                        }
+                        content.addComponent(true, 0, Unpooled.wrappedBuffer(signed.fields()));
+                        log.debug("{} message {} signed for {} ({})", id, incoming.id(), signed.domain(),
+                                String.join(", ", signed.selectors()));
+                        return new Step.Reply(Replies.OK);
+                    }
+                    if (outcome instanceof MessageSigning.Refused refused) {
+                        incoming.content().release();
+                        log.info("{} message {} refused from=<{}>: no active DKIM key for {}", id, incoming.id(),
+                                LogText.escape(incoming.reversePath()), LogText.escape(refused.domain()));
+                        return new Step.Refuse(Rejection.DKIM_KEY_MISSING, refused.reply());
+                    }
+                    return new Step.Reply(Replies.OK);
+                })
+                .onErrorResume(error -> {
+                    incoming.content().release();
+                    log.warn("{} message {} not signed: {}", id, incoming.id(), error.toString());
+                    return Mono.just(new Step.Refuse(Rejection.DKIM_FAILED, Replies.DKIM_FAILED));
+                });
+    }
+
     /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */
     private Mono<Step> store(MessageAcceptance.Accepted accepted) {
         IncomingMessage incoming = accepted.message();
@@ -93,7 +140,7 @@ final class SlowSteps {
     Step stored(Step.Stored stored) {
         IncomingMessage incoming = stored.accepted().message();
         long size = stored.size();
-        services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos());
+        services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos(), incoming.account());
         log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
                 LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
                 incoming.priority().name().toLowerCase(Locale.ROOT),
@@ -112,27 +159,6 @@ final class SlowSteps {
                     log.warn("{} suppression lookup failed for RCPT: {}", id, error.toString());
                     return Mono.just(new Step.Refuse(Rejection.SUPPRESSION_UNAVAILABLE,
                             Replies.SUPPRESSION_UNAVAILABLE));
-                });
-    }
-
-    /**
-     * Checks {@code user}'s password (slow by design, off the event loop); its Step is the result, a failure only
-     * after {@code auth_failure_delay} so guessing costs the guesser time, or a 454 when the check itself failed.
-     */
-    Mono<Step> checkPassword(String user, String password, java.net.InetAddress client) {
-        var authenticator = Objects.requireNonNull(services.authenticator(), "authenticator");
-        return authenticator.authenticate(user, password.toCharArray())
-                .<Step>flatMap(result -> {
-                    Step checked = new Step.PasswordChecked(user, result);
-                    if (result instanceof AuthResult.Success) {
-                        services.clientLimits().authSucceeded(client);
-                        return Mono.just(checked);
-                    }
-                    return Mono.just(checked).delayElement(services.clientLimits().authFailureDelay());
-                })
-                .onErrorResume(error -> {
-                    log.warn("{} AUTH check failed: {}", id, error.toString());
-                    return Mono.just(new Step.Reply(Replies.AUTH_TEMPORARY_FAILURE));
                 });
     }
 }

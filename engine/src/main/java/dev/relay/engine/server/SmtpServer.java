@@ -3,9 +3,10 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
-import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
+import dev.relay.engine.dkim.MessageSigning;
+import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReplyEncoder;
 import dev.relay.protocol.SmtpServerDecoder;
@@ -36,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,18 +80,27 @@ public final class SmtpServer implements AutoCloseable {
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression) {
         this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
-                IntakeDoor.NONE);
+                MessageSigning.OFF, Schedulers.immediate());
+    }
+
+    /** As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM). */
+    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
+            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler) {
+        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
+                signing, signingScheduler, IntakeDoor.NONE);
     }
 
     /** As above, taking the bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}. */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
-            SuppressionCheck suppression, IntakeDoor intake) {
+            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler, IntakeDoor intake) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
                 new AtomicInteger(), draining,
-                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, intake);
+                new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, signing,
+                signingScheduler, intake);
         this.commands = services.commands();
         if (Epoll.isAvailable()) {
             bossGroup = new EpollEventLoopGroup(1);

@@ -1,6 +1,5 @@
 package dev.relay.engine.server;
 
-import dev.relay.engine.auth.AuthResult;
 import dev.relay.protocol.AuthResponse;
 import dev.relay.protocol.ChunkEnd;
 import dev.relay.protocol.CommandLineError;
@@ -13,7 +12,6 @@ import dev.relay.protocol.SmtpServerDecoder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +23,7 @@ import reactor.core.publisher.Mono;
 /**
  * One admitted SMTP connection's I/O and state transitions: feeds decoded input to {@link SessionCommands}, carries
  * out the {@link Step}s it returns, collects content under the global {@link ByteBudget} and waits, input held, for
- * the slow ones ({@link SlowSteps}: acceptance and COMMIT, password checks).
+ * the slow ones ({@link SlowSteps}: acceptance and COMMIT; {@link AuthSteps}: password checks).
  *
  * <p>Replies are written as commands are processed and flushed once per read (so pipelined commands get their
  * replies in one segment). While an asynchronous step runs (a COMMIT, a password check), or the channel is not
@@ -40,6 +38,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
     private final SessionServices services;
     private final SessionCommands commands;
     private final SlowSteps slow;
+    private final AuthSteps auth;
     private final String id;
     private final MessageAssembly message;
     private @Nullable SessionState state;
@@ -55,6 +54,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
         this.commands = commands;
         this.id = id;
         this.slow = new SlowSteps(services, id);
+        this.auth = new AuthSteps(services, commands, id);
         this.message = new MessageAssembly(services.budget());
     }
 
@@ -184,9 +184,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
             reply(c.reply());
             decoder.expectAuthResponse();
         } else if (step instanceof Step.VerifyPassword v) {
-            verifyPassword(v);
+            await(auth.verify(state(), v), () -> { });
         } else if (step instanceof Step.PasswordChecked c) {
-            onPasswordChecked(c);
+            carryOut(auth.checked(state(), c));
         } else if (step instanceof Step.AcceptMessage a) {
             accept(a);
         } else if (step instanceof Step.Stored stored) {
@@ -231,7 +231,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
         await(slow.accept(state(), step, finished.content()), () -> message.release(finished));
     }
 
-    // ---- STARTTLS and AUTH ------------------------------------------------------------------------------------
+    // ---- STARTTLS ------------------------------------------------------------------------------------
 
     private void startTls(SmtpReply ready) {
         // RFC 3207 4.2 / STARTTLS injection: whatever the client pipelined in the clear is dropped unread.
@@ -241,31 +241,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements SessionT
         reply(ready);
         ctx().flush();
         state().resetForTls();
-    }
-
-    private void verifyPassword(Step.VerifyPassword step) {
-        InetAddress client = state().client;
-        if (!services.clientLimits().tryAuth(client)) {
-            services.metrics().authLimited();
-            log.info("{} AUTH refused: too many failures from {} in the last minute", id, client.getHostAddress());
-            closeWith(Replies.IP_TOO_MANY_AUTH_FAILURES);
-            return;
-        }
-        await(slow.checkPassword(step.user(), step.password(), client), () -> { });
-    }
-
-    private void onPasswordChecked(Step.PasswordChecked checked) {
-        SessionState state = state();
-        boolean success = checked.result() instanceof AuthResult.Success;
-        services.metrics().auth(success);
-        Step step = commands.authResult(state, checked.result());
-        if (success) {
-            log.info("{} authenticated as {}", id, state.user);
-        } else {
-            log.info("{} authentication failed for {} from {}", id, LogText.escape(checked.user()),
-                    state.client.getHostAddress());
-        }
-        carryOut(step);
     }
 
     private void onRecipientChecked(Step.RecipientChecked checked) {

@@ -95,4 +95,68 @@ class AuthenticatorTest {
         assertThat(m.block(Duration.ofSeconds(5))).isInstanceOf(AuthResult.Success.class);
         assertThat(auth.hasUsers()).isTrue();
     }
+
+    // ---- against the connected systems' snapshot (issue 15) ----------------------------------------------------
+
+    private static final java.time.Instant T = java.time.Instant.EPOCH;
+    private final PasswordHash shopHash = PasswordHash.create("right".toCharArray(), 1000);
+
+    private dev.relay.engine.identity.Identities snapshot(boolean active, boolean withCredential, PasswordHash hash) {
+        return new dev.relay.engine.identity.Identities(new dev.relay.storage.SystemRecords.Snapshot(
+                java.util.List.of(new dev.relay.storage.SystemRecords.SystemInfo("shop", active,
+                        dev.relay.storage.Priority.BULK, null, false, T, T)),
+                withCredential ? java.util.List.of(new dev.relay.storage.SystemRecords.Credential(7, "shop",
+                        "shop-1a2b", hash.encode(), T, null)) : java.util.List.of(),
+                java.util.List.of()));
+    }
+
+    @Test
+    void aCredentialLogsInAsItsSystemInItsSystemsLane() {
+        Authenticator db = new Authenticator(() -> snapshot(true, true, shopHash), scheduler);
+        StepVerifier.create(db.authenticate("shop-1a2b", "right"))
+                .expectNext(new AuthResult.Success("shop-1a2b", "shop", "bulk")).verifyComplete();
+    }
+
+    @Test
+    void aRevokedCredentialStopsWorkingEvenWhileItsLoginIsCached() {
+        AtomicReference<dev.relay.engine.identity.Identities> now = new AtomicReference<>(snapshot(true, true,
+                shopHash));
+        Authenticator db = new Authenticator(now::get, scheduler);
+        assertThat(db.authenticate("shop-1a2b", "right").block(Duration.ofSeconds(5)))
+                .isInstanceOf(AuthResult.Success.class);
+        now.set(snapshot(true, false, shopHash)); // the next refresh no longer has it
+        StepVerifier.create(db.authenticate("shop-1a2b", "right"))
+                .expectNext(new AuthResult.Failure("shop-1a2b")).verifyComplete();
+        assertThat(hashingTasks).as("the dummy hash is checked, as for any unknown user").hasValue(2);
+    }
+
+    @Test
+    void aDisabledSystemIsRefusedAfterTheCorrectPasswordOnly() {
+        AtomicReference<dev.relay.engine.identity.Identities> now = new AtomicReference<>(snapshot(true, true,
+                shopHash));
+        Authenticator db = new Authenticator(now::get, scheduler);
+        db.authenticate("shop-1a2b", "right").block(Duration.ofSeconds(5));
+        now.set(snapshot(false, true, shopHash));
+        StepVerifier.create(db.authenticate("shop-1a2b", "right"))
+                .expectNext(new AuthResult.Disabled("shop-1a2b", "shop")).verifyComplete();
+        StepVerifier.create(db.authenticate("shop-1a2b", "wrong"))
+                .expectNext(new AuthResult.Failure("shop-1a2b")).verifyComplete();
+    }
+
+    @Test
+    void aNewPasswordHashInvalidatesTheCachedLoginAndRetainForgetsIt() {
+        AtomicReference<dev.relay.engine.identity.Identities> now = new AtomicReference<>(snapshot(true, true,
+                shopHash));
+        Authenticator db = new Authenticator(now::get, scheduler);
+        db.authenticate("shop-1a2b", "right").block(Duration.ofSeconds(5));
+        dev.relay.engine.identity.Identities changed = snapshot(true, true,
+                PasswordHash.create("new".toCharArray(), 1000));
+        now.set(changed);
+        db.retain(changed);
+        StepVerifier.create(db.authenticate("shop-1a2b", "right"))
+                .expectNext(new AuthResult.Failure("shop-1a2b")).verifyComplete();
+        StepVerifier.create(db.authenticate("shop-1a2b", "new"))
+                .expectNext(new AuthResult.Success("shop-1a2b", "shop", "bulk")).verifyComplete();
+        assertThat(hashingTasks).hasValue(3);
+    }
 }

@@ -71,6 +71,49 @@ class RelayConfigTest {
         assertThat(c.bounces()).isEqualTo(BouncesConfig.defaults());
         assertThat(c.suppression()).isEqualTo(SuppressionConfig.defaults());
         assertThat(c.events()).isEqualTo(EventsConfig.defaults());
+        assertThat(c.systems()).isEqualTo(SystemsConfig.defaults());
+        assertThat(c.dkim()).isEqualTo(DkimConfig.defaults());
+        assertThat(c.webhooks()).isEqualTo(WebhooksConfig.defaults());
+        assertThat(c.metrics()).isEqualTo(MetricsConfig.defaults());
+    }
+
+    @Test
+    void maxSendersIsReadAndValidated() throws IOException {
+        assertThat(load("metrics:\n  max_senders: 3\n").metrics().maxSenders()).isEqualTo(3);
+        ConfigException e = configError(() -> run("metrics:\n  max_senders: -1\n"));
+        assertThat(e.key()).isEqualTo("metrics.max_senders");
+        assertThat(e.reason()).contains("between 0 and 1000");
+    }
+
+    @Test
+    void webhookKeysAreReadAndValidatedNamingTheKey() throws IOException {
+        WebhooksConfig w = load("webhooks:\n  batch_size: 10\n  backoff_base: 1s\n  backoff_cap: 5s\n"
+                + "  max_age: 1h\n  timeout: 2s\n").webhooks();
+        assertThat(w.batchSize()).isEqualTo(10);
+        assertThat(w.backoffCap()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(w.lease()).isEqualTo(java.time.Duration.ofSeconds(9));
+        ConfigException cap = configError(() -> run("webhooks:\n  backoff_base: 1m\n  backoff_cap: 10s\n"));
+        assertThat(cap.key()).isEqualTo("webhooks.backoff_cap");
+        assertThat(cap.reason()).contains("webhooks.backoff_base");
+        assertThat(configError(() -> run("webhooks:\n  batch_size: 0\n")).key()).isEqualTo("webhooks.batch_size");
+        ConfigException age = configError(() -> run("webhooks:\n  max_age: 90d\n"));
+        assertThat(age.key()).isEqualTo("webhooks.max_age");
+        assertThat(age.reason()).contains("dead-lettered");
+        assertThat(configError(() -> run("webhooks:\n  max_in_flight: 100\n")).key())
+                .isEqualTo("webhooks.max_in_flight");
+        assertThat(configError(() -> run("webhooks:\n  nonsense: 1\n")).key()).isEqualTo("webhooks.nonsense");
+    }
+
+    @Test
+    void systemsRefreshIntervalIsBounded() throws IOException {
+        assertThat(load("systems:\n  refresh_interval: 2s\n").systems().refreshInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(2));
+        ConfigException e = configError(() -> run("systems:\n  refresh_interval: 10m\n"));
+        assertThat(e.key()).isEqualTo("systems.refresh_interval");
+        assertThat(e.reason()).contains("between 100ms and 5m");
+        assertThat(configError(() -> run("systems:\n  refresh_interval: 50ms\n")).key())
+                .isEqualTo("systems.refresh_interval");
+        assertThat(configError(() -> run("systems:\n  refresh: 5s\n")).key()).startsWith("systems.");
     }
 
     @Test
@@ -90,6 +133,27 @@ class RelayConfigTest {
         assertThat(limit.key()).isEqualTo("suppression.soft_bounce_limit");
         assertThat(configError(() -> run("suppression:\n  cache_tll: 5s\n")).key())
                 .isEqualTo("suppression.cache_tll");
+    }
+
+    @Test
+    void dkimKeysAreReadAndValidated() throws IOException {
+        DkimConfig d = load("dkim:\n  key_file: dkim.key\n  refresh_interval: 2s\n  missing_key: send_unsigned\n")
+                .dkim();
+        assertThat(d.keyFile()).isNotNull();
+        assertThat(d.keyFile().getFileName().toString()).isEqualTo("dkim.key");
+        assertThat(d.keyFile().isAbsolute()).isTrue();
+        assertThat(d.refreshInterval()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(d.missingKey()).isEqualTo(DkimConfig.MissingKey.SEND_UNSIGNED);
+        assertThat(RelayConfig.defaults().dkim().missingKey()).isEqualTo(DkimConfig.MissingKey.REFUSE);
+        assertThat(RelayConfig.defaults().dkim().keyFile()).isNull();
+        ConfigException policy = configError(() -> run("dkim:\n  missing_key: sign\n"));
+        assertThat(policy.key()).isEqualTo("dkim.missing_key");
+        assertThat(policy.getMessage()).contains("sign").contains("refuse or send_unsigned");
+        ConfigException refresh = configError(() -> run("dkim:\n  refresh_interval: 1h\n"));
+        assertThat(refresh.key()).isEqualTo("dkim.refresh_interval");
+        assertThat(refresh.getMessage()).contains("between 1s and 10m");
+        assertThat(configError(() -> run("dkim:\n  key_file: \"\"\n")).key()).isEqualTo("dkim.key_file");
+        assertThat(configError(() -> run("dkim:\n  keyfile: x\n")).key()).isEqualTo("dkim.keyfile");
     }
 
     @Test

@@ -229,7 +229,7 @@ class DeliveryClientIT {
     }
 
     @Test
-    void reusesConnectionsUpToTheLimitWithRsetBetween() {
+    void reusesConnectionsUpToTheLimitWithTheNextMailRightAfterACompletedTransaction() {
         TestMx mx = start(TestMx.builder());
         SiteLimits limits = limits(1, 3, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
         for (int i = 0; i < 4; i++) {
@@ -238,9 +238,42 @@ class DeliveryClientIT {
         }
         assertThat(mx.transactions()).extracting(TestMx.Transaction::connection).containsExactly(1, 1, 1, 2);
         List<String> first = mx.commands(1);
-        assertThat(first.stream().filter(l -> l.equals("RSET")).count()).isEqualTo(2);
-        assertThat(first).endsWith("QUIT");
-        assertThat(first.indexOf("RSET")).isGreaterThan(first.indexOf("DATA"));
+        assertThat(first).as("RFC 5321 4.1.1.5: the transaction is over at the final reply").doesNotContain("RSET");
+        assertThat(first).containsExactly("EHLO relay.test",
+                "MAIL FROM:<sender@origin.test> SIZE=" + BODY.length, "RCPT TO:<a@dest.test>", "DATA",
+                "MAIL FROM:<sender@origin.test> SIZE=" + BODY.length, "RCPT TO:<a@dest.test>", "DATA",
+                "MAIL FROM:<sender@origin.test> SIZE=" + BODY.length, "RCPT TO:<a@dest.test>", "DATA", "QUIT");
+    }
+
+    @Test
+    void anAbortedTransactionIsRsetBeforeTheNextMail() {
+        TestMx mx = start(TestMx.builder().script(step -> step.is("RCPT") && step.argument().contains("gone@")
+                ? Action.reply(550, "5.1.1", "no such user") : null));
+        SiteLimits limits = limits(1, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        assertThat(deliver(mx, limits, envelope("gone@dest.test")).outcomes()).singleElement()
+                .isInstanceOf(Bounced.class);
+        assertThat(deliver(mx, limits, envelope("a@dest.test")).outcomes()).singleElement()
+                .isInstanceOf(Delivered.class);
+        List<String> first = mx.commands(1);
+        assertThat(first).containsSubsequence("RCPT TO:<gone@dest.test>", "DATA", "RSET",
+                "MAIL FROM:<sender@origin.test> SIZE=" + BODY.length, "RCPT TO:<a@dest.test>", "DATA");
+        assertThat(first.stream().filter("RSET"::equals).count()).isEqualTo(1);
+        assertThat(mx.transactions()).extracting(TestMx.Transaction::connection).containsExactly(1);
+    }
+
+    @Test
+    void aReusedConnectionThePeerDroppedBeforeAnyReplyIsReplacedAndTheMessageDelivered() {
+        // the peer closes as our MAIL arrives on the reused connection (its idle timeout crossing our send)
+        TestMx mx = start(TestMx.builder().script(step -> step.is("MAIL") && step.connection() == 1
+                && step.transaction() == 2 ? Action.DROP : null));
+        SiteLimits limits = limits(1, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        assertThat(deliver(mx, limits, envelope("a@dest.test")).outcomes()).singleElement()
+                .isInstanceOf(Delivered.class);
+        assertThat(deliver(mx, limits, envelope("b@dest.test")).outcomes()).singleElement()
+                .isInstanceOf(Delivered.class);
+        assertThat(mx.transactions()).extracting(TestMx.Transaction::connection).containsExactly(1, 2);
+        assertThat(mx.transactions().get(1).recipients()).containsExactly("b@dest.test");
+        waitUntil(() -> client.counts("site").open() == 1);
     }
 
     @Test
@@ -268,6 +301,22 @@ class DeliveryClientIT {
         assertThat(mx.maxConcurrentConnections()).isLessThanOrEqualTo(3);
         assertThat(mx.transactions()).hasSize(50);
         assertThat(client.counts("site").inUse()).isZero();
+    }
+
+    @Test
+    void aLoweredLimitQuitsOnlyTheIdleConnectionsBeyondIt() {
+        TestMx mx = start(TestMx.builder().script(step -> step.is("DATA_END")
+                ? Action.delayed(Duration.ofMillis(100), null) : null));
+        SiteLimits three = limits(3, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        Flux.range(0, 3).flatMap(i -> client.deliver("site", List.of(hop(mx.address())), three,
+                envelope("r" + i + "@dest.test")), 3).blockLast(WAIT);
+        assertThat(client.counts("site")).isEqualTo(new SiteCounts(3, 3, 0, 0));
+
+        SiteLimits one = limits(1, 100, Duration.ofSeconds(30), TlsMode.OPPORTUNISTIC);
+        assertThat(deliver(mx, one, envelope("a@dest.test")).outcomes()).singleElement().isInstanceOf(Delivered.class);
+        waitUntil(() -> mx.connectionsOpen() == 1);
+        assertThat(mx.connectionsOpened()).as("the kept connection carried the message, none was opened").isEqualTo(3);
+        assertThat(client.counts("site")).isEqualTo(new SiteCounts(1, 1, 0, 0));
     }
 
     @Test

@@ -101,6 +101,11 @@ class GrafanaDashboardsIT {
                 assertThat(value(scrape, "relay_messages_rejected_total{node=\"" + NODE + "\",reason=\"" + reason
                         + "\"}")).as("rejected for %s", reason).isEqualTo(1);
             }
+            // the Senders dashboard's series, for the sender of this traffic (no AUTH: "none")
+            String sender = "relay_sender_events_total{kind=\"%s\",node=\"" + NODE + "\",system=\"none\"}";
+            assertThat(value(scrape, sender.formatted("received"))).isEqualTo(MESSAGES + 1);
+            assertThat(value(scrape, sender.formatted("delivered"))).isGreaterThanOrEqualTo(MESSAGES);
+            assertThat(value(scrape, sender.formatted("deferred"))).isGreaterThanOrEqualTo(1);
             assertThat(value(scrape, "cache_gets_total{cache=\"relay.dns.address\",node=\"" + NODE
                     + "\",result=\"miss\"}")).as("a real DNS lookup for mx.test").isGreaterThanOrEqualTo(1);
             Files.createDirectories(Path.of("target"));
@@ -112,7 +117,7 @@ class GrafanaDashboardsIT {
                 dashboards = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
             }
             assertThat(dashboards).extracting(p -> p.getFileName().toString())
-                    .contains("relay-overview.json", "relay-site.json", "relay-capacity.json");
+                    .contains("relay-overview.json", "relay-site.json", "relay-capacity.json", "relay-senders.json");
             ObjectMapper json = new ObjectMapper();
             for (Path dashboard : dashboards) {
                 Set<String> used = new TreeSet<>();

@@ -34,7 +34,12 @@ final class FakeDeliveryStore implements DeliveryStore {
     final List<reactor.core.publisher.Sinks.Empty<Void>> openClaims = new CopyOnWriteArrayList<>();
     final List<List<RecipientUpdate>> recorded = new CopyOnWriteArrayList<>();
     final Deque<Throwable> recordFailures = new ArrayDeque<>();
+    /** The updates of every record call, in the order of the calls (failed and held ones too). */
+    final List<List<RecipientUpdate>> requested = new CopyOnWriteArrayList<>();
     int recordCalls;
+    /** When set, record calls stay open until the test completes them ({@link #openRecords}). */
+    boolean holdRecords;
+    final List<reactor.core.publisher.Sinks.Empty<Void>> openRecords = new CopyOnWriteArrayList<>();
     final List<Unclaim> unclaims = new CopyOnWriteArrayList<>();
     final Deque<Throwable> unclaimFailures = new ArrayDeque<>();
     int releaseClaimsCalls;
@@ -116,12 +121,19 @@ final class FakeDeliveryStore implements DeliveryStore {
     public Mono<Void> record(String node, List<RecipientUpdate> updates) {
         return Mono.defer(() -> {
             recordCalls++;
+            requested.add(List.copyOf(updates));
             Throwable failure = recordFailures.poll();
             if (failure != null) {
                 return Mono.error(failure);
             }
-            recorded.add(Collections.unmodifiableList(new ArrayList<>(updates)));
-            return Mono.empty();
+            List<RecipientUpdate> rows = Collections.unmodifiableList(new ArrayList<>(updates));
+            if (!holdRecords) {
+                recorded.add(rows);
+                return Mono.empty();
+            }
+            reactor.core.publisher.Sinks.Empty<Void> open = reactor.core.publisher.Sinks.empty();
+            openRecords.add(open);
+            return open.asMono().doOnSuccess(v -> recorded.add(rows));
         });
     }
 

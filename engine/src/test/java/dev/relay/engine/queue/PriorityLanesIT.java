@@ -50,7 +50,8 @@ class PriorityLanesIT {
                     .as("the field is gone, every other byte as sent")
                     .isEqualTo(withMessageId("<lowered@t>", body.replace("X-Relay-Priority: bulk\r\n", "")));
             assertThat(afterReceived(stored.get("<raised@t>")))
-                    .isEqualTo(withMessageId("<raised@t>", raise.replace("x-relay-priority:\r\n transactional\r\n", "")));
+                    .isEqualTo(withMessageId("<raised@t>", asSentBy(TestRelay.BULK_USER,
+                            raise.replace("x-relay-priority:\r\n transactional\r\n", ""))));
             assertThat(afterReceived(stored.get("<plain@t>"))).isEqualTo(withMessageId("<plain@t>", plain));
         }
         try (TestRelay relay = TestRelay.startWithDatabase("prioraise",
@@ -144,6 +145,11 @@ class PriorityLanesIT {
         assertThat(client.command(extraHeader + "Subject: " + rcpt + "\r\n\r\nhello\r\n.").code()).isEqualTo(250);
     }
 
+    /** {@code content} with its From in {@code user}'s own sending domain, as {@link #submitAs} sends it. */
+    private static String asSentBy(String user, String content) {
+        return content.replace("From: app@shop.test", "From: app@" + TestRelay.senderDomain(user));
+    }
+
     /** Submits {@code content} (which must not need dot-stuffing) as {@code user} over STARTTLS + AUTH PLAIN. */
     private static void submitAs(TestRelay relay, String user, String messageId, String content) throws IOException {
         try (SmtpTestClient client = SmtpTestClient.connect(relay.smtp())) {
@@ -154,10 +160,12 @@ class PriorityLanesIT {
             assertThat(client.command("EHLO app.test").code()).isEqualTo(250);
             assertThat(client.command("AUTH PLAIN " + plain(user)).code())
                     .isEqualTo(235);
-            assertThat(client.command("MAIL FROM:<app@shop.test>").code()).isEqualTo(250);
+            // each system sends as its own domain (connected systems, issue 15)
+            String domain = TestRelay.senderDomain(user);
+            assertThat(client.command("MAIL FROM:<app@" + domain + ">").code()).isEqualTo(250);
             assertThat(client.command("RCPT TO:<user@example.test>").code()).isEqualTo(250);
             assertThat(client.command("DATA").code()).isEqualTo(354);
-            client.send("Message-ID: " + messageId + "\r\n" + content);
+            client.send("Message-ID: " + messageId + "\r\n" + asSentBy(user, content));
             assertThat(client.command(".").code()).isEqualTo(250);
             client.command("QUIT");
         }

@@ -41,7 +41,7 @@ class SiteDispatcherTest {
     private final FakeTime time = new FakeTime();
     private final FakeDeliveryStore store = new FakeDeliveryStore();
     private final Window window = new Window(40);
-    private final DeliveryScheduler.Settings settings = Jobs.settings(40, 0.25);
+    private DeliveryScheduler.Settings settings = Jobs.settings(40, 0.25);
     private final List<Envelope> attempts = new CopyOnWriteArrayList<>();
     /** When set, attempts hang until the test completes them. */
     private boolean hang;
@@ -238,5 +238,92 @@ class SiteDispatcherTest {
         assertThat(dispatcher.dropWaiting()).isEqualTo(3);
         assertThat(window.used()).isEqualTo(2);
         assertThat(dispatcher.snapshot().get(SITE)).isEqualTo(new DeliveryScheduler.SiteSnapshot(0, 0, 1));
+    }
+
+    // --- the write-back runs on its own: a slot is free at the final reply ---
+
+    @Test
+    void aSlotCarriesTheNextMessageWhileTheOutcomesOfThePreviousOnesAreStillBeingWritten() {
+        shaping = shaping(1, null);
+        store.holdRecords = true;
+        ClaimedMessage a = claim(1);
+        ClaimedMessage b = claim(1);
+        ClaimedMessage c = claim(1);
+        assertThat(attempts).as("one connection, three transactions, no commit yet").hasSize(3);
+        assertThat(store.openRecords).as("three write-backs waiting together: one batch for the store").hasSize(3);
+        assertThat(store.requested).extracting(rows -> rows.get(0).messageId())
+                .as("queued in the order the transactions ended").containsExactly(a.id(), b.id(), c.id());
+        assertThat(window.used()).as("still claimed until written: no over-claiming").isEqualTo(3);
+        assertThat(dispatcher.snapshot().get(SITE)).isEqualTo(new DeliveryScheduler.SiteSnapshot(0, 0, 0));
+        assertThat(dispatcher.queue(SITE).holding()).as("the site's share counts them too").isEqualTo(3);
+        int woken = freed.get();
+        store.openRecords.forEach(Sinks.Empty::tryEmitEmpty);
+        assertThat(store.rows()).hasSize(3);
+        assertThat(window.used()).isZero();
+        assertThat(dispatcher.queue(SITE).holding()).isZero();
+        assertThat(dispatcher.unwritten()).isZero();
+        assertThat(freed.get()).as("each write-back woke the claimer").isEqualTo(woken + 3);
+    }
+
+    @Test
+    void aFailedWriteBackIsRetriedWithoutHoldingTheSlotAndWrittenExactlyOnce() {
+        shaping = shaping(1, null);
+        store.recordFailures.add(new IOException("connection reset by the database"));
+        ClaimedMessage a = claim(1);
+        ClaimedMessage b = claim(1);
+        assertThat(attempts).as("the second delivery did not wait for the first one's retry").hasSize(2);
+        assertThat(store.rows()).extracting(RecipientUpdate::messageId).containsExactly(b.id());
+        assertThat(window.used()).as("the failed one stays claimed").isEqualTo(1);
+        // the retry's backoff has jitter: the first one comes within 1.5 x FIRST_RETRY
+        time.advance(OutcomeRecorder.FIRST_RETRY.multipliedBy(2));
+        assertThat(store.rows()).extracting(RecipientUpdate::messageId).containsExactly(b.id(), a.id());
+        assertThat(store.rows()).extracting(RecipientUpdate::kind).containsOnly(RecipientUpdate.Kind.DELIVERED);
+        assertThat(window.used()).isZero();
+        assertThat(dispatcher.unwritten()).isZero();
+    }
+
+    @Test
+    void atTheWriteBackLimitNothingStartsUntilAWriteBackEnds() {
+        settings = new DeliveryScheduler.Settings("n1", 40, 0.25, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                Duration.ofSeconds(20), Duration.ofMinutes(5), 2);
+        shaping = shaping(10, null);
+        store.holdRecords = true;
+        for (int i = 0; i < 5; i++) {
+            claim(1);
+        }
+        assertThat(attempts).as("two unwritten deliveries at most").hasSize(2);
+        assertThat(dispatcher.unwritten()).isEqualTo(2);
+        assertThat(dispatcher.snapshot().get(SITE)).isEqualTo(new DeliveryScheduler.SiteSnapshot(3, 0, 0));
+        store.openRecords.get(0).tryEmitEmpty();
+        assertThat(attempts).as("a written outcome lets one more start").hasSize(3);
+        assertThat(dispatcher.unwritten()).isEqualTo(2);
+        store.openRecords.get(1).tryEmitEmpty();
+        store.openRecords.get(2).tryEmitEmpty();
+        assertThat(attempts).hasSize(5);
+        store.openRecords.forEach(Sinks.Empty::tryEmitEmpty);
+        assertThat(store.rows()).hasSize(5);
+        assertThat(window.used()).isZero();
+        assertThat(dispatcher.unwritten()).isZero();
+    }
+
+    @Test
+    void aMessageGoneFromTheSpoolGivesItsSlotAndPermitBack() {
+        shaping = shaping(1, null);
+        ClaimedMessage gone = claimWithoutContent(1);
+        ClaimedMessage next = claim(1);
+        assertThat(attempts).extracting(Envelope::id).containsExactly(next.id());
+        assertThat(store.rows()).extracting(RecipientUpdate::messageId).containsExactly(next.id());
+        assertThat(gone.id()).isNotEqualTo(next.id());
+        assertThat(window.used()).isZero();
+        assertThat(dispatcher.unwritten()).isZero();
+        assertThat(dispatcher.queue(SITE).holding()).isZero();
+    }
+
+    private ClaimedMessage claimWithoutContent(int recipients) {
+        ClaimedMessage m = Jobs.message(SITE, recipients, FakeTime.WALL);
+        assertThat(window.tryReserve(recipients)).isTrue();
+        dispatcher();
+        routing.accept(m);
+        return m;
     }
 }

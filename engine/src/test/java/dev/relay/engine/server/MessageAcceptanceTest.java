@@ -82,7 +82,8 @@ class MessageAcceptanceTest {
 
     @Test
     void theStoredMessageHasOurReceivedHeaderOnTopAndTheEnvelope() {
-        CompositeByteBuf content = content("Subject: hi\r\n\r\nbody\r\n");
+        String header = "Subject: hi\r\nDate: Fri, 04 Dec 2026 21:30:00 +0000\r\nMessage-ID: <1@sender.test>\r\n";
+        CompositeByteBuf content = content(header + "\r\nbody\r\n");
         IncomingMessage message = accepted(
                 acceptance.accept(state, transaction("a@dest.test"), content, PLAIN, id, NOW));
 
@@ -91,7 +92,7 @@ class MessageAcceptanceTest {
                         + "\tby mx.relay.test with ESMTP id " + id + "\r\n"
                         + "\tfor <a@dest.test>;\r\n"
                         + "\tFri, 4 Dec 2026 21:30:05 +0000\r\n"
-                        + "Subject: hi\r\n\r\nbody\r\n");
+                        + header + "\r\nbody\r\n");
         assertThat(message.id()).isEqualTo(id);
         assertThat(message.reversePath()).isEqualTo("shop@sender.test");
         assertThat(message.recipients()).containsExactly("a@dest.test");
@@ -101,6 +102,24 @@ class MessageAcceptanceTest {
         assertThat(message.body8bit()).as("BODY=8BITMIME").isTrue();
         assertThat(message.clientAddress()).isEqualTo("192.0.2.9");
         assertThat(message.helo()).isEqualTo("client.example");
+    }
+
+    @Test
+    void messageIdAndDateAreAddedWhenMissingAndOnlyThen() {
+        IncomingMessage message = accepted(acceptance.accept(state, transaction("a@dest.test"),
+                content("subject: hi\r\n\r\nbody\r\n"), PLAIN, id, NOW));
+        String text = message.content().toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("\r\nMessage-ID: <" + id + "@mx.relay.test>\r\n"
+                + "Date: Fri, 04 Dec 2026 21:30:05 +0000\r\nsubject: hi\r\n\r\nbody\r\n");
+        message.content().release();
+        stored = null;
+
+        IncomingMessage kept = accepted(acceptance.accept(state, transaction("a@dest.test"),
+                content("MESSAGE-ID: <x@app.test>\r\ndate: Thu, 03 Dec 2026 10:00:00 +0100\r\n\r\nbody\r\n"),
+                PLAIN, MessageId.newId(), NOW));
+        String keptText = kept.content().toString(StandardCharsets.UTF_8);
+        assertThat(keptText).doesNotContain("Message-ID:").doesNotContain("Date:")
+                .endsWith("MESSAGE-ID: <x@app.test>\r\ndate: Thu, 03 Dec 2026 10:00:00 +0100\r\n\r\nbody\r\n");
     }
 
     @Test
@@ -143,5 +162,69 @@ class MessageAcceptanceTest {
         assertThat(refused.reply().code()).isEqualTo(554);
         assertThat(refused.reply().lines()).containsExactly("Message refused: helo contains a NUL character");
         assertThat(content.refCnt()).as("the original, and the stripped copy of it").isZero();
+    }
+
+    // ---- connected systems: header From, List-Help, default lane (issue 15) ---------------------------------------
+
+    private static final Instant T = Instant.EPOCH;
+    private final dev.relay.engine.identity.Identities systems = new dev.relay.engine.identity.Identities(
+            new dev.relay.storage.SystemRecords.Snapshot(
+                    List.of(new dev.relay.storage.SystemRecords.SystemInfo("shop", true, Priority.BULK, null, false,
+                            T, T)),
+                    List.of(),
+                    List.of(new dev.relay.storage.SystemRecords.SendingDomain("shop.example", "shop", false,
+                            "https://shop.example/why"),
+                            new dev.relay.storage.SystemRecords.SendingDomain("crm.example", "crm", false, null))));
+    private final MessageAcceptance withSystems = new MessageAcceptance(config(2), () -> systems);
+
+    private void authenticatedAsShop() {
+        new AuthExchange(config(2), true).result(state, new AuthResult.Success("shop-1", "shop", "transactional"));
+        state.tls = true;
+    }
+
+    @Test
+    void aHeaderFromOutsideTheSystemsDomainsIsRefusedBeforeTheCommitAndReleased() {
+        authenticatedAsShop();
+        CompositeByteBuf content = content("Subject: x\r\nFrom: \"Shop, Inc.\" <orders@shop.example>,\r\n"
+                + " Someone <boss@CRM.example>\r\n\r\nbody\r\n");
+        MessageAcceptance.Result result =
+                withSystems.accept(state, transaction("a@dest.test"), content, PLAIN, id, NOW);
+
+        assertThat(result).isInstanceOf(MessageAcceptance.Refused.class);
+        MessageAcceptance.Refused refused = (MessageAcceptance.Refused) result;
+        assertThat(refused.reason()).isEqualTo(Rejection.SENDER_DOMAIN);
+        assertThat(refused.reply().code()).isEqualTo(550);
+        assertThat(refused.reply().toString()).contains("5.7.1").contains("crm.example").contains("shop");
+        assertThat(content.refCnt()).isZero();
+    }
+
+    @Test
+    void listHelpIsAddedForTheFromDomainOnceAndTheSystemsLaneApplies() {
+        authenticatedAsShop();
+        IncomingMessage message = accepted(withSystems.accept(state, transaction("a@dest.test"),
+                content("From: Shop <orders@shop.example> (the shop)\r\nSubject: hi\r\n\r\nbody\r\n"), PLAIN, id,
+                NOW));
+        String text = message.content().toString(StandardCharsets.UTF_8);
+        assertThat(text).startsWith("Received: ").contains("\r\nList-Help: <https://shop.example/why>\r\nFrom: Shop")
+                .endsWith("Subject: hi\r\n\r\nbody\r\n");
+        assertThat(message.priority()).as("the system's default lane, read at acceptance").isEqualTo(Priority.BULK);
+        message.content().release();
+
+        IncomingMessage own = accepted(withSystems.accept(state, transaction("a@dest.test"),
+                content("From: orders@shop.example\r\nlist-help:\r\n <mailto:help@shop.example>\r\n\r\nb\r\n"),
+                PLAIN, MessageId.newId(), NOW));
+        String ownText = own.content().toString(StandardCharsets.UTF_8);
+        assertThat(ownText).doesNotContain("shop.example/why").contains("list-help:\r\n <mailto:help@shop.example>");
+    }
+
+    @Test
+    void unauthenticatedRelayIsNotCheckedButGetsTheDomainsListHelp() {
+        IncomingMessage message = accepted(withSystems.accept(state, transaction("a@dest.test"),
+                content("From: someone@shop.example\r\n\r\nbody\r\n"), PLAIN, id, NOW));
+        assertThat(message.content().toString(StandardCharsets.UTF_8)).contains("List-Help: <https://shop.example/why>");
+        message.content().release();
+        IncomingMessage other = accepted(withSystems.accept(state, transaction("a@dest.test"),
+                content("From: someone@elsewhere.example\r\n\r\nbody\r\n"), PLAIN, MessageId.newId(), NOW));
+        assertThat(other.content().toString(StandardCharsets.UTF_8)).doesNotContain("List-Help");
     }
 }

@@ -7,6 +7,7 @@ import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.protocol.SmtpCommand;
+import dev.relay.protocol.SmtpReply;
 import dev.relay.protocol.Verb;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -184,5 +185,57 @@ class SessionCommandsTest {
         code("MAIL FROM:<a@b.test>");
         code("RCPT TO:<c@d.test>");
         assertThat(code("DATA x")).isEqualTo(501);
+    }
+
+    // ---- connected systems: the envelope sender (issue 15) -----------------------------------------------------
+
+    private static final java.time.Instant T = java.time.Instant.EPOCH;
+    private final SessionCommands withSystems = new SessionCommands(settings,
+            new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))), () -> true, true,
+            dev.relay.engine.policy.SuppressionCheck.NONE, () -> new dev.relay.engine.identity.Identities(
+                    new dev.relay.storage.SystemRecords.Snapshot(List.of(), List.of(), List.of(
+                            new dev.relay.storage.SystemRecords.SendingDomain("shop.example", "shop", true, null)))));
+
+    private Step mail(String argument) {
+        return withSystems.handle(state, new SmtpCommand(Verb.MAIL, argument, "MAIL " + argument));
+    }
+
+    @Test
+    void anAuthenticatedSystemSendsOnlyFromItsOwnDomains() {
+        withSystems.handle(state, new SmtpCommand(Verb.EHLO, "app.test", "EHLO app.test"));
+        state.user = "shop";
+        Step refused = mail("FROM:<ceo@crm.example>");
+        assertThat(refused).isEqualTo(new Step.Refuse(Rejection.SENDER_DOMAIN,
+                SmtpReply.of(550, "5.7.1", "sender domain crm.example is not a sending domain of system shop")));
+        assertThat(state.transaction).isNull();
+        assertThat(mail("FROM:<orders@eu.Shop.Example>")).isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok")));
+        state.resetTransaction();
+        assertThat(mail("FROM:<>")).as("RFC 5321 4.5.5 null sender: its header From is checked at the end of DATA")
+                .isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok")));
+        state.resetTransaction();
+        state.user = "crm";
+        assertThat(((Step.Refuse) mail("FROM:<orders@shop.example>")).reply().code()).isEqualTo(550);
+    }
+
+    @Test
+    void aSessionWhoseSystemWasDisabledSinceAuthIsRefusedAtMail() {
+        SessionCommands disabled = new SessionCommands(settings, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
+                () -> true, true, dev.relay.engine.policy.SuppressionCheck.NONE,
+                () -> new dev.relay.engine.identity.Identities(new dev.relay.storage.SystemRecords.Snapshot(
+                        List.of(new dev.relay.storage.SystemRecords.SystemInfo("shop", false,
+                                dev.relay.storage.Priority.TRANSACTIONAL, null, false, T, T)), List.of(), List.of(
+                                new dev.relay.storage.SystemRecords.SendingDomain("shop.example", "shop", true,
+                                        null)))));
+        disabled.handle(state, new SmtpCommand(Verb.EHLO, "app.test", "EHLO app.test"));
+        state.user = "shop";
+        assertThat(disabled.handle(state, new SmtpCommand(Verb.MAIL, "FROM:<a@shop.example>", "MAIL")))
+                .isEqualTo(new Step.Refuse(Rejection.SYSTEM_DISABLED,
+                        SmtpReply.of(554, "5.7.1", "system shop is disabled")));
+    }
+
+    @Test
+    void unauthenticatedRelayFromRelayNetworksIsNotChecked() {
+        withSystems.handle(state, new SmtpCommand(Verb.EHLO, "app.test", "EHLO app.test"));
+        assertThat(mail("FROM:<anyone@anywhere.example>")).isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.0", "Ok")));
     }
 }

@@ -3,6 +3,7 @@ package dev.relay.engine.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.config.AuthConfig;
+import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.intake.IntakeMetrics;
@@ -43,7 +44,7 @@ class SessionIntakeTest {
             "a-secret-of-enough-bytes".getBytes(StandardCharsets.US_ASCII))), 1, "b+", DOMAIN, Duration.ofDays(30)),
             Clock.fixed(NOW, ZoneOffset.UTC));
     private final IntakeMetrics metrics = new IntakeMetrics(new SimpleMeterRegistry());
-    private final SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), true, true,
+    private SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), true, true,
             SuppressionCheck.NONE, new BounceAddresses(codec, metrics));
     private SessionState state;
 
@@ -111,7 +112,9 @@ class SessionIntakeTest {
 
     @Test
     void bounceAddressesAndOrdinaryRecipientsGoInSeparateTransactions() {
-        state.user = "shop";
+        // a client that may relay by its network
+        commands = new SessionCommands(settings, new RelayPolicy(List.of(Cidr.parse("192.0.2.0/24"))), true, true,
+                SuppressionCheck.NONE, new BounceAddresses(codec, metrics));
         assertThat(reply("RCPT TO:<" + address(0) + ">").code()).isEqualTo(250);
         SmtpReply mixed = reply("RCPT TO:<c@d.test>");
         assertThat(mixed.code()).isEqualTo(452);

@@ -16,14 +16,19 @@ import java.util.UUID;
 
 /**
  * A real relay started in this JVM for a test: its own working directory under {@code target/it-relays}, a
- * relay.yaml written from the given extra settings, ports chosen by the OS, and two AUTH users:
- * {@value #USER}/{@value #PASSWORD} (transactional) and {@value #BULK_USER} with the same password (bulk).
+ * relay.yaml written from the given extra settings, ports chosen by the OS, and two connected systems imported at
+ * start from its users file: {@value #USER}/{@value #PASSWORD} (transactional, sending as {@value #SENDER_DOMAIN})
+ * and {@value #BULK_USER} with the same password (bulk, sending as {@value #BULK_SENDER_DOMAIN}).
  */
 public final class TestRelay implements AutoCloseable {
     public static final String USER = "shop";
     public static final String PASSWORD = "s3cret-pass";
     /** A second AUTH user, in the bulk lane, with the same {@link #PASSWORD}. */
     public static final String BULK_USER = "campaigns";
+    /** The domain {@link #USER} may send as. */
+    public static final String SENDER_DOMAIN = "shop.test";
+    /** The domain {@link #BULK_USER} may send as (a domain belongs to one system only). */
+    public static final String BULK_SENDER_DOMAIN = "news.shop.test";
     public static final String NO_DELIVERY = "delivery:\n  enabled: false\n";
     /** The admin API token of a relay from {@link #startWithAdmin} (in {@code admin.token} of its directory). */
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -131,8 +136,9 @@ public final class TestRelay implements AutoCloseable {
             Files.createDirectories(directory);
             String hash = PasswordHash.create(PASSWORD.toCharArray()).encode();
             Files.writeString(directory.resolve("users.yaml"), "users:\n  " + USER + ":\n    password: \""
-                    + hash + "\"\n    priority: transactional\n  " + BULK_USER + ":\n    password: \"" + hash
-                    + "\"\n    priority: bulk\n");
+                    + hash + "\"\n    priority: transactional\n    domains: [" + SENDER_DOMAIN + "]\n  "
+                    + BULK_USER + ":\n    password: \"" + hash + "\"\n    priority: bulk\n    domains: ["
+                    + BULK_SENDER_DOMAIN + "]\n");
             Files.writeString(directory.resolve("admin.token"), ADMIN_TOKEN + "\n");
             // owner-only, or the relay refuses to start (like OpenSSH with a private key)
             Files.setPosixFilePermissions(directory.resolve("users.yaml"), PosixFilePermissions.fromString("rw-------"));
@@ -145,6 +151,9 @@ public final class TestRelay implements AutoCloseable {
                     + smtpExtra
                     + "http:\n  listen: 127.0.0.1:0\n" + httpExtra
                     + "database:\n  url: \"" + databaseUrl + "\"\n  pool_size: 6\n"
+                    // DKIM refuses an authenticated submission without a key by default; the tests of other
+                    // parts submit as users whose domains have none, so they send unsigned unless they say otherwise
+                    + (sections.contains("dkim:") ? "" : "dkim:\n  missing_key: send_unsigned\n")
                     + sections;
             Path config = directory.resolve("relay.yaml");
             Files.writeString(config, yaml);
@@ -152,6 +161,11 @@ public final class TestRelay implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The domain {@code user} (one of the two users) may send as. */
+    public static String senderDomain(String user) {
+        return user.equals(BULK_USER) ? BULK_SENDER_DOMAIN : SENDER_DOMAIN;
     }
 
     public InetSocketAddress smtp() {

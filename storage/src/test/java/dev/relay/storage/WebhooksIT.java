@@ -1,0 +1,175 @@
+package dev.relay.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.storage.PgWebhooks.Endpoint;
+import dev.relay.storage.PgWebhooks.Failure;
+import dev.relay.storage.PgWebhooks.OutboxEvent;
+import dev.relay.storage.RecipientUpdate.Kind;
+import dev.relay.storage.testing.TestDatabase;
+import io.netty.buffer.Unpooled;
+import io.r2dbc.pool.ConnectionPool;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/**
+ * The webhook outbox against a real PostgreSQL: rows written by the statements that write the events (acceptance
+ * and write-back), only for endpoints wanting the sender and kind; claims that skip each other's rows and lease
+ * them; failures retried or dead-lettered; dead letters replayed.
+ */
+class WebhooksIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final short ACCEPTED = EventKind.ACCEPTED.code();
+    private static final short DELIVERED = EventKind.DELIVERED.code();
+    private static final short DEFERRED = EventKind.DEFERRED.code();
+    private static TestDatabase db;
+    private static ConnectionPool pool;
+    private static PgWebhooks webhooks;
+
+    @BeforeAll
+    static void setUp() {
+        db = TestDatabase.create("webhooks");
+        db.migrate().block(WAIT);
+        pool = db.pool(4);
+        webhooks = new PgWebhooks(pool);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        TestSql.execute(pool, "DELETE FROM webhook_endpoint; DELETE FROM recipient; DELETE FROM message");
+    }
+
+    @Test
+    void outboxRowsAreWrittenWithTheEventsForMatchingEndpointsOnly() {
+        Endpoint shopAll = add("shop", ACCEPTED, DELIVERED, DEFERRED);
+        Endpoint shopDelivered = add("shop", DELIVERED);
+        Endpoint everyone = add("*", DEFERRED);
+        Endpoint other = add("news", ACCEPTED, DELIVERED, DEFERRED);
+        IncomingMessage shop = message("shop", 2);
+        IncomingMessage anonymous = message(null, 1);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            Flux.just(shop, anonymous).flatMap(spool::store).blockLast(WAIT);
+        }
+        record(List.of(update(shop, 0, Kind.DELIVERED), update(shop, 1, Kind.DEFERRED),
+                update(anonymous, 0, Kind.DEFERRED)));
+
+        assertThat(outbox(shopAll)).containsExactlyInAnyOrder("shop|" + ACCEPTED, "shop|" + DELIVERED,
+                "shop|" + DEFERRED);
+        assertThat(outbox(shopDelivered)).containsExactly("shop|" + DELIVERED);
+        assertThat(outbox(everyone)).containsExactlyInAnyOrder("shop|" + DEFERRED, "|" + DEFERRED);
+        assertThat(outbox(other)).isEmpty();
+        // every row points at its event by primary key
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox o LEFT JOIN event e"
+                + " ON e.id = o.event_id AND e.at = o.event_at WHERE e.id IS NULL")).containsExactly("0");
+    }
+
+    @Test
+    void noEndpointNoRows() {
+        IncomingMessage m = message("shop", 1);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            spool.store(m).block(WAIT);
+        }
+        record(List.of(update(m, 0, Kind.DELIVERED)));
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox")).containsExactly("0");
+    }
+
+    @Test
+    void claimsLeaseRowsSoASecondClaimSkipsThemAndTheyFallDueAgainAfterTheLease() throws Exception {
+        Endpoint e = add("shop", ACCEPTED);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            Flux.range(0, 5).flatMap(i -> spool.store(message("shop", 1))).blockLast(WAIT);
+        }
+        List<OutboxEvent> first = claim(e, 3, Duration.ofMillis(500));
+        List<OutboxEvent> second = claim(e, 10, Duration.ofMinutes(5));
+        assertThat(first).hasSize(3).allSatisfy(o -> {
+            assertThat(o.kind()).isEqualTo(ACCEPTED);
+            assertThat(o.messageId()).isNotNull();
+            assertThat(o.sender()).isEqualTo("shop");
+        });
+        assertThat(second).hasSize(2);
+        assertThat(claim(e, 10, Duration.ofMinutes(5))).isEmpty();
+        // the first claimer "died": its rows come back after the lease, never lost
+        dev.relay.storage.testing.Await.until(Duration.ofSeconds(10), () -> !claim(e, 10, Duration.ofMinutes(5))
+                .isEmpty());
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox")).containsExactly("5");
+        assertThat(webhooks.done(first.stream().map(OutboxEvent::outboxId).toList()).block(WAIT)).isEqualTo(3);
+        assertThat(webhooks.counts().collectList().block(WAIT))
+                .containsExactly(new PgWebhooks.Counts(e.id(), 2, 0));
+    }
+
+    @Test
+    void failuresAreRetriedOrDeadLetteredAndDeadLettersReplayed() {
+        Endpoint e = add("shop", ACCEPTED);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            Flux.range(0, 2).flatMap(i -> spool.store(message("shop", 1))).blockLast(WAIT);
+        }
+        List<OutboxEvent> claimed = claim(e, 10, Duration.ofMinutes(1));
+        Instant later = Instant.now().plusSeconds(3600);
+        webhooks.failed(List.of(new Failure(claimed.get(0).outboxId(), later, false),
+                new Failure(claimed.get(1).outboxId(), later, true)), "HTTP 500").block(WAIT);
+        assertThat(claim(e, 10, Duration.ofMinutes(1))).isEmpty();
+        assertThat(webhooks.counts().collectList().block(WAIT)).containsExactly(new PgWebhooks.Counts(e.id(), 1, 1));
+        var dead = webhooks.deadLetters(null, 10).collectList().block(WAIT);
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d.outboxId()).isEqualTo(claimed.get(1).outboxId());
+            assertThat(d.attempts()).isEqualTo(1);
+            assertThat(d.lastError()).isEqualTo("HTTP 500");
+        });
+        assertThat(webhooks.replay(e.id()).block(WAIT)).isEqualTo(1);
+        assertThat(claim(e, 10, Duration.ofMinutes(1))).singleElement()
+                .satisfies(o -> assertThat(o.deliveries()).isZero());
+        assertThat(webhooks.remove(e.id()).block(WAIT)).isTrue();
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox")).containsExactly("0");
+    }
+
+    private static Endpoint add(String sender, short... kinds) {
+        List<Short> k = new java.util.ArrayList<>();
+        for (short s : kinds) {
+            k.add(s);
+        }
+        return webhooks.add(sender, "http://127.0.0.1:9/hook", "secret", k, 4).block(WAIT);
+    }
+
+    private static List<String> outbox(Endpoint e) {
+        return TestSql.rows(pool, "SELECT o.sender, e.kind FROM webhook_outbox o JOIN event e ON e.id = o.event_id"
+                + " AND e.at = o.event_at WHERE o.endpoint_id = " + e.id());
+    }
+
+    private static List<OutboxEvent> claim(Endpoint e, int limit, Duration lease) {
+        return webhooks.claim(e.id(), limit, lease).collectList().block(WAIT);
+    }
+
+    private static IncomingMessage message(@Nullable String account, int recipients) {
+        List<String> rcpts = new java.util.ArrayList<>();
+        for (int i = 0; i < recipients; i++) {
+            rcpts.add("r" + i + "@x.example");
+        }
+        return new IncomingMessage(MessageId.newId(), "s@example.org", rcpts, account, Priority.TRANSACTIONAL,
+                Instant.now().truncatedTo(ChronoUnit.MICROS), false, false, "192.0.2.1", "c.example",
+                Unpooled.copiedBuffer("Subject: x\r\n\r\nbody\r\n", StandardCharsets.US_ASCII));
+    }
+
+    private static RecipientUpdate update(IncomingMessage m, int index, Kind kind) {
+        return new RecipientUpdate(m.id(), index, m.recipients().get(index), kind,
+                kind == Kind.DEFERRED ? Instant.now().plusSeconds(600) : null, "mx.example", "250 ok", null);
+    }
+
+    private static void record(List<RecipientUpdate> updates) {
+        Database.withConnection(pool, c -> RecordSql.write(c, updates.stream()
+                .map(u -> new RecordSql.Owned(u, null)).toList())).block(WAIT);
+    }
+}
