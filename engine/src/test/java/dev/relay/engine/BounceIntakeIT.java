@@ -90,6 +90,10 @@ class BounceIntakeIT {
             assertThat(returnPath.keySet()).containsAll(SAMPLES.keySet()).contains("junk@example.test");
             assertThat(returnPath.values()).doesNotHaveDuplicates();
 
+            // a webhook endpoint for bounced events: the asynchronous ones reach its outbox with their events
+            relay.database().rows("INSERT INTO webhook_endpoint(sender, url, secret, kinds, max_in_flight)"
+                    + " VALUES ('*', 'http://127.0.0.1:9/', 'hook-secret', '{" + EventKind.BOUNCED.code() + "}', 1)"
+                    + " RETURNING id");
             for (Map.Entry<String, String> e : SAMPLES.entrySet()) {
                 assertThat(sendReport(relay, returnPath.get(e.getKey()), IntakeVerdictTest.sample(e.getValue()))
                         .code()).as(e.getValue()).isEqualTo(250);
@@ -176,6 +180,8 @@ class BounceIntakeIT {
             SuppressionIT.Http stats = SuppressionIT.http(relay, "GET", "/admin/stats", null);
             assertThat(stats.body()).contains("\"hard_bounce\":").contains("\"soft_bounce\":")
                     .contains("\"complained\":").contains("\"auto_replied\":").contains("\"suppression_added\":");
+            assertThat(relay.database().rows("SELECT count(*) FROM webhook_outbox")).as("6 asynchronous bounces")
+                    .containsExactly("6");
             // nothing of the intake was queued for delivery
             assertThat(relay.database().rows("SELECT count(*) FROM message")).containsExactly("0");
         } finally {
