@@ -5,7 +5,8 @@
 #   benchmarks/one-connection-bench.sh [-n 20000] [-s 2048] [--drain-seconds 120] [--jar engine/target/relay.jar]
 #                                      [--no-build]
 # The spool is filled by SQL (BacklogLoader, as backlog-bench.sh), one recipient per message, one domain. The rate
-# is taken at the sink, from its first to its last delivery; the run stops after --drain-seconds or when all
+# is taken at the sink, from its first to its last delivery (CPU: the relay JVM and its PostgreSQL, sampled each
+# second from the first delivery on, per message delivered meanwhile); the run stops after --drain-seconds or when all
 # arrived. --jar runs another build (say a copy of the jar before a change) for A/B runs back to back.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +35,7 @@ echo "loading $n messages of $s bytes ..."
 java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.BacklogLoader "$work/data" "$run_id" "$n" 1 "$s" \
   | tail -1
 # the database's counters before the relay starts (the loader's work), to charge the relay only with its own
-java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.DbStats "$work/data" 2>/dev/null | grep = >"$work/db.before"
+java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.DbStats "$work/data" 2>"$work/dbstats.err" | grep = >"$work/db.before" || true
 cat >"$work/relay.yaml" <<YAML
 data_dir: $work/data
 smtp:
@@ -66,12 +67,19 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   first_ts=$(stat_get first_ts "$work/sink.stats")
   got=$(stat_get run_unique "$work/sink.stats")
   if [ "$(awk -v f="${first_ts:-0}" 'BEGIN { print (f > 0) }')" = 1 ]; then
-    [ -z "$t_first" ] && t_first=$first_ts
+    if [ -z "$t_first" ]; then
+      t_first=$first_ts
+      pm=$(head -1 "$work/data/postgres/pgdata/postmaster.pid" 2>/dev/null || echo 0)
+      # (a process exiting while /proc is read fails the pipeline: not a reason to stop the run)
+      cpu0=$(tree_cpu_ticks "$relay_pid,$pm" || true) got0=$got
+    fi
+    cpu1=$(tree_cpu_ticks "$relay_pid,$pm" || true) got1=$got
     [ "${got:-0}" -ge "$n" ] && break
     [ "$(awk -v a="$t_first" -v b="$(date +%s.%N)" -v d="$drain" 'BEGIN { print (b - a >= d) }')" = 1 ] && break
   fi
 done
-sleep 1
+# idle backends flush their statistics within 10 s (PostgreSQL 15+): sample after that
+sleep 11
 java -cp "$root/benchmarks/target/benchmarks.jar" dev.relay.benchmarks.DbStats "$work/data" 2>/dev/null | grep = >"$work/db.after" || true
 kill $relay_pid 2>/dev/null || true
 wait $relay_pid 2>/dev/null || true
@@ -85,9 +93,11 @@ last_ts=$(stat_get last_ts "$work/sink.stats")
 conns=$(stat_get connections "$work/sink.stats")
 db() { echo $(( $(stat_get "$1" "$work/db.after" || echo 0) - $(stat_get "$1" "$work/db.before" || echo 0) )); }
 awk -v n="$n" -v s="$s" -v f="$first_ts" -v l="$last_ts" -v got="$got" -v dups="$dups" -v c="${conns:-?}" \
-    -v tx="$(db xact_commit)" -v ins="$(db tup_inserted)" -v upd="$(db tup_updated)" -v del="$(db tup_deleted)" 'BEGIN {
+    -v tx="$(db xact_commit)" -v ins="$(db tup_inserted)" -v upd="$(db tup_updated)" -v del="$(db tup_deleted)" \
+    -v cpu="$(( ${cpu1:-0} - ${cpu0:-0} ))" -v cpun="$(( ${got1:-0} - ${got0:-0} ))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
   g = (got > 0) ? got : 1
   printf "one-connection n=%d size=%d delivered=%d duplicates=%d sink_connections=%s drain_s=%.1f msgs_per_s=%.1f",
     n, s, got, dups, c, l - f, (l > f ? got / (l - f) : 0)
+  printf " cpu_ms_per_msg=%.2f", (cpun > 0 ? cpu * 1000 / hz / cpun : 0)
   printf " db_commits_per_msg=%.3f rows_inserted_per_msg=%.2f rows_updated_per_msg=%.2f rows_deleted_per_msg=%.2f\n",
     tx / g, ins / g, upd / g, del / g }'

@@ -4,7 +4,9 @@
 # example.test to the harness's counting sink on 127.0.0.1:2627 with up to 100 connections (as the bench
 # Postfix's smtp_destination_concurrency_limit) reused for up to 1000 messages each.
 
-# relay_prepare WORK: a fresh WORK with relay.yaml and shaping.yaml
+# relay_prepare WORK: a fresh WORK with relay.yaml and shaping.yaml. RELAY_BENCH_SHAPING=shipped leaves the bench
+# shaping file out, so the relay runs with its shipped per-site defaults (10 connections per site).
+# RELAY_JAVA names the java binary (default: java on the PATH), e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
 relay_prepare() {
   local work=$1
   rm -rf "$work" && mkdir -p "$work"
@@ -19,8 +21,10 @@ http:
   listen: 127.0.0.1:8025
 delivery:
   routes: { example.test: "127.0.0.1:2627" }
-  shaping: shaping.yaml
 YAML
+  if [ "${RELAY_BENCH_SHAPING:-bench}" != shipped ]; then
+    echo "  shaping: shaping.yaml" >>"$work/relay.yaml"
+  fi
   cat >"$work/shaping.yaml" <<YAML
 default: { connection_limit: 100, max_deliveries_per_connection: 1000 }
 YAML
@@ -30,7 +34,7 @@ YAML
 # WORK/relay.pid gets the JVM's PID, then the postmaster's (so the harness charges both with CPU)
 relay_start() {
   local root=$1 work=$2
-  (cd "$work" && exec java -Xms1g -Xmx1g ${RELAY_GC:--XX:+UseParallelGC} ${RELAY_JAVA_OPTS:-} -jar "$root/engine/target/relay.jar" run \
+  (cd "$work" && exec "${RELAY_JAVA:-java}" -Xms1g -Xmx1g ${RELAY_GC:--XX:+UseParallelGC} ${RELAY_JAVA_OPTS:-} -jar "$root/engine/target/relay.jar" run \
       --config "$work/relay.yaml" >"$work/relay.log" 2>&1) &
   echo $! >"$work/relay.pid"
   for _ in $(seq 1 240); do

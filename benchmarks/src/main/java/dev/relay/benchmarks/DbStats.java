@@ -28,8 +28,9 @@ public final class DbStats {
             ConnectionPool pool = Database.pool(pg.r2dbcUrl(), 1);
             try {
                 String line = Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(
-                                        "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database"
-                                                + " WHERE datname = current_database()").execute())
+                                        "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted"
+                                                + " FROM pg_stat_database WHERE datname = current_database()")
+                                .execute())
                                 .flatMap(r -> r.map((row, m) -> "xact_commit=" + row.get(0, Long.class)
                                         + "\ntup_inserted=" + row.get(1, Long.class)
                                         + "\ntup_updated=" + row.get(2, Long.class)

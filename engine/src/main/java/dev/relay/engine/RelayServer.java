@@ -6,27 +6,28 @@ import dev.relay.engine.admin.QueueService;
 import dev.relay.engine.admin.StoredSuspensions;
 import dev.relay.engine.admin.SuppressionService;
 import dev.relay.engine.admin.SystemsService;
-import dev.relay.engine.auth.Authenticator;
-import dev.relay.engine.auth.UsersFile;
-import dev.relay.engine.bounce.DsnBounceSink;
-import dev.relay.engine.bounce.DsnBuilder;
-import dev.relay.engine.config.ConfigException;
-import dev.relay.engine.config.DeliveryConfig;
 import dev.relay.engine.config.DkimConfig;
-import dev.relay.engine.config.RelayConfig;
-import dev.relay.engine.config.SecureFiles;
-import dev.relay.engine.config.SmtpConfig;
-import dev.relay.engine.config.VerpConfig;
-import dev.relay.engine.delivery.PooledDeliveryClient;
 import dev.relay.engine.dkim.DkimKeyring;
 import dev.relay.engine.dkim.DkimProviders;
 import dev.relay.engine.dkim.DkimService;
 import dev.relay.engine.dkim.KeySealer;
 import dev.relay.engine.dkim.MessageSigning;
-import dev.relay.engine.events.EventMaintenance;
-import dev.relay.engine.http.HttpEndpoint;
+import dev.relay.engine.auth.Authenticator;
+import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.identity.SystemDirectory;
 import dev.relay.engine.identity.UsersImport;
+import dev.relay.storage.PgSystems;
+import dev.relay.engine.bounce.DsnBounceSink;
+import dev.relay.engine.bounce.DsnBuilder;
+import dev.relay.engine.config.ConfigException;
+import dev.relay.engine.config.DeliveryConfig;
+import dev.relay.engine.config.RelayConfig;
+import dev.relay.engine.config.SecureFiles;
+import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.config.VerpConfig;
+import dev.relay.engine.delivery.PooledDeliveryClient;
+import dev.relay.engine.events.EventMaintenance;
+import dev.relay.engine.http.HttpEndpoint;
 import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.intake.BounceIntake;
 import dev.relay.engine.intake.IntakeDoor;
@@ -37,12 +38,10 @@ import dev.relay.engine.metrics.DeliveryMetrics;
 import dev.relay.engine.metrics.NettyMetrics;
 import dev.relay.engine.metrics.PoolMetrics;
 import dev.relay.engine.metrics.QueueMetrics;
-import dev.relay.engine.metrics.SenderMetrics;
 import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.SiteTags;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.metrics.SpoolMetrics;
-import dev.relay.engine.metrics.WebhookMetrics;
 import dev.relay.engine.outcomes.BounceSuppression;
 import dev.relay.engine.outcomes.EventClasses;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
@@ -63,7 +62,6 @@ import dev.relay.engine.server.ByteBudget;
 import dev.relay.engine.server.SmtpServer;
 import dev.relay.engine.shaping.ReloadingShaping;
 import dev.relay.engine.tls.TlsMaterial;
-import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.protocol.report.BounceReportParser;
 import dev.relay.storage.Database;
 import dev.relay.storage.DatabaseProbe;
@@ -75,11 +73,13 @@ import dev.relay.storage.GroupCommitSpool;
 import dev.relay.storage.Migrations;
 import dev.relay.storage.PgBounceIntake;
 import dev.relay.storage.PgDeliveryStore;
-import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgQueueAdmin;
+import dev.relay.storage.PgDkimKeys;
 import dev.relay.storage.PgSuppressions;
-import dev.relay.storage.PgSystems;
 import dev.relay.storage.PgWebhooks;
+import dev.relay.engine.metrics.WebhookMetrics;
+import dev.relay.engine.metrics.SenderMetrics;
+import dev.relay.engine.webhooks.WebhookDispatcher;
 import dev.relay.storage.Spool;
 import dev.relay.storage.SuppressionRecords.SoftBounceRule;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -232,11 +232,10 @@ public final class RelayServer implements AutoCloseable {
         }
         if (config.delivery().enabled()) {
             // the write-back's failed outcomes get their category and class on their events right after it
-            OutcomeFollowUp followUps = EventClasses.both(
-                    new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
+            OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
                     suppressDead);
             DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
-                    senderMetrics, verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp));
+                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp), senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -334,10 +333,6 @@ public final class RelayServer implements AutoCloseable {
         return directory;
     }
 
-    /**
-     * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
-     * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
-     */
     /** The VERP codec {@code bounces.verp} asks for, its secret read now; null when VERP is off. */
     static @Nullable VerpCodec verpCodec(VerpConfig c, Clock clock) {
         Path file = c.secretFile();
@@ -366,9 +361,13 @@ public final class RelayServer implements AutoCloseable {
                 c.maxAge()), clock);
     }
 
+    /**
+     * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
+     * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
+     */
     private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
                                             SiteSuspensions suspensions, OutcomeFollowUp followUp,
-                                            SenderMetrics senderMetrics, ReturnPath returnPath) {
+                                            ReturnPath returnPath, SenderMetrics senderMetrics) {
         DeliveryConfig dc = config.delivery();
         // first, so that an invalid shaping file stops the start before anything connects anywhere
         ReloadingShaping shaping = new ReloadingShaping(dc.shapingFile(), dc.retry().schedule(),

@@ -76,11 +76,10 @@ final class RecordSql {
             + EXPIRED + ", " + HELD + ") THEN NULL ELSE x.attempt END, x.remote_host, x.reply, x.site"
             + " FROM (SELECT * FROM del UNION ALL SELECT * FROM upd) x LEFT JOIN message m ON m.id = x.message_id"
             + " ORDER BY x.message_id, x.idx"
-            + " RETURNING id, at, message_id, kind),"
+            + " RETURNING id, at, message_id, kind, sender),"
             // webhook outbox rows for the endpoints that want these events, committed with them
             + (outbox ? " hook AS (" + WebhookOutbox.insert("SELECT ev.id AS event_id, ev.at AS event_at, ev.kind,"
-            + " coalesce(m.account, '') AS sender FROM ev LEFT JOIN message m ON m.id = ev.message_id") + "),"
-            : "")
+            + " ev.sender FROM ev") + ")," : "")
             // the message row still exists here (RETIRE runs after), so it names the sender
             + (rollups ? " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
             + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"

@@ -8,7 +8,8 @@ import reactor.core.publisher.Mono;
 /**
  * Delivers transactions over pooled SMTP connections, one pool per site. The caller keeps concurrent calls per site
  * within {@code limits.connectionLimit()}; the client reuses an idle connection when one is open (the next MAIL
- * directly after a completed transaction, at most {@code maxDeliveriesPerConnection}) or opens one to the first hop that answers.
+ * directly after a completed transaction, at most {@code maxDeliveriesPerConnection}) or opens one to the first hop
+ * that answers.
  */
 public interface DeliveryClient extends AutoCloseable {
     /** Never errors: every failure is an outcome per recipient. Cancelling closes the connection in use. */

@@ -17,9 +17,10 @@ import reactor.core.publisher.Mono;
  * RCPT reply's outcome, accepted recipients get the outcome of the final reply (or of the DATA reply when DATA
  * was refused), a refused MAIL gives everyone its outcome. When no content is sent after MAIL was answered, RSET
  * ends the transaction; a transaction that got its final reply needs none (RFC 5321 4.1.1.5: it is over), so the
- * next one on the connection starts with MAIL directly. A connection that breaks off gives ConnectionFailed to every recipient not already
- * refused by its RCPT reply; a break after the dot was sent means the message may arrive twice (RFC 5321 6.1
- * accepts that duplicate).
+ * next one on the connection starts with MAIL directly. A connection that breaks off gives ConnectionFailed to
+ * every recipient not already refused by its RCPT reply (a reused one that breaks before its first reply is
+ * {@link Stale} instead); a break after the dot was sent means the message may arrive twice (RFC 5321 6.1 accepts
+ * that duplicate).
  */
 final class SmtpTransaction {
     /**

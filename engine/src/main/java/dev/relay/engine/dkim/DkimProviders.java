@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The JCA provider that signs each DKIM algorithm, chosen by the numbers of {@code DkimSigningBenchmark}
  * (benchmarks/RESULTS.md, "Issue 15 — DKIM signing"): Amazon Corretto Crypto Provider (AWS-LC, native) first, as
- * it was the fastest for both RSA-2048 and Ed25519; where its native library does not load (another OS or CPU) the
- * JDK's own providers, which are slower but everywhere. Each candidate is tried once with a throw-away key, so a
+ * it was the cheapest for both (CPU per dual-signed 2 KiB message: 0.28 ms, against 1.16 ms with Bouncy Castle and
+ * 1.67 ms with the JDK); where its native library does not load (another OS or CPU) the JDK's own providers, which
+ * cost more but are everywhere. Each candidate is tried once with a throw-away key, so a
  * provider that loads but cannot sign is skipped. Immutable after construction; thread-safe.
  */
 public final class DkimProviders {

@@ -23,6 +23,7 @@ public final class MetricNames {
     public static final String DELIVERY_DURATION = "relay.delivery.duration";
     public static final String DELIVERY_REPLIES = "relay.delivery.replies";
     public static final String DELIVERY_RUNNING = "relay.delivery.running";
+    public static final String DELIVERY_UNWRITTEN = "relay.delivery.unwritten";
     public static final String DELIVERY_EXPIRED = "relay.delivery.expired";
     public static final String WRITEBACK_FAILURES = "relay.writeback.failures";
     public static final String WRITEBACK_FENCED = "relay.writeback.fenced";
@@ -49,7 +50,6 @@ public final class MetricNames {
     public static final String BOUNCE_RULES_RELOADS = "relay.bounce.rules.reloads";
     public static final String BOUNCE_RULES_RELOAD_FAILURES = "relay.bounce.rules.reload.failures";
     public static final String BOUNCE_RULES_ABANDONED = "relay.bounce.rules.abandoned.matches";
-    public static final String BOUNCE_INTAKE = "relay.bounce.intake";
     public static final String SENDER_EVENTS = "relay.sender.events";
     public static final String WEBHOOK_DELIVERED = "relay.webhook.events.delivered";
     public static final String WEBHOOK_RETRIED = "relay.webhook.events.retried";
@@ -59,6 +59,8 @@ public final class MetricNames {
 
     public static final String SYSTEMS_REFRESHES = "relay.systems.refreshes";
     public static final String SYSTEMS_SNAPSHOT_AGE = "relay.systems.snapshot.age";
+
+    public static final String BOUNCE_INTAKE = "relay.bounce.intake";
 
     public static final String TAG_REASON = "reason";
     public static final String TAG_SITE = "site";

@@ -53,6 +53,9 @@ public final class QueueMetrics {
                 .description("most recipients held in memory (delivery.window)").register(registry);
         Gauge.builder(MetricNames.DELIVERY_RUNNING, scheduler, DeliveryScheduler::running)
                 .description("SMTP transactions running now").register(registry);
+        Gauge.builder(MetricNames.DELIVERY_UNWRITTEN, scheduler, DeliveryScheduler::unwritten)
+                .description("deliveries started and not yet written back (running or waiting for the write-back)")
+                .register(registry);
         this.depth = MultiGauge.builder(MetricNames.QUEUE_DEPTH)
                 .description("recipients not yet final in the database, by site and priority (all nodes)")
                 .register(registry);

@@ -244,6 +244,14 @@ public final class DeliveryScheduler implements AutoCloseable {
         return attempts.running();
     }
 
+    /**
+     * Deliveries started and not yet written back: running, or with their final reply in and their outcomes waiting
+     * for the write-back. At {@link Settings#writeBackLimit} no delivery starts until a write-back ends.
+     */
+    public int unwritten() {
+        return dispatcher.unwritten();
+    }
+
     /** Every site with a queue object now (for metrics and the admin API). */
     public Map<String, SiteSnapshot> sites() {
         return dispatcher.snapshot();

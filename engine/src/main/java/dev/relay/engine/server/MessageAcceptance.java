@@ -49,6 +49,9 @@ final class MessageAcceptance {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z",
             Locale.ROOT);
 
+    /** How much of a message is searched for its Message-ID and Date fields. */
+    static final int HEADER_SCAN = 256 * 1024;
+
     private final SmtpConfig config;
     private final Supplier<Identities> identities;
 
@@ -134,7 +137,10 @@ final class MessageAcceptance {
 
     /** The {@code Message-ID} and {@code Date} fields {@code content} lacks, as bytes to put on top. */
     private byte[] missingFields(CompositeByteBuf content, MessageId id, ZonedDateTime now) {
-        var header = dev.relay.protocol.dkim.HeaderSection.parse(content);
+        // on the event loop: look at the first HEADER_SCAN bytes only, so a hostile "all header" message costs no
+        // more; a Message-ID or Date field past them is not seen (and one more is added)
+        var header = dev.relay.protocol.dkim.HeaderSection.parse(content.slice(content.readerIndex(),
+                Math.min(content.readableBytes(), HEADER_SCAN)));
         StringBuilder fields = new StringBuilder();
         if (!header.has("message-id")) {
             fields.append("Message-ID: <").append(id).append('@').append(config.hostname()).append(">\r\n");

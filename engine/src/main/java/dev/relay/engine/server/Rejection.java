@@ -21,14 +21,14 @@ enum Rejection {
     SUPPRESSED,
     /** RCPT while the suppression list could not be read (database unavailable): 451, never accepted unchecked. */
     SUPPRESSION_UNAVAILABLE,
-    /** RCPT of an address on the bounce domain whose VERP token does not verify (forged, altered, expired). */
-    BOUNCE_ADDRESS,
-    /** Bounce-domain and ordinary recipients in one transaction: 452, the client sends them apart. */
-    MIXED_INTAKE,
     /** An authenticated system used a sender (envelope or header From) outside its sending domains. */
     SENDER_DOMAIN,
     /** MAIL in a session whose system was disabled after it authenticated. */
     SYSTEM_DISABLED,
+    /** RCPT of an address on the bounce domain whose VERP token does not verify (forged, altered, expired). */
+    BOUNCE_ADDRESS,
+    /** Bounce-domain and ordinary recipients in one transaction: 452, the client sends them apart. */
+    MIXED_INTAKE,
     /** The spool could not COMMIT (database unavailable). */
     SPOOL_UNAVAILABLE,
     /** An authenticated submission whose header From domain has no active DKIM key ({@code dkim.missing_key}). */

@@ -33,8 +33,8 @@ final class SessionCommands {
     private final AuthExchange auth;
     private final ContentCommands content = new ContentCommands();
     private final SuppressionCheck suppression;
-    private final BounceAddresses bounceAddresses;
     private final Supplier<Identities> identities;
+    private final BounceAddresses bounceAddresses;
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable) {
         this(config, relayPolicy, authAvailable, tlsAvailable, SuppressionCheck.NONE);
@@ -42,26 +42,26 @@ final class SessionCommands {
 
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression) {
-        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY);
+        this(config, relayPolicy, authenticated(authAvailable), tlsAvailable, suppression, () -> Identities.EMPTY,
+                BounceAddresses.NONE);
     }
 
-    /**
-     * @param authAvailable whether AUTH is offered now (some credential in force)
-     * @param identities    the connected systems in force: the sending domains MAIL FROM is checked against
-     */
+    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
+                    SuppressionCheck suppression, BounceAddresses bounceAddresses) {
+        this(config, relayPolicy, authenticated(authAvailable), tlsAvailable, suppression, () -> Identities.EMPTY,
+                bounceAddresses);
+    }
+
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression, Supplier<Identities> identities) {
         this(config, relayPolicy, authAvailable, tlsAvailable, suppression, identities, BounceAddresses.NONE);
     }
 
-    /** With no connected systems, taking bounces to the bounce domain as {@code bounceAddresses} decides. */
-    SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, boolean authAvailable, boolean tlsAvailable,
-                    SuppressionCheck suppression, BounceAddresses bounceAddresses) {
-        this(config, relayPolicy, () -> authAvailable, tlsAvailable, suppression, () -> Identities.EMPTY,
-                bounceAddresses);
-    }
-
-    /** {@code bounceAddresses}: RCPT to the bounce domain ({@code bounces.verp}). */
+    /**
+     * @param authAvailable   whether AUTH is offered now (some credential in force)
+     * @param identities      the connected systems in force: the sending domains MAIL FROM is checked against
+     * @param bounceAddresses the bounce domain's VERP addresses, taken at RCPT without relay rights
+     */
     SessionCommands(SmtpConfig config, RelayPolicy relayPolicy, BooleanSupplier authAvailable, boolean tlsAvailable,
                     SuppressionCheck suppression, Supplier<Identities> identities, BounceAddresses bounceAddresses) {
         this.bounceAddresses = bounceAddresses;
@@ -72,6 +72,10 @@ final class SessionCommands {
         this.tlsAvailable = tlsAvailable;
         this.auth = new AuthExchange(config, authAvailable);
         this.identities = identities;
+    }
+
+    private static BooleanSupplier authenticated(boolean available) {
+        return () -> available;
     }
 
     SmtpReply greeting() {

@@ -53,16 +53,7 @@ record SessionServices(
         Objects.requireNonNull(signingScheduler, "signingScheduler");
     }
 
-    /** Without a bounce domain. */
-    SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-                    @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
-                    AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock,
-                    SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler) {
-        this(config, relayPolicy, spool, authenticator, sslContext, budget, metrics, openConnections, draining,
-                clientLimits, clock, suppression, signing, signingScheduler, IntakeDoor.NONE);
-    }
-
-    /** Without DKIM signing. */
+    /** Without DKIM signing and without a bounce domain. */
     SessionServices(SmtpConfig config, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
                     @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics,
                     AtomicInteger openConnections, AtomicBoolean draining, ClientLimits clientLimits, Clock clock,

@@ -67,26 +67,6 @@ final class SlowSteps {
     }
 
     /**
-     * Hands a report to the bounce domain's intake: its first {@code max_report_size} bytes, copied out (the
-     * buffer goes back at once), parsed and recorded off the event loop; the reply waits for the records.
-     */
-    private Mono<Step> intake(SessionState state, Transaction transaction, CompositeByteBuf content) {
-        byte[] report;
-        try {
-            int n = (int) Math.min(content.readableBytes(), services.intake().maxReportSize());
-            report = new byte[n];
-            content.getBytes(content.readerIndex(), report);
-        } finally {
-            content.release();
-        }
-        var intake = Objects.requireNonNull(services.intake().intake(), "intake");
-        log.info("{} bounce report from=<{}> for {} token(s), {} bytes read", id,
-                LogText.escape(transaction.reversePath()), transaction.bounceTokens().size(), report.length);
-        return intake.receive(id, List.copyOf(transaction.bounceTokens()), report, state.client.getHostAddress())
-                .map(Step.Reply::new);
-    }
-
-    /**
      * Signs {@code accepted} on the signing scheduler (the body hash and the private-key operations are CPU work,
      * not for an event loop), putting the DKIM-Signature fields on top of its content: the last change before the
      * COMMIT, so the stored bytes are what every attempt sends. Emits {@link Step.Refuse} (the content released) when
@@ -121,6 +101,26 @@ final class SlowSteps {
                     log.warn("{} message {} not signed: {}", id, incoming.id(), error.toString());
                     return Mono.just(new Step.Refuse(Rejection.DKIM_FAILED, Replies.DKIM_FAILED));
                 });
+    }
+
+    /**
+     * Hands a report to the bounce domain's intake: its first {@code max_report_size} bytes, copied out (the
+     * buffer goes back at once), parsed and recorded off the event loop; the reply waits for the records.
+     */
+    private Mono<Step> intake(SessionState state, Transaction transaction, CompositeByteBuf content) {
+        byte[] report;
+        try {
+            int n = (int) Math.min(content.readableBytes(), services.intake().maxReportSize());
+            report = new byte[n];
+            content.getBytes(content.readerIndex(), report);
+        } finally {
+            content.release();
+        }
+        var intake = Objects.requireNonNull(services.intake().intake(), "intake");
+        log.info("{} bounce report from=<{}> for {} token(s), {} bytes read", id,
+                LogText.escape(transaction.reversePath()), transaction.bounceTokens().size(), report.length);
+        return intake.receive(id, List.copyOf(transaction.bounceTokens()), report, state.client.getHostAddress())
+                .map(Step.Reply::new);
     }
 
     /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */

@@ -3,10 +3,10 @@ package dev.relay.engine.server;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
+import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.dkim.MessageSigning;
-import dev.relay.engine.intake.IntakeDoor;
 import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReplyEncoder;
 import dev.relay.protocol.SmtpServerDecoder;
@@ -80,18 +80,13 @@ public final class SmtpServer implements AutoCloseable {
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression) {
         this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
-                MessageSigning.OFF, Schedulers.immediate());
+                MessageSigning.OFF, Schedulers.immediate(), IntakeDoor.NONE);
     }
 
-    /** As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM). */
-    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
-            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler) {
-        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
-                signing, signingScheduler, IntakeDoor.NONE);
-    }
-
-    /** As above, taking the bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}. */
+    /**
+     * As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM) and taking the
+     * bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}.
+     */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
             @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
             SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler, IntakeDoor intake) {

@@ -211,8 +211,14 @@ public final class WebhookDispatcher implements AutoCloseable {
             }
         }
         int deadLettered = dead;
-        log.info("webhooks: endpoint {}: POST of {} events failed ({}), {} dead-lettered", endpoint.id(),
-                batch.size(), error, deadLettered);
+        // a failing endpoint fails every POST until it recovers: one line per POST only when debugging, but every
+        // dead letter is worth a warning
+        if (deadLettered > 0) {
+            log.warn("webhooks: endpoint {}: {} events dead-lettered after {} ({})", endpoint.id(), deadLettered,
+                    retry.maxAge(), error);
+        } else {
+            log.debug("webhooks: endpoint {}: POST of {} events failed ({})", endpoint.id(), batch.size(), error);
+        }
         return store.failed(failures, error).doOnNext(n -> {
             observer.retried(endpoint.id(), batch.size() - deadLettered);
             if (deadLettered > 0) {

@@ -97,6 +97,8 @@ class GrafanaDashboardsIT {
                     "relay_queue_ready{node=\"" + NODE + "\",priority=\"transactional\",site=\"" + site + "\"}",
                     "relay_netty_eventloop_pending_tasks{group=\"smtp\"",
                     "relay_netty_allocator_used_bytes{memory=\"direct\"");
+            // present (-1: absent); its value depends on how far the write-back of the last deliveries has got
+            assertThat(value(scrape, "relay_delivery_unwritten{node=\"" + NODE + "\"}")).isGreaterThanOrEqualTo(0);
             for (String reason : List.of("size", "no_recipients", "relay_denied")) {
                 assertThat(value(scrape, "relay_messages_rejected_total{node=\"" + NODE + "\",reason=\"" + reason
                         + "\"}")).as("rejected for %s", reason).isEqualTo(1);

@@ -3,7 +3,6 @@ package dev.relay.engine.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.engine.config.AuthConfig;
-import dev.relay.engine.config.Cidr;
 import dev.relay.engine.config.SmtpConfig;
 import dev.relay.engine.intake.BounceAddresses;
 import dev.relay.engine.intake.IntakeMetrics;
@@ -44,8 +43,12 @@ class SessionIntakeTest {
             "a-secret-of-enough-bytes".getBytes(StandardCharsets.US_ASCII))), 1, "b+", DOMAIN, Duration.ofDays(30)),
             Clock.fixed(NOW, ZoneOffset.UTC));
     private final IntakeMetrics metrics = new IntakeMetrics(new SimpleMeterRegistry());
-    private SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), true, true,
-            SuppressionCheck.NONE, new BounceAddresses(codec, metrics));
+    /** System "shop" sends as b.test (connected systems check the sender of an authenticated session). */
+    private final SessionCommands commands = new SessionCommands(settings, new RelayPolicy(List.of()), () -> true,
+            true, SuppressionCheck.NONE, () -> new dev.relay.engine.identity.Identities(
+                    new dev.relay.storage.SystemRecords.Snapshot(List.of(), List.of(), List.of(
+                            new dev.relay.storage.SystemRecords.SendingDomain("b.test", "shop", false, null)))),
+            new BounceAddresses(codec, metrics));
     private SessionState state;
 
     @BeforeEach
@@ -112,9 +115,7 @@ class SessionIntakeTest {
 
     @Test
     void bounceAddressesAndOrdinaryRecipientsGoInSeparateTransactions() {
-        // a client that may relay by its network
-        commands = new SessionCommands(settings, new RelayPolicy(List.of(Cidr.parse("192.0.2.0/24"))), true, true,
-                SuppressionCheck.NONE, new BounceAddresses(codec, metrics));
+        state.user = "shop";
         assertThat(reply("RCPT TO:<" + address(0) + ">").code()).isEqualTo(250);
         SmtpReply mixed = reply("RCPT TO:<c@d.test>");
         assertThat(mixed.code()).isEqualTo(452);

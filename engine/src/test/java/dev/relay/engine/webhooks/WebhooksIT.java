@@ -111,9 +111,14 @@ class WebhooksIT {
                 }
             });
 
+            // the command line against the same API
+            assertThat(cli(relay, "dead", String.valueOf(e.id()))).contains("HTTP 500");
+            assertThat(cli(relay, "list")).containsPattern(e.id() + " +\\* +" + receiver.url()
+                    + " +accepted,delivered,deferred,bounced,expired +4 +0 +40 ");
+
             receiver.mode(Mode.OK);
-            assertThat(Hooks.admin(relay.http(), "POST", "webhooks/" + e.id() + "/replay", null, 200)
-                    .get("replayed").asInt()).isEqualTo(40);
+            assertThat(cli(relay, "replay", String.valueOf(e.id()))).isEqualTo("endpoint " + e.id()
+                    + ": 40 dead letters back to pending\n");
             Set<Long> all = expected(relay);
             Await.awaitTrue("replayed events arrive", BOUND, () -> receiver.eventIds().containsAll(all));
             assertThat(all).hasSize(40);
@@ -122,6 +127,22 @@ class WebhooksIT {
                     .isEqualTo(e.id());
             Hooks.admin(relay.http(), "DELETE", "webhooks/" + e.id(), null, 404);
         }
+    }
+
+    /** {@code relay webhook ARGS} against the relay's admin API; its standard output (exit code 0 expected). */
+    private static String cli(TestRelay relay, String... args) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+        all.addAll(java.util.List.of("--url", "http://127.0.0.1:" + relay.http().getPort(), "--token-file",
+                relay.directory().resolve("admin.token").toString()));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.relay.engine.admin.WebhookCommand.run(all.toArray(String[]::new),
+                dev.relay.engine.config.RelayConfig.defaults(), java.util.Map.of(), new java.io.PrintStream(out, true,
+                        java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true,
+                        java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(code).as("relay webhook %s: %s", all, err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .isZero();
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static Set<Long> expected(TestRelay relay) {

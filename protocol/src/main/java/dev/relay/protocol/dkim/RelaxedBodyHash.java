@@ -20,6 +20,7 @@ public final class RelaxedBodyHash {
 
     private final MessageDigest digest;
     private final byte[] out = new byte[8192];
+    private final byte[] scratch = new byte[8192];
     private int outLength;
     /** Whitespace seen since the last character written: one SP if more content follows on the line. */
     private boolean pendingSpace;
@@ -47,11 +48,11 @@ public final class RelaxedBodyHash {
             chunk.position(chunk.limit());
             return;
         }
-        byte[] copy = new byte[Math.min(chunk.remaining(), 16384)];
+        // a direct buffer (the usual case: pooled network buffers) is read through one small reused array
         while (chunk.hasRemaining()) {
-            int n = Math.min(copy.length, chunk.remaining());
-            chunk.get(copy, 0, n);
-            update(copy, 0, n);
+            int n = Math.min(scratch.length, chunk.remaining());
+            chunk.get(scratch, 0, n);
+            update(scratch, 0, n);
         }
     }
 
