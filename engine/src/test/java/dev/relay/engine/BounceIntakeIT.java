@@ -90,6 +90,10 @@ class BounceIntakeIT {
             assertThat(returnPath.keySet()).containsAll(SAMPLES.keySet()).contains("junk@example.test");
             assertThat(returnPath.values()).doesNotHaveDuplicates();
 
+            // a webhook endpoint for bounced events: the asynchronous ones reach its outbox with their events
+            relay.database().rows("INSERT INTO webhook_endpoint(sender, url, secret, kinds, max_in_flight)"
+                    + " VALUES ('*', 'http://127.0.0.1:9/', 'hook-secret', '{" + EventKind.BOUNCED.code() + "}', 1)"
+                    + " RETURNING id");
             for (Map.Entry<String, String> e : SAMPLES.entrySet()) {
                 assertThat(sendReport(relay, returnPath.get(e.getKey()), IntakeVerdictTest.sample(e.getValue()))
                         .code()).as(e.getValue()).isEqualTo(250);
@@ -139,14 +143,16 @@ class BounceIntakeIT {
             // a forged (altered) token: refused at RCPT, counted, never linked
             String good = returnPath.get("exim@example.test");
             int at = good.indexOf('@');
-            char last = good.charAt(at - 1);
-            String forged = good.substring(0, at - 1) + (last == 'a' ? 'b' : 'a') + good.substring(at);
+            // a character inside the MAC (the last one also carries a padding bit, which would make it malformed)
+            char inMac = good.charAt(at - 10);
+            String forged = good.substring(0, at - 10) + (inMac == 'a' ? 'c' : 'a') + good.substring(at - 9);
             SmtpTestClient.Reply refused = rcptOnly(relay, forged);
             assertThat(refused.code()).isEqualTo(550);
             assertThat(refused.text()).startsWith("5.1.1");
             assertThat(rcptOnly(relay, "b+nothing@" + DOMAIN).code()).isEqualTo(550);
             String metrics = scrape(relay);
-            assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_forged\"[^}]*} 1\\.0");
+            assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_forged\"[^}]*}"
+                    + " 1\\.0");
             assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"refused_malformed\"[^}]*}"
                     + " 1\\.0");
             assertThat(metrics).containsPattern("relay_bounce_intake_total\\{[^}]*result=\"bounced\"[^}]*} 6\\.0");
@@ -164,16 +170,19 @@ class BounceIntakeIT {
                     + EventKind.BOUNCE_KEPT.code() + ") GROUP BY kind ORDER BY kind")).containsExactly("20:1", "21:1",
                     "22:2", "101:6", "102:1");
             assertThat(relay.database().rows("SELECT sum(n) FROM event_rollup WHERE kind = "
-                    + EventKind.SUPPRESSION_ADDED.code())).as("5 hard bounces, the complaint, the synchronous 550").containsExactly("7");
+                    + EventKind.SUPPRESSION_ADDED.code())).as("5 hard bounces, the complaint, the synchronous 550")
+                    .containsExactly("7");
             // the history API shows them, the stats API counts them apart
-            SuppressionIT.Http history = SuppressionIT.http(relay, "GET", "/admin/history/recipients/exim%40example.test",
-                    null);
+            SuppressionIT.Http history = SuppressionIT.http(relay, "GET",
+                    "/admin/history/recipients/exim%40example.test", null);
             assertThat(history.status()).isEqualTo(200);
             assertThat(history.body()).contains("\"kind\":\"bounced\"").contains("\"category\":\"unknown_user\"")
                     .contains("\"class\":\"hard\"").contains("\"actor\":\"intake\"");
             SuppressionIT.Http stats = SuppressionIT.http(relay, "GET", "/admin/stats", null);
             assertThat(stats.body()).contains("\"hard_bounce\":").contains("\"soft_bounce\":")
                     .contains("\"complained\":").contains("\"auto_replied\":").contains("\"suppression_added\":");
+            assertThat(relay.database().rows("SELECT count(*) FROM webhook_outbox")).as("6 asynchronous bounces")
+                    .containsExactly("6");
             // nothing of the intake was queued for delivery
             assertThat(relay.database().rows("SELECT count(*) FROM message")).containsExactly("0");
         } finally {

@@ -24,7 +24,10 @@ public final class PgBounceIntake {
     private static final String EVENT_COLUMNS = "message_id, recipient, recipient_idx, sender, kind, remote_host,"
             + " reply, category, bounce_class, actor";
     private static final String RECORD = "WITH ev AS (INSERT INTO event(" + EVENT_COLUMNS + ")"
-            + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'intake') RETURNING sender, kind, bounce_class),"
+            + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'intake') RETURNING id, at, sender, kind, bounce_class),"
+            // webhook endpoints wanting the kind get it, committed with the event as the write-back does
+            + " hook AS (" + WebhookOutbox.insert("SELECT id AS event_id, at AS event_at, kind,"
+            + " coalesce(sender, '') AS sender FROM ev") + "),"
             + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
             + " SELECT count(*) FROM ev";
     private static final String KEEP = "WITH k AS (INSERT INTO bounce_kept(reason, message_id, recipient_idx,"

@@ -43,7 +43,8 @@ class EventsCommandTest {
         var doc = EventsEndpoints.stats(List.of(new Count("", h, EventKind.ACCEPTED.code(), 1),
                 new Count("shop", h, EventKind.ACCEPTED.code(), 3), new Count("shop", h, EventKind.BOUNCED.code(), 1),
                 new Count("shop", h, EventKind.ADMIN_DELETED.code(), 2),
-                new Count("shop", h, EventKind.HARD_BOUNCE.code(), 1), new Count("shop", h, EventKind.COMPLAINED.code(), 1),
+                new Count("shop", h, EventKind.HARD_BOUNCE.code(), 1),
+                new Count("shop", h, EventKind.COMPLAINED.code(), 1),
                 new Count("shop", h, EventKind.SUPPRESSION_ADDED.code(), 2),
                 new Count("shop", h.plusSeconds(3600), EventKind.DELIVERED.code(), 2)), null, h,
                 h.plusSeconds(7200), Interval.HOUR);
