@@ -12,6 +12,7 @@ import dev.relay.engine.dkim.DkimProviders;
 import dev.relay.engine.dkim.DkimService;
 import dev.relay.engine.dkim.KeySealer;
 import dev.relay.engine.dkim.MessageSigning;
+import dev.relay.engine.dkim.SystemDomainFallback;
 import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.identity.SystemDirectory;
@@ -253,7 +254,7 @@ public final class RelayServer implements AutoCloseable {
         Authenticator authenticator = new Authenticator(directory::current, hashing);
         directory.onRefresh(authenticator::retain);
         ByteBudget budget = new ByteBudget(smtpConfig.maxBytesInFlight());
-        DkimSetup dkim = startDkim(pool);
+        DkimSetup dkim = startDkim(pool, directory);
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used, senderMetrics),
@@ -287,9 +288,10 @@ public final class RelayServer implements AutoCloseable {
     /**
      * DKIM: the key sealer of {@code dkim.key_file} (checked before anything listens), the providers chosen by the
      * benchmark, the key snapshot read once now (so the first message after a start is signed) and refreshed on a
-     * timer, and a bounded parallel scheduler for the signing CPU work, off the event loops.
+     * timer, a bounded parallel scheduler for the signing CPU work, off the event loops, and the systems' fallback
+     * domains (dkim_sign_as_system_domain) read from the connected-systems snapshot in force.
      */
-    private DkimSetup startDkim(ConnectionPool pool) {
+    private DkimSetup startDkim(ConnectionPool pool, SystemDirectory directory) {
         DkimConfig dc = config.dkim();
         KeySealer sealer = null;
         if (dc.keyFile() == null) {
@@ -306,7 +308,8 @@ public final class RelayServer implements AutoCloseable {
         resources.push(keyring);
         Scheduler signing = Schedulers.newParallel("relay-dkim", Runtime.getRuntime().availableProcessors());
         resources.push(signing::dispose);
-        return new DkimSetup(new MessageSigning(keyring, dc.missingKey(), MessageSigning.FallbackDomain.NONE),
+        return new DkimSetup(new MessageSigning(keyring, dc.missingKey(),
+                new SystemDomainFallback(directory::current, keyring, clock)),
                 signing, new DkimService(keys, sealer, clock, keyring::refresh));
     }
 

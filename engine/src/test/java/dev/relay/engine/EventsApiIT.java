@@ -103,6 +103,62 @@ class EventsApiIT {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** The events of the history at {@code path}, as kind|recipient, once it has at least {@code n}. */
+    private static List<String> awaitHistory(TestRelay relay, String path, int n) throws Exception {
+        awaitTrue(WAIT, () -> {
+            try {
+                return get(relay, path).get("events").size() >= n;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        return kinds(get(relay, path));
+    }
+
+    @Test
+    void historyFindsAMessageByTheClientsMessageIdOrTheOneTheRelayAdded() throws Exception {
+        try (TestMx mx = TestMx.builder().start();
+             TestRelay relay = TestRelay.startWithAdmin("events_msgid", "delivery:\n"
+                     + "  routes: {\"*\": \"127.0.0.1:" + mx.address().getPort() + " tls=disabled\"}\n"
+                     + "  poll_interval: 200ms\n")) {
+            dev.relay.engine.testing.Submissions.submit(relay.smtp(), "app@shop.test", "<order-4711@shop.example>",
+                    "buyer@good.test");
+            String anonymous;
+            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtp())) {
+                assertThat(c.reply().code()).isEqualTo(220);
+                assertThat(c.command("EHLO app.test").code()).isEqualTo(250);
+                assertThat(c.command("MAIL FROM:<app@shop.test>").code()).isEqualTo(250);
+                assertThat(c.command("RCPT TO:<reader@good.test>").code()).isEqualTo(250);
+                assertThat(c.command("DATA").code()).isEqualTo(354);
+                SmtpTestClient.Reply done = c.command("From: app@shop.test\r\nSubject: no id\r\n\r\nbody\r\n.");
+                assertThat(done.code()).isEqualTo(250);
+                anonymous = done.text().substring(done.text().lastIndexOf(' ') + 1).strip();
+            }
+
+            // by the client's Message-ID, with or without its brackets, in the API and in `relay history`
+            assertThat(awaitHistory(relay, "/admin/history/messages/order-4711%40shop.example", 2))
+                    .containsExactly("delivered|buyer@good.test", "accepted|null");
+            assertThat(kinds(get(relay, "/admin/history/messages/%3Corder-4711%40shop.example%3E")))
+                    .containsExactly("delivered|buyer@good.test", "accepted|null");
+            assertThat(cli(relay, "history", "<order-4711@shop.example>")).contains("delivered")
+                    .contains("buyer@good.test");
+            assertThat(get(relay, "/admin/history/messages/nothing%40shop.example").get("events")).isEmpty();
+
+            // by the Message-ID the relay added, as the recipient's copy shows it
+            awaitTrue(WAIT, () -> mx.transactions().stream().anyMatch(t -> t.recipients().contains(
+                    "reader@good.test")));
+            String copy = new String(mx.transactions().stream().filter(t -> t.recipients().contains(
+                    "reader@good.test")).findFirst().orElseThrow().data(), StandardCharsets.UTF_8);
+            java.util.regex.Matcher added = java.util.regex.Pattern.compile("(?m)^Message-ID: (<[^>]+>)")
+                    .matcher(copy);
+            assertThat(added.find()).as(copy).isTrue();
+            String path = "/admin/history/messages/" + java.net.URLEncoder.encode(added.group(1),
+                    StandardCharsets.UTF_8);
+            assertThat(awaitHistory(relay, path, 2)).containsExactly("delivered|reader@good.test", "accepted|null");
+            assertThat(get(relay, path).get("events").get(0).get("message").asText()).isEqualTo(anonymous);
+        }
+    }
+
     @Test
     void statisticsAndHistoryMatchWhatWasSentAndWhatTheMxSaw() throws Exception {
         try (TestMx mx = TestMx.builder().script(step -> step.is("RCPT") && step.argument().contains("gone@")

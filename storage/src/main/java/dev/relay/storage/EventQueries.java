@@ -26,6 +26,9 @@ public final class EventQueries {
             + " site, actor, category, bounce_class FROM event";
     private static final String BY_MESSAGE = COLUMNS + " WHERE message_id = $1 AND ($2::bigint IS NULL OR id < $2)"
             + " ORDER BY id DESC LIMIT $3";
+    /** Every message accepted with this Message-ID (a client may reuse one), through the accepted events (V10). */
+    private static final String BY_CLIENT_MESSAGE_ID = COLUMNS + " WHERE message_id IN (SELECT message_id FROM event"
+            + " WHERE client_message_id = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
     private static final String BY_RECIPIENT = COLUMNS + " WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
             + " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
 
@@ -81,6 +84,15 @@ public final class EventQueries {
     /** Events of one message, newest first, those before the event {@code before} (null: from the newest). */
     public Flux<HistoryEvent> ofMessage(MessageId id, @Nullable Long before, int limit) {
         return page(BY_MESSAGE, id.uuid(), before, limit);
+    }
+
+    /**
+     * Events of the message(s) accepted with the client Message-ID {@code messageId} (with or without angle
+     * brackets, normalised like the stored value), newest first; none for an empty value.
+     */
+    public Flux<HistoryEvent> ofClientMessageId(String messageId, @Nullable Long before, int limit) {
+        String key = ClientMessageId.normalise(messageId);
+        return key == null ? Flux.empty() : page(BY_CLIENT_MESSAGE_ID, key, before, limit);
     }
 
     /** Events of one recipient address across its messages (case-insensitive), newest first. */

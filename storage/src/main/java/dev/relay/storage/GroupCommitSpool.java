@@ -27,9 +27,15 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
             + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
     private static final int MESSAGE_COLUMNS = 11;
-    /** The accepted event of every inserted message, fed by the message INSERT's RETURNING. */
-    private static final String ACCEPTED_EVENTS = "INSERT INTO event(message_id, kind) SELECT id, "
-            + EventKind.ACCEPTED.code() + " FROM m RETURNING id, at, message_id, kind";
+    /**
+     * The accepted event of every inserted message, fed by the message INSERT's RETURNING, with its client
+     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}.
+     */
+    private static String acceptedEvents(int first) {
+        return "INSERT INTO event(message_id, kind, client_message_id) SELECT m.id, " + EventKind.ACCEPTED.code()
+                + ", c.mid FROM m LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
+                + " ON c.id = m.id RETURNING id, at, message_id, kind";
+    }
     /** Their webhook outbox rows, in the same statement (reads {@code e}). */
     private static final String ACCEPTED_OUTBOX = WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at,"
             + " e.kind, coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id");
@@ -120,7 +126,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
 
     /** PostgreSQL takes at most 65535 parameters per statement. */
     private static boolean fitsOneStatement(List<PendingStore> batch) {
-        return batch.size() * MESSAGE_COLUMNS + recipientRows(batch) * RECIPIENT_COLUMNS <= 65_535;
+        return batch.size() * MESSAGE_COLUMNS + recipientRows(batch) * RECIPIENT_COLUMNS + 2 <= 65_535;
     }
 
     /**
@@ -131,8 +137,9 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
      */
     private static Mono<Void> insertInOneStatement(Connection c, List<PendingStore> batch) {
         int recipientRows = recipientRows(batch);
+        int ids = batch.size() * MESSAGE_COLUMNS + recipientRows * RECIPIENT_COLUMNS + 1;
         String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
-                + " e AS (" + ACCEPTED_EVENTS + "), o AS (" + ACCEPTED_OUTBOX + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
@@ -144,6 +151,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 p = bindRecipient(statement, p, pending, i);
             }
         }
+        bindMessageIds(statement, p, batch);
         return rowsUpdated(statement);
     }
 
@@ -163,11 +171,13 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
         Statement messages = c.createStatement("WITH m AS ("
                 + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
-                + ACCEPTED_EVENTS + "), o AS (" + ACCEPTED_OUTBOX + ") " + ACCEPTED_ROLLUP);
+                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + ") "
+                + ACCEPTED_ROLLUP);
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());
         }
+        bindMessageIds(messages, p, batch);
         Mono<Void> work = rowsUpdated(messages);
         List<Object[]> rows = new ArrayList<>(); // (pending, recipient index)
         for (PendingStore pending : batch) {
@@ -212,6 +222,18 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                 .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
                 .bind(p + 10, new BinaryContent(m.content()));
         return p + MESSAGE_COLUMNS;
+    }
+
+    /** The two arrays of {@link #acceptedEvents}: each message's id and client Message-ID (null: none). */
+    private static void bindMessageIds(Statement s, int p, List<PendingStore> batch) {
+        java.util.UUID[] ids = new java.util.UUID[batch.size()];
+        String[] messageIds = new String[batch.size()];
+        for (int i = 0; i < ids.length; i++) {
+            IncomingMessage m = batch.get(i).message();
+            ids[i] = m.id().uuid();
+            messageIds[i] = m.clientMessageId();
+        }
+        s.bind(p, ids).bind(p + 1, messageIds);
     }
 
     private static Mono<Void> rowsUpdated(Statement s) {

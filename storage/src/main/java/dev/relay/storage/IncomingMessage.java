@@ -10,12 +10,22 @@ import org.jspecify.annotations.Nullable;
 /**
  * An accepted message on its way into the spool. {@code reversePath} is "" for the null path.
  * {@link Spool#store} takes ownership of {@code content} and releases it exactly once; if this
- * constructor throws, the caller still owns it.
+ * constructor throws, the caller still owns it. {@code clientMessageId}: its Message-ID field's value, normalised
+ * here ({@link ClientMessageId}), stored with its accepted event for the history; null when unknown.
  */
 public record IncomingMessage(MessageId id, String reversePath, List<String> recipients, @Nullable String account,
                               Priority priority, Instant receivedAt, boolean body8bit, boolean smtputf8,
-                              String clientAddress, String helo, ByteBuf content) {
+                              String clientAddress, String helo, ByteBuf content, @Nullable String clientMessageId) {
+    /** Without a Message-ID for the history. */
+    public IncomingMessage(MessageId id, String reversePath, List<String> recipients, @Nullable String account,
+                           Priority priority, Instant receivedAt, boolean body8bit, boolean smtputf8,
+                           String clientAddress, String helo, ByteBuf content) {
+        this(id, reversePath, recipients, account, priority, receivedAt, body8bit, smtputf8, clientAddress, helo,
+                content, null);
+    }
+
     public IncomingMessage {
+        clientMessageId = ClientMessageId.normalise(clientMessageId);
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(reversePath, "reversePath");
         Objects.requireNonNull(priority, "priority");

@@ -21,20 +21,22 @@ public final class PgBounceIntake {
             + " UNION ALL (SELECT recipient, sender, 1 FROM event WHERE message_id = $1 AND recipient_idx = $2"
             + " AND recipient IS NOT NULL ORDER BY id DESC LIMIT 1)"
             + " ORDER BY o LIMIT 1";
+    /** The webhook outbox source of the events written ({@code ev}), committed with them (like the write-back). */
+    private static final String EVENTS_OF_EV = "SELECT id AS event_id, at AS event_at, kind, coalesce(sender, '')"
+            + " AS sender FROM ev";
     private static final String EVENT_COLUMNS = "message_id, recipient, recipient_idx, sender, kind, remote_host,"
             + " reply, category, bounce_class, actor";
     private static final String RECORD = "WITH ev AS (INSERT INTO event(" + EVENT_COLUMNS + ")"
             + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'intake') RETURNING id, at, sender, kind, bounce_class),"
-            // webhook endpoints wanting the kind get it, committed with the event as the write-back does
-            + " hook AS (" + WebhookOutbox.insert("SELECT id AS event_id, at AS event_at, kind,"
-            + " coalesce(sender, '') AS sender FROM ev") + "),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
             + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
             + " SELECT count(*) FROM ev";
     private static final String KEEP = "WITH k AS (INSERT INTO bounce_kept(reason, message_id, recipient_idx,"
             + " client_address, content) VALUES ($1, $2, $3, $4, $5) RETURNING id),"
             + " ev AS (INSERT INTO event(message_id, recipient_idx, kind, reply, actor) SELECT $2, $3, "
             + EventKind.BOUNCE_KEPT.code() + ", 'kept as ' || k.id || ': ' || $1, 'intake' FROM k"
-            + " RETURNING '' AS sender, kind, NULL::text AS bounce_class),"
+            + " RETURNING id, at, '' AS sender, kind, NULL::text AS bounce_class),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
             + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
             + " SELECT id FROM k";
 

@@ -42,6 +42,11 @@ public final class PgQueueAdmin {
     /** Largest groups of never-routed recipients reported with their domain; the rest form one group. */
     public static final int UNROUTED_DOMAINS = 200;
 
+    /**
+     * The webhook outbox source of the events an action wrote ({@code ev}, returning id, at, kind, sender), so the
+     * outbox rows commit with them (the sender '' for site events: only endpoints for every sender get them).
+     */
+    private static final String EVENTS_OF_EV = "SELECT id AS event_id, at AS event_at, kind, sender FROM ev";
     private static final String SUMMARY = "WITH g AS (SELECT r.site, CASE WHEN r.site IS NULL THEN r.domain END AS domain,"
             + " r.priority, count(*) AS n, count(*) FILTER (WHERE r.state = 1) AS in_flight,"
             + " count(*) FILTER (WHERE r.state = 0 AND r.attempts > 0) AS deferred, min(m.received_at) AS oldest,"
@@ -68,8 +73,11 @@ public final class PgQueueAdmin {
     private static final String FLUSH = "WITH f AS (UPDATE recipient SET next_attempt_at = now()"
             + " WHERE state = 0 AND next_attempt_at > now() AND ($1::text IS NULL OR domain = $1)"
             + " RETURNING message_id, idx, address, site),"
-            + " ev AS (INSERT INTO event(message_id, recipient, kind, site, actor)"
-            + " SELECT message_id, address, " + EventKind.FLUSHED.code() + ", site, $2 FROM f ORDER BY message_id, idx)"
+            + " ev AS (INSERT INTO event(message_id, recipient, recipient_idx, sender, kind, site, actor)"
+            + " SELECT f.message_id, f.address, f.idx, coalesce(m.account, ''), " + EventKind.FLUSHED.code()
+            + ", f.site, $2 FROM f JOIN message m ON m.id = f.message_id ORDER BY f.message_id, f.idx"
+            + " RETURNING id, at, kind, sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + ")"
             + " SELECT count(*) FROM f";
     private static final String SUSPEND = "WITH s AS (INSERT INTO site_suspension(site, until, reason, created_by)"
             + " VALUES ($1, $2, $3, $4) ON CONFLICT (site) DO UPDATE SET until = excluded.until,"
@@ -78,14 +86,16 @@ public final class PgQueueAdmin {
             + " ev AS (INSERT INTO event(kind, site, actor, reply) SELECT " + EventKind.SITE_SUSPENDED.code()
             + ", site, created_by, reason || CASE WHEN until IS NULL THEN ' (until resumed)'"
             + " ELSE ' (until ' || to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ')' END"
-            + " FROM s)"
+            + " FROM s RETURNING id, at, kind, '' AS sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + ")"
             + " SELECT site, until, reason, created_by, created_at FROM s";
     /** Lifts the suspension and makes the site's queued recipients (held ones included) due now. */
     private static final String RESUME = "WITH d AS (DELETE FROM site_suspension WHERE site = $1 RETURNING site),"
             + " f AS (UPDATE recipient SET next_attempt_at = now() WHERE state = 0 AND site = $1"
             + " AND next_attempt_at > now() AND EXISTS (SELECT 1 FROM d) RETURNING 1),"
             + " ev AS (INSERT INTO event(kind, site, actor) SELECT " + EventKind.SITE_RESUMED.code() + ", site, $2"
-            + " FROM d)"
+            + " FROM d RETURNING id, at, kind, '' AS sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + ")"
             + " SELECT (SELECT count(*) FROM d) AS resumed, (SELECT count(*) FROM f) AS flushed";
     private static final String SUSPENSIONS = "SELECT site, until, reason, created_by, created_at"
             + " FROM site_suspension WHERE until IS NULL OR until > now() ORDER BY site";
@@ -95,8 +105,11 @@ public final class PgQueueAdmin {
     private static final String LOCK_RECIPIENTS = RECIPIENTS + " FOR UPDATE OF r";
     private static final String REMOVE = "WITH d AS (DELETE FROM recipient WHERE message_id = $1 AND idx = ANY($2)"
             + " AND state = 0 RETURNING idx, address, site),"
-            + " ev AS (INSERT INTO event(message_id, recipient, kind, reply, site, actor)"
-            + " SELECT $1, address, $3, $4, site, $5 FROM d ORDER BY idx)"
+            // the message row is still there (RETIRE runs after): it names the sender
+            + " ev AS (INSERT INTO event(message_id, recipient, recipient_idx, sender, kind, reply, site, actor)"
+            + " SELECT $1, address, idx, coalesce((SELECT account FROM message WHERE id = $1), ''), $3, $4, site, $5"
+            + " FROM d ORDER BY idx RETURNING id, at, kind, sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + ")"
             + " SELECT count(*) FROM d";
     private static final String RETIRE = "DELETE FROM message m WHERE m.id = $1"
             + " AND NOT EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id)";

@@ -43,6 +43,10 @@ public final class PgSuppressions {
     private static final String COLUMNS = "scope, address, reason, category, detail, created_at, expires_at, created_by";
     private static final String STRENGTH = "array_position(ARRAY['soft_bounces', 'manual', 'hard_bounce',"
             + " 'unsubscribe', 'complaint'], %s)";
+    /** The sender a scope's events are for (the webhooks, the rollups): the scope, '' for the global list. */
+    private static final String SENDER_OF_SCOPE = "CASE WHEN scope = '*' THEN '' ELSE scope END";
+    /** The webhook outbox source of the events written ({@code ev}), committed with them. */
+    private static final String EVENTS_OF_EV = "SELECT id AS event_id, at AS event_at, kind, sender FROM ev";
     private static final String ADD = "WITH s AS (INSERT INTO suppression(scope, address, reason, category, detail,"
             + " expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             + " ON CONFLICT (scope, address) DO UPDATE SET reason = excluded.reason, category = excluded.category,"
@@ -51,11 +55,13 @@ public final class PgSuppressions {
             + " WHERE " + STRENGTH.formatted("excluded.reason") + " > " + STRENGTH.formatted("suppression.reason")
             + " OR (suppression.expires_at IS NOT NULL AND suppression.expires_at <= now())"
             + " RETURNING " + COLUMNS + ", (xmax = 0) AS inserted),"
-            + " ev AS (INSERT INTO event(kind, recipient, actor, reply) SELECT " + EventKind.SUPPRESSION_ADDED.code()
-            + ", address, created_by, 'scope ' || scope || ': ' || reason || coalesce(' (' || category || ')', '')"
-            + " || coalesce(': ' || detail, '') FROM s),"
+            + " ev AS (INSERT INTO event(kind, recipient, sender, actor, reply) SELECT "
+            + EventKind.SUPPRESSION_ADDED.code() + ", address, " + SENDER_OF_SCOPE
+            + ", created_by, 'scope ' || scope || ': ' || reason || coalesce(' (' || category || ')', '')"
+            + " || coalesce(': ' || detail, '') FROM s RETURNING id, at, kind, sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
             // the statistics count additions per sender (the scope; '' for the global list) as suppression_added
-            + " roll AS (" + Rollups.upsert("SELECT CASE WHEN scope = '*' THEN '' ELSE scope END AS sender, "
+            + " roll AS (" + Rollups.upsert("SELECT " + SENDER_OF_SCOPE + " AS sender, "
             + EventKind.SUPPRESSION_ADDED.code() + "::smallint AS kind FROM s") + ")"
             + " SELECT " + COLUMNS + ", CASE WHEN inserted THEN 'added' ELSE 'raised' END AS change FROM s"
             + " UNION ALL SELECT " + COLUMNS + ", 'unchanged' FROM suppression WHERE scope = $1 AND address = $2"
@@ -64,8 +70,10 @@ public final class PgSuppressions {
             + " WHERE scope = $1 AND address = $2";
     private static final String REMOVE = "WITH d AS (DELETE FROM suppression WHERE scope = $1 AND address = $2"
             + " RETURNING scope, address, reason),"
-            + " ev AS (INSERT INTO event(kind, recipient, actor, reply) SELECT "
-            + EventKind.SUPPRESSION_REMOVED.code() + ", address, $3, 'scope ' || scope || ': ' || reason FROM d)"
+            + " ev AS (INSERT INTO event(kind, recipient, sender, actor, reply) SELECT "
+            + EventKind.SUPPRESSION_REMOVED.code() + ", address, " + SENDER_OF_SCOPE
+            + ", $3, 'scope ' || scope || ': ' || reason FROM d RETURNING id, at, kind, sender),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + ")"
             + " SELECT count(*) FROM d";
     /** The sender's own entry before a global one: its reason is the one the sender set or caused. */
     private static final String LOOKUP = "SELECT " + COLUMNS + " FROM suppression WHERE address = $2"

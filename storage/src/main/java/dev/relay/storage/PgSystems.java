@@ -19,6 +19,7 @@ import dev.relay.storage.SystemRecords.SystemInfo;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Row;
+import io.r2dbc.spi.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -42,6 +43,10 @@ public final class PgSystems {
 
     private static final String ADD_SYSTEM = "INSERT INTO system(name, default_lane, notes) VALUES ($1, $2, $3)"
             + " ON CONFLICT (name) DO NOTHING RETURNING name";
+    /** Changes the settings given (a null parameter keeps its column). */
+    private static final String SET = "UPDATE system SET default_lane = coalesce($2, default_lane),"
+            + " notes = coalesce($3, notes), dkim_sign_as_system_domain = coalesce($4, dkim_sign_as_system_domain),"
+            + " updated_at = now() WHERE name = $1";
     private static final String SET_ACTIVE = "UPDATE system SET active = $2, updated_at = now() WHERE name = $1";
     private static final String ADD_CREDENTIAL = "WITH s AS (SELECT name FROM system WHERE name = $1),"
             + " i AS (INSERT INTO credential(system, username, password_hash) SELECT name, $2, $3 FROM s"
@@ -61,7 +66,9 @@ public final class PgSystems {
     private static final String SYSTEMS = "SELECT " + SYSTEM_COLUMNS + " FROM system ORDER BY name";
     private static final String ACTIVE_CREDENTIALS = "SELECT " + CREDENTIAL_COLUMNS + " FROM credential"
             + " WHERE revoked_at IS NULL ORDER BY id";
-    private static final String DOMAINS = "SELECT " + DOMAIN_COLUMNS + " FROM sending_domain ORDER BY domain";
+    /** In the order they were added: a system's "first domain" (the DKIM fallback) is its oldest. */
+    private static final String DOMAINS = "SELECT " + DOMAIN_COLUMNS + " FROM sending_domain"
+            + " ORDER BY created_at, domain";
     private static final String LIST = "SELECT " + SYSTEM_COLUMNS + ","
             + " (SELECT count(*) FROM credential c WHERE c.system = s.name AND c.revoked_at IS NULL),"
             + " (SELECT string_agg(domain, ',' ORDER BY domain) FROM sending_domain d WHERE d.system = s.name)"
@@ -99,6 +106,22 @@ public final class PgSystems {
                         2, notes, String.class), row -> "added")
                 .next().<Change>map(x -> new Done("system " + n + " added"))
                 .defaultIfEmpty(new Conflict("system " + n + " exists already"));
+    }
+
+    /**
+     * Changes a system's default lane, notes and {@code dkim_sign_as_system_domain}: only those given (non-null);
+     * {@link NotFound} without the system.
+     */
+    public Mono<Change> update(String name, @Nullable Priority defaultLane, @Nullable String notes,
+                               @Nullable Boolean dkimSignAsSystemDomain) {
+        String n = SystemRecords.checkName(name);
+        return statements.update(c -> {
+                    Statement s = c.createStatement(SET).bind(0, n);
+                    bindNullable(s, 1, defaultLane == null ? null : lane(defaultLane), String.class);
+                    bindNullable(s, 2, notes, String.class);
+                    return bindNullable(s, 3, dkimSignAsSystemDomain, Boolean.class);
+                })
+                .map(count -> count == 0 ? new NotFound("no system " + n) : new Done("system " + n + " changed"));
     }
 
     /** Enables or disables a system: its credentials stop (or start again) authenticating on every node's refresh. */

@@ -14,7 +14,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Webhook endpoints and their outbox (schema V8). The outbox rows themselves are written with their events by
- * {@link RecordSql} and {@link GroupCommitSpool} ({@link WebhookOutbox}); this class claims, settles and shows them.
+ * every statement that writes events ({@link RecordSql}, {@link GroupCommitSpool}, {@link PgBounceIntake},
+ * {@link PgQueueAdmin}, {@link PgSuppressions}, through {@link WebhookOutbox}); this class claims, settles and shows
+ * them.
  * Claims are {@code FOR UPDATE SKIP LOCKED} and move {@code due_at} past a lease, so several nodes share one
  * endpoint's rows without sending one twice, and the rows of a node that died mid-request fall due again after the
  * lease (at least once, never lost). Immutable and thread-safe; results arrive on the driver's I/O thread.

@@ -215,6 +215,39 @@ class EventsIT {
                         "accepted|null");
     }
 
+    @Test
+    void historyByTheClientsMessageIdFindsEveryMessageAcceptedWithIt() {
+        IncomingMessage order = storedWithMessageId("<order-1@shop.example>", "a@x.example");
+        store.record(List.of(update(order, 0, Kind.DELIVERED))).block(WAIT);
+        IncomingMessage resent = storedWithMessageId("  <order-1@shop.example>\r\n ", "b@x.example");
+        storedWithMessageId("<order-2@shop.example>", "c@x.example");
+        stored("alice", "d@x.example");
+
+        for (String key : List.of("<order-1@shop.example>", "order-1@shop.example")) {
+            assertThat(queries.ofClientMessageId(key, null, 10).collectList().block(WAIT))
+                    .extracting(e -> e.messageId() + "|" + EventKind.labelOf(e.kind()))
+                    .containsExactly(resent.id().uuid() + "|accepted", order.id().uuid() + "|delivered",
+                            order.id().uuid() + "|accepted");
+        }
+        assertThat(queries.ofClientMessageId("order-1@shop.example", null, 1).collectList().block(WAIT))
+                .hasSize(1);
+        assertThat(queries.ofClientMessageId("<nothing@shop.example>", null, 10).collectList().block(WAIT))
+                .isEmpty();
+        assertThat(queries.ofClientMessageId("<>", null, 10).collectList().block(WAIT)).isEmpty();
+        assertThat(TestSql.rows(pool, "SELECT client_message_id FROM event WHERE message_id = '"
+                + order.id().uuid() + "' AND kind = " + EventKind.ACCEPTED.code()))
+                .containsExactly("order-1@shop.example");
+    }
+
+    private IncomingMessage storedWithMessageId(String messageId, String recipient) {
+        IncomingMessage m = new IncomingMessage(MessageId.newId(), "sender@example.org", List.of(recipient), "shop",
+                Priority.TRANSACTIONAL, Instant.now().truncatedTo(ChronoUnit.MICROS), true, false, "192.0.2.1",
+                "client.example", Unpooled.copiedBuffer("Subject: x\r\n\r\nbody\r\n", StandardCharsets.US_ASCII),
+                messageId);
+        spool.store(m).block(WAIT);
+        return m;
+    }
+
     private static List<LocalDate> days() {
         return partitions(Instant.now()).days().collectList().block(WAIT);
     }

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -161,6 +162,39 @@ class GroupCommitSpoolIT {
             assertThat(new String(s.content(), StandardCharsets.US_ASCII)).isEqualTo("Subject: hi\r\n\r\nbody\r\n");
         }).verifyComplete();
         StepVerifier.create(reader.countMessages()).expectNext(1L).verifyComplete();
+    }
+
+    /**
+     * The client Message-ID reaches the accepted event on both write paths: one statement, and the transaction of
+     * several that a batch over PostgreSQL's 65535 parameters takes (9000 recipients x 8 columns).
+     */
+    @Test
+    void theClientMessageIdIsStoredWithTheAcceptedEventOnBothWritePaths() {
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 9000; i++) {
+            many.add("r" + i + "@x.example");
+        }
+        IncomingMessage small = withMessageId("<small@client.example>", List.of("a@x.example"));
+        IncomingMessage large = withMessageId("<large@client.example>", many);
+        IncomingMessage none = withMessageId(null, List.of("b@x.example"));
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            StepVerifier.create(spool.store(small)).verifyComplete();
+            StepVerifier.create(spool.store(large)).verifyComplete();
+            StepVerifier.create(spool.store(none)).verifyComplete();
+        }
+        assertThat(TestSql.rows(pool, "SELECT message_id::text || '|' || coalesce(client_message_id, '-') FROM event"
+                + " WHERE kind = " + EventKind.ACCEPTED.code() + " AND message_id IN ('" + small.id().uuid() + "', '"
+                + large.id().uuid() + "', '" + none.id().uuid() + "')")).containsExactlyInAnyOrder(
+                small.id().uuid() + "|small@client.example", large.id().uuid() + "|large@client.example",
+                none.id().uuid() + "|-");
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM recipient WHERE message_id = '" + large.id().uuid()
+                + "'")).containsExactly("9000");
+    }
+
+    private static IncomingMessage withMessageId(@Nullable String messageId, List<String> recipients) {
+        return new IncomingMessage(MessageId.newId(), "sender@example.org", recipients, null, Priority.TRANSACTIONAL,
+                Instant.now().truncatedTo(ChronoUnit.MICROS), false, false, "192.0.2.1", "client.example",
+                Unpooled.copiedBuffer("Subject: x\r\n\r\nbody\r\n", StandardCharsets.US_ASCII), messageId);
     }
 
     @Test

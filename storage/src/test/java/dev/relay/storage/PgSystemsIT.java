@@ -11,7 +11,9 @@ import dev.relay.storage.SystemRecords.Done;
 import dev.relay.storage.SystemRecords.ImportedUser;
 import dev.relay.storage.SystemRecords.Imported;
 import dev.relay.storage.SystemRecords.NotFound;
+import dev.relay.storage.SystemRecords.SendingDomain;
 import dev.relay.storage.SystemRecords.Snapshot;
+import dev.relay.storage.SystemRecords.SystemInfo;
 import dev.relay.storage.testing.TestDatabase;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
@@ -108,6 +110,27 @@ class PgSystemsIT {
         assertThat(run(systems.removeDomain("crm", "shop.example"))).isInstanceOf(NotFound.class);
         assertThat(run(systems.removeDomain("shop", "shop.example"))).isInstanceOf(Done.class);
         assertThat(systems.snapshot().block(WAIT).domains()).isEmpty();
+    }
+
+    @Test
+    void updateChangesOnlyTheSettingsGivenAndTheSnapshotListsDomainsInTheOrderAdded() {
+        run(systems.addSystem("shop", Priority.TRANSACTIONAL, "first notes"));
+        assertThat(run(systems.update("shop", null, null, true))).isEqualTo(new Done("system shop changed"));
+        SystemInfo s = systems.show("shop").block(WAIT).system();
+        assertThat(s.dkimSignAsSystemDomain()).isTrue();
+        assertThat(s.defaultLane()).isEqualTo(Priority.TRANSACTIONAL);
+        assertThat(s.notes()).isEqualTo("first notes");
+        run(systems.update("shop", Priority.BULK, "second", false));
+        s = systems.show("shop").block(WAIT).system();
+        assertThat(s.dkimSignAsSystemDomain()).isFalse();
+        assertThat(s.defaultLane()).isEqualTo(Priority.BULK);
+        assertThat(s.notes()).isEqualTo("second");
+        assertThat(run(systems.update("nobody", null, null, true))).isEqualTo(new NotFound("no system nobody"));
+
+        run(systems.addDomain("shop", "z.example", false, null));
+        run(systems.addDomain("shop", "a.example", false, null));
+        assertThat(systems.snapshot().block(WAIT).domains()).extracting(SendingDomain::domain)
+                .containsExactly("z.example", "a.example");
     }
 
     @Test

@@ -50,7 +50,8 @@ class WebhooksIT {
 
     @BeforeEach
     void clean() {
-        TestSql.execute(pool, "DELETE FROM webhook_endpoint; DELETE FROM recipient; DELETE FROM message");
+        TestSql.execute(pool, "DELETE FROM webhook_endpoint; DELETE FROM recipient; DELETE FROM message;"
+                + " DELETE FROM suppression; DELETE FROM site_suspension");
     }
 
     @Test
@@ -84,6 +85,76 @@ class WebhooksIT {
             spool.store(m).block(WAIT);
         }
         record(List.of(update(m, 0, Kind.DELIVERED)));
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox")).containsExactly("0");
+    }
+
+    /**
+     * The events written outside the write-back and the acceptance (operator actions, suppression changes, the
+     * bounce intake) get their outbox rows in the same statement too, for their sender: the message's AUTH user,
+     * the suppression's scope, '' for site events and kept bounces.
+     */
+    @Test
+    void adminSuppressionAndIntakeEventsReachTheOutbox() {
+        short[] kinds = {EventKind.FLUSHED.code(), EventKind.SITE_SUSPENDED.code(), EventKind.SITE_RESUMED.code(),
+                EventKind.ADMIN_DELETED.code(), EventKind.ADMIN_BOUNCED.code(), EventKind.SUPPRESSION_ADDED.code(),
+                EventKind.SUPPRESSION_REMOVED.code(), EventKind.BOUNCED.code(), EventKind.COMPLAINED.code(),
+                EventKind.AUTO_REPLIED.code(), EventKind.BOUNCE_KEPT.code()};
+        Endpoint shop = add("shop", kinds);
+        Endpoint everyone = add("*", kinds);
+        Endpoint acceptedOnly = add("*", ACCEPTED);
+        IncomingMessage flushed = message("shop", 1);
+        IncomingMessage deleted = message("shop", 1);
+        IncomingMessage bounced = message("shop", 1);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            Flux.just(flushed, deleted, bounced).flatMap(spool::store).blockLast(WAIT);
+        }
+        record(List.of(update(flushed, 0, Kind.DEFERRED)));
+        PgQueueAdmin admin = new PgQueueAdmin(pool);
+        assertThat(admin.flush(null, "op").block(WAIT)).isEqualTo(1L);
+        admin.suspend("x.example", null, "maintenance", "op").block(WAIT);
+        admin.resume("x.example", "op").block(WAIT);
+        admin.delete(deleted.id(), "op").block(WAIT);
+        admin.bounce(bounced.id(), "op", "bounced by an operator", (m, content) -> reactor.core.publisher.Mono.empty())
+                .block(WAIT);
+        PgSuppressions suppressions = new PgSuppressions(pool);
+        suppressions.addHardBounce("shop", "dead@x.example", "unknown_user", "550 5.1.1").block(WAIT);
+        suppressions.remove("shop", "dead@x.example", "op").block(WAIT);
+        suppressions.addComplaint("*", "angry@x.example", null).block(WAIT);
+        PgBounceIntake intake = new PgBounceIntake(pool);
+        for (EventKind k : List.of(EventKind.BOUNCED, EventKind.COMPLAINED, EventKind.AUTO_REPLIED)) {
+            intake.record(new PgBounceIntake.IntakeEvent(flushed.id(), "r0@x.example", 0, "shop", k, null, "text",
+                    null, null)).block(WAIT);
+        }
+        intake.keep("not a report", null, null, "192.0.2.9", new byte[] {1}).block(WAIT);
+
+        List<String> forShop = List.of("shop|" + EventKind.FLUSHED.code(), "shop|" + EventKind.ADMIN_DELETED.code(),
+                "shop|" + EventKind.ADMIN_BOUNCED.code(), "shop|" + EventKind.SUPPRESSION_ADDED.code(),
+                "shop|" + EventKind.SUPPRESSION_REMOVED.code(), "shop|" + EventKind.BOUNCED.code(),
+                "shop|" + EventKind.COMPLAINED.code(), "shop|" + EventKind.AUTO_REPLIED.code());
+        assertThat(outbox(shop)).containsExactlyInAnyOrderElementsOf(forShop);
+        List<String> forEveryone = new java.util.ArrayList<>(forShop);
+        forEveryone.addAll(List.of("|" + EventKind.SITE_SUSPENDED.code(), "|" + EventKind.SITE_RESUMED.code(),
+                "|" + EventKind.SUPPRESSION_ADDED.code(), "|" + EventKind.BOUNCE_KEPT.code()));
+        assertThat(outbox(everyone)).containsExactlyInAnyOrderElementsOf(forEveryone);
+        assertThat(outbox(acceptedOnly)).hasSize(3).allMatch(r -> r.equals("shop|" + ACCEPTED));
+    }
+
+    @Test
+    void adminSuppressionAndIntakeEventsWithoutAnEndpointWantingThemWriteNoOutboxRows() {
+        Endpoint other = add("news", EventKind.FLUSHED.code(), EventKind.SUPPRESSION_ADDED.code(),
+                EventKind.BOUNCED.code());
+        Endpoint deliveredOnly = add("*", DELIVERED);
+        IncomingMessage m = message("shop", 1);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            spool.store(m).block(WAIT);
+        }
+        record(List.of(update(m, 0, Kind.DEFERRED)));
+        new PgQueueAdmin(pool).flush(null, "op").block(WAIT);
+        new PgSuppressions(pool).addHardBounce("shop", "dead@x.example", null, null).block(WAIT);
+        new PgBounceIntake(pool).record(new PgBounceIntake.IntakeEvent(m.id(), "r0@x.example", 0, "shop",
+                EventKind.BOUNCED, null, null, null, null)).block(WAIT);
+        assertThat(outbox(other)).isEmpty();
+        assertThat(outbox(deliveredOnly)).isEmpty();
         assertThat(TestSql.rows(pool, "SELECT count(*) FROM webhook_outbox")).containsExactly("0");
     }
 

@@ -24,8 +24,8 @@ import reactor.core.publisher.Mono;
 /**
  * {@code GET /admin/stats} (counts per sender and hour or day, from the rollups only) and {@code GET
  * /admin/history/messages/ID} / {@code /admin/history/recipients/ADDRESS} (events newest first, a page of
- * {@code limit} and a {@code next} cursor to pass as {@code before}). Stateless; the client's Message-ID is not
- * stored by the relay, so a message is found by our queue id only.
+ * {@code limit} and a {@code next} cursor to pass as {@code before}). Stateless. A message is found by our queue id
+ * or, when the key is not one, by its Message-ID (with or without angle brackets; every message accepted with it).
  */
 final class EventsEndpoints {
     static final int DEFAULT_PAGE = 50;
@@ -87,7 +87,11 @@ final class EventsEndpoints {
             int limit = page(AdminApi.param(params, "limit"));
             Long before = cursor(AdminApi.param(params, "before"));
             var events = switch (kind) {
-                case "messages" -> queries.ofMessage(messageId(key), before, limit + 1);
+                case "messages" -> {
+                    MessageId id = queueId(key);
+                    yield id != null ? queries.ofMessage(id, before, limit + 1)
+                            : queries.ofClientMessageId(clientMessageId(key), before, limit + 1);
+                }
                 case "recipients" -> queries.ofRecipient(address(key), before, limit + 1);
                 default -> throw new AdminApi.Refused(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND,
                         "history is by 'messages/ID' or 'recipients/ADDRESS', not '" + kind + "'");
@@ -152,13 +156,22 @@ final class EventsEndpoints {
         }
     }
 
-    private static MessageId messageId(String text) {
+    /** Our queue id, or null when {@code text} is none (then it is a client's Message-ID). */
+    private static @Nullable MessageId queueId(String text) {
         try {
             return MessageId.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a queue id: '" + text + "' (the client's Message-ID is not"
-                    + " stored; use the id from '250 ... queued as ID')");
+            return null;
         }
+    }
+
+    private static String clientMessageId(String text) {
+        if (text.length() > 2 * dev.relay.storage.ClientMessageId.MAX_BYTES
+                || dev.relay.storage.ClientMessageId.normalise(text) == null) {
+            throw new IllegalArgumentException("neither a queue id nor a Message-ID: '" + text.substring(0,
+                    Math.min(64, text.length())).replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+        return text;
     }
 
     private static String address(String text) {

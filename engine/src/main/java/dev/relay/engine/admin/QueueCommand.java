@@ -44,7 +44,7 @@ public final class QueueCommand {
                    relay queue bounce ID [--reason TEXT]                 give up: DSN to the sender
                    relay queue delete ID                                 remove without a DSN
                    relay stats [--sender S] [--since 24h] [--by hour|day] counts per sender, from the rollups
-                   relay history ADDRESS|ID [--limit N] [--before CURSOR] events, newest first
+                   relay history ADDRESS|ID|<MESSAGE-ID> [--limit N] [--before CURSOR] events, newest first
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
     static final String TOKEN_ENV = "RELAY_ADMIN_TOKEN";
     private static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--domain", "--site", "--state",
@@ -192,11 +192,9 @@ public final class QueueCommand {
             case "history": {
                 arguments(p, 1, 1);
                 String key = a.get(0);
-                if (key.startsWith("<")) {
-                    throw new Usage("the client's Message-ID is not stored: look a message up by the queue id of"
-                            + " its '250 ... queued as ID', or by a recipient address");
-                }
-                String path = key.indexOf('@') > 0 ? "history/recipients/" + encode(key)
+                // <...>: a Message-ID (it has an '@' too, like an address); else an address or our queue id
+                String path = key.startsWith("<") ? "history/messages/" + encode(key)
+                        : key.indexOf('@') > 0 ? "history/recipients/" + encode(key)
                         : "history/messages/" + id(key);
                 return new Request("GET", path + query(o, "limit", "before"), null, p.command());
             }

@@ -35,6 +35,8 @@ import org.jspecify.annotations.Nullable;
 public final class SystemCommand {
     static final String USAGE = """
             usage: relay system add NAME [--lane transactional|bulk] [--notes TEXT]
+                   relay system set NAME [--lane transactional|bulk] [--notes TEXT]
+                                   [--dkim-sign-as-system-domain true|false]
                    relay system enable|disable NAME
                    relay system list
                    relay system show NAME
@@ -44,8 +46,9 @@ public final class SystemCommand {
                    relay system domain remove NAME DOMAIN
                    relay system import USERS_FILE                   a users file (relay user add), idempotent
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
-    private static final Map<String, Set<String>> ALLOWED = Map.of(
+    static final Map<String, Set<String>> ALLOWED = Map.of(
             "add", Set.of("--lane", "--notes"),
+            "set", Set.of("--lane", "--notes", "--dkim-sign-as-system-domain"),
             "enable", Set.of(),
             "disable", Set.of(),
             "list", Set.of(),
@@ -53,8 +56,9 @@ public final class SystemCommand {
             "credential", Set.of(),
             "domain", Set.of("--subdomains", "--list-help"),
             "import", Set.of());
-    private static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--lane", "--notes", "--list-help");
-    private static final Set<String> FLAGS = Set.of("--subdomains");
+    static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--lane", "--notes", "--list-help",
+            "--dkim-sign-as-system-domain");
+    static final Set<String> FLAGS = Set.of("--subdomains");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -93,14 +97,28 @@ public final class SystemCommand {
         switch (p.command()) {
             case "add": {
                 String name = SystemRecords.checkName(one(p, a));
-                String lane = o.get("--lane");
-                if (lane != null && !lane.equals("transactional") && !lane.equals("bulk")) {
-                    throw new Usage("--lane must be transactional or bulk, was '" + lane + "'");
-                }
+                String lane = lane(o.get("--lane"));
                 ObjectNode body = JSON.createObjectNode().put("name", name);
                 putIf(body, "lane", lane);
                 putIf(body, "notes", o.get("--notes"));
                 return new Request("POST", "systems", body, "add");
+            }
+            case "set": {
+                String name = SystemRecords.checkName(one(p, a));
+                if (o.isEmpty()) {
+                    throw new Usage("'system set' needs --lane, --notes or --dkim-sign-as-system-domain");
+                }
+                ObjectNode body = JSON.createObjectNode();
+                putIf(body, "lane", lane(o.get("--lane")));
+                putIf(body, "notes", o.get("--notes"));
+                String sign = o.get("--dkim-sign-as-system-domain");
+                if (sign != null) {
+                    if (!sign.equals("true") && !sign.equals("false")) {
+                        throw new Usage("--dkim-sign-as-system-domain must be true or false, was '" + sign + "'");
+                    }
+                    body.put("dkim_sign_as_system_domain", Boolean.parseBoolean(sign));
+                }
+                return new Request("POST", "systems/" + encode(name), body, "change");
             }
             case "enable":
             case "disable":
@@ -233,6 +251,9 @@ public final class SystemCommand {
                         : " (disabled)"));
                 out.println("lane:    " + QueueCommand.text(body, "lane"));
                 out.println("notes:   " + QueueCommand.text(body, "notes"));
+                out.println("dkim:    " + (body.path("dkim_sign_as_system_domain").asBoolean()
+                        ? "signs as its first domain with a key when the From domain has none"
+                        : "From domain's own keys only"));
                 out.println("created: " + QueueCommand.text(body, "created_at"));
                 Table c = new Table("USERNAME", "CREATED", "REVOKED");
                 body.get("credentials").forEach(x -> c.row(QueueCommand.text(x, "username"),
@@ -253,6 +274,13 @@ public final class SystemCommand {
             default -> out.println(QueueCommand.text(body, "result"));
         }
         return 0;
+    }
+
+    private static @Nullable String lane(@Nullable String lane) {
+        if (lane != null && !lane.equals("transactional") && !lane.equals("bulk")) {
+            throw new Usage("--lane must be transactional or bulk, was '" + lane + "'");
+        }
+        return lane;
     }
 
     private static String join(JsonNode array) {

@@ -71,6 +71,11 @@ final class SystemsApi {
             return service.store().show(name).map(d -> Answer.ok(detail(d)))
                     .defaultIfEmpty(new Answer(HttpResponseStatus.NOT_FOUND, error("no system " + name)));
         }
+        if (n == 2 && (post || method.equals(HttpMethod.PATCH))) {
+            return Mono.defer(() -> change(service.applied(service.store().update(name,
+                    body.hasNonNull("lane") ? lane(AdminApi.text(body, "lane")) : null, AdminApi.text(body, "notes"),
+                    bool(body, "dkim_sign_as_system_domain")))));
+        }
         if (n == 3 && post && (path.get(2).equals("enable") || path.get(2).equals("disable"))) {
             return change(service.applied(service.store().setActive(name, path.get(2).equals("enable"))));
         }
@@ -154,6 +159,18 @@ final class SystemsApi {
             return Priority.BULK;
         }
         throw new IllegalArgumentException("'lane' must be transactional or bulk, was '" + lane + "'");
+    }
+
+    /** An optional boolean field; null when absent. */
+    private static @Nullable Boolean bool(ObjectNode body, String name) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException("'" + name + "' must be true or false, was " + v);
+        }
+        return v.asBoolean();
     }
 
     private static String required(ObjectNode body, String name) {

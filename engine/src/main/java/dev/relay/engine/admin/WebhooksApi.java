@@ -39,8 +39,9 @@ import reactor.core.publisher.Mono;
  */
 final class WebhooksApi {
     /** The kinds the outbox gets (written by acceptance and the write-back). */
-    static final List<EventKind> KINDS = List.of(EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.DEFERRED,
-            EventKind.BOUNCED, EventKind.EXPIRED, EventKind.HELD);
+    /** Every kind written as an event row (operator actions, suppression changes and the intake's included). */
+    static final List<EventKind> KINDS = java.util.Arrays.stream(EventKind.values())
+            .filter(k -> k != EventKind.HARD_BOUNCE && k != EventKind.SOFT_BOUNCE).toList();
     static final List<EventKind> DEFAULT_KINDS = List.of(EventKind.ACCEPTED, EventKind.DELIVERED,
             EventKind.DEFERRED, EventKind.BOUNCED, EventKind.EXPIRED);
     static final int MAX_URL = 2048;

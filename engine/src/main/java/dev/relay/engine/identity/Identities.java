@@ -7,7 +7,9 @@ import dev.relay.storage.SystemRecords.SendingDomain;
 import dev.relay.storage.SystemRecords.Snapshot;
 import dev.relay.storage.SystemRecords.SystemInfo;
 import java.net.IDN;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +30,8 @@ public final class Identities {
     private final Map<String, Login> logins = new HashMap<>();
     private final Map<String, SystemInfo> systems = new HashMap<>();
     private final Map<String, SendingDomain> domains = new HashMap<>();
+    /** The sending domains of each system that signs as its own domain, oldest first (the snapshot's order). */
+    private final Map<String, List<String>> signAsDomains = new HashMap<>();
     private final int maxIterations;
     private final boolean anyListHelp;
 
@@ -52,6 +56,10 @@ public final class Identities {
         for (SendingDomain d : snapshot.domains()) {
             domains.put(d.domain(), d);
             help |= d.listHelp() != null;
+            SystemInfo owner = systems.get(d.system());
+            if (owner != null && owner.dkimSignAsSystemDomain()) {
+                signAsDomains.computeIfAbsent(d.system(), k -> new ArrayList<>()).add(d.domain());
+            }
         }
         this.anyListHelp = help;
     }
@@ -122,6 +130,15 @@ public final class Identities {
     public boolean maySendAs(String system, String domain) {
         SendingDomain governing = governing(domain);
         return governing != null && governing.system().equals(system);
+    }
+
+    /**
+     * The domains whose DKIM keys may sign {@code system}'s messages when their header From domain has none, oldest
+     * first: its sending domains when it says {@code dkim_sign_as_system_domain}, else none.
+     */
+    public List<String> signAsDomains(String system) {
+        List<String> d = signAsDomains.get(system);
+        return d == null ? List.of() : List.copyOf(d);
     }
 
     /** The List-Help URL for mail from {@code domain}, if its governing entry has one. */

@@ -106,10 +106,16 @@ final class MessageAcceptance {
         }
 
         ZonedDateTime received = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
-        byte[] missing = missingFields(body, id, received);
+        // on the event loop: look at the first HEADER_SCAN bytes only, so a hostile "all header" message costs no
+        // more; a Message-ID or Date field past them is not seen (and one more is added)
+        var parsed = dev.relay.protocol.dkim.HeaderSection.parse(body.slice(body.readerIndex(),
+                Math.min(body.readableBytes(), HEADER_SCAN)));
+        byte[] missing = missingFields(parsed, id, received);
         if (missing.length > 0) {
             body.addComponent(true, 0, Unpooled.wrappedBuffer(missing));
         }
+        // the history finds the message by it (the storage bounds and cleans it: peer text)
+        String clientMessageId = parsed.has("message-id") ? parsed.firstValue("message-id") : ourMessageId(id);
         List<String> recipients = List.copyOf(transaction.recipients());
         byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, config.hostname(),
                 state.esmtp, state.tls, state.user != null, id.toString(), recipients,
@@ -119,7 +125,8 @@ final class MessageAcceptance {
         try {
             return new Accepted(new IncomingMessage(id, transaction.reversePath(), recipients, state.user, priority,
                     now, stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
-                    parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body),
+                    parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body,
+                    clientMessageId),
                     override.removed() > 0);
         } catch (RuntimeException e) {
             // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
@@ -136,19 +143,20 @@ final class MessageAcceptance {
     }
 
     /** The {@code Message-ID} and {@code Date} fields {@code content} lacks, as bytes to put on top. */
-    private byte[] missingFields(CompositeByteBuf content, MessageId id, ZonedDateTime now) {
-        // on the event loop: look at the first HEADER_SCAN bytes only, so a hostile "all header" message costs no
-        // more; a Message-ID or Date field past them is not seen (and one more is added)
-        var header = dev.relay.protocol.dkim.HeaderSection.parse(content.slice(content.readerIndex(),
-                Math.min(content.readableBytes(), HEADER_SCAN)));
+    private byte[] missingFields(dev.relay.protocol.dkim.HeaderSection header, MessageId id, ZonedDateTime now) {
         StringBuilder fields = new StringBuilder();
         if (!header.has("message-id")) {
-            fields.append("Message-ID: <").append(id).append('@').append(config.hostname()).append(">\r\n");
+            fields.append("Message-ID: ").append(ourMessageId(id)).append("\r\n");
         }
         if (!header.has("date")) {
             fields.append("Date: ").append(DATE.format(now)).append("\r\n");
         }
         return fields.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The Message-ID the relay gives a message that has none. */
+    private String ourMessageId(MessageId id) {
+        return "<" + id + "@" + config.hostname() + ">";
     }
 
     /** The system's default lane in the snapshot in force, else the lane it had when it authenticated. */

@@ -32,7 +32,8 @@ class EventsCommandTest {
         assertThatThrownBy(() -> request("stats", "--by", "week")).hasMessageContaining("--by must be hour or day");
         assertThatThrownBy(() -> request("stats", "--since", "yesterday")).hasMessageContaining("--since");
         assertThatThrownBy(() -> request("history")).hasMessageContaining("takes 1 argument, got 0");
-        assertThatThrownBy(() -> request("history", "<id@client>")).hasMessageContaining("Message-ID is not stored");
+        assertThat(request("history", "<order 1/2@client>").path())
+                .isEqualTo("history/messages/%3Corder%201%2F2%40client%3E");
         assertThatThrownBy(() -> request("history", "not-an-id")).hasMessageStartingWith("not a queue id");
         assertThatThrownBy(() -> request("history", "a@b", "--sender", "x")).hasMessageContaining("does not apply");
     }

@@ -15,12 +15,8 @@ import org.junit.jupiter.api.Test;
 class SystemCommandTest {
 
     private static Request request(String... args) {
-        return SystemCommand.request(AdminCommandLine.parse("system", args,
-                java.util.Set.of("--url", "--token-file", "--lane", "--notes", "--list-help"),
-                java.util.Set.of("--subdomains"), Map.of("add", java.util.Set.of("--lane", "--notes"),
-                        "enable", java.util.Set.of(), "disable", java.util.Set.of(), "list", java.util.Set.of(),
-                        "show", java.util.Set.of(), "credential", java.util.Set.of(),
-                        "domain", java.util.Set.of("--subdomains", "--list-help"), "import", java.util.Set.of())));
+        return SystemCommand.request(AdminCommandLine.parse("system", args, SystemCommand.OPTIONS,
+                SystemCommand.FLAGS, SystemCommand.ALLOWED));
     }
 
     @Test
@@ -30,6 +26,12 @@ class SystemCommandTest {
         assertThat(add.path()).isEqualTo("systems");
         assertThat(add.body().toString()).isEqualTo("{\"name\":\"erp\",\"lane\":\"bulk\",\"notes\":\"the ERP\"}");
         assertThat(request("disable", "erp").path()).isEqualTo("systems/erp/disable");
+        Request set = request("set", "erp", "--dkim-sign-as-system-domain", "true", "--lane", "transactional");
+        assertThat(set.method()).isEqualTo("POST");
+        assertThat(set.path()).isEqualTo("systems/erp");
+        assertThat(set.body().toString())
+                .isEqualTo("{\"lane\":\"transactional\",\"dkim_sign_as_system_domain\":true}");
+        assertThat(request("set", "erp", "--notes", "n").body().toString()).isEqualTo("{\"notes\":\"n\"}");
         assertThat(request("credential", "add", "erp").path()).isEqualTo("systems/erp/credentials");
         Request revoke = request("credential", "revoke", "erp", "erp-1a2b3c4d");
         assertThat(revoke.method()).isEqualTo("DELETE");
@@ -45,6 +47,10 @@ class SystemCommandTest {
     void badArgumentsAreUsageErrorsBeforeAnyRequest() {
         assertThatThrownBy(() -> request("add", "Not Valid")).hasMessageContaining("system name");
         assertThatThrownBy(() -> request("add", "erp", "--lane", "fast")).hasMessageContaining("--lane");
+        assertThatThrownBy(() -> request("set", "erp")).hasMessageContaining("needs --lane");
+        assertThatThrownBy(() -> request("set", "erp", "--dkim-sign-as-system-domain", "yes"))
+                .hasMessageContaining("true or false");
+        assertThatThrownBy(() -> request("set", "erp", "--lane", "fast")).hasMessageContaining("--lane");
         assertThatThrownBy(() -> request("domain", "add", "erp", "erp.example", "--list-help", "http://x.example"))
                 .hasMessageContaining("list_help");
         assertThatThrownBy(() -> request("credential", "erp")).hasMessageContaining("credential add NAME");
