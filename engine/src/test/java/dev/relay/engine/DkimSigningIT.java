@@ -107,9 +107,14 @@ class DkimSigningIT {
             assertThat(generated.out()).doesNotContain("unencrypted");
             assertThat(relay.database().rows("SELECT count(*) FROM dkim_key WHERE encrypted")).containsExactly("2");
 
+            // the user's system sends as both domains (connected systems); only shop.example has keys
+            assertThat(DkimSystemFallbackIT.systemCli(relay, "domain", "add", TestRelay.USER, "shop.example").code())
+                    .isZero();
+            assertThat(DkimSystemFallbackIT.systemCli(relay, "domain", "add", TestRelay.USER, "other.example").code())
+                    .isZero();
             SmtpTestClient.Reply refused = submit(relay, "orders@other.example", "not signed");
             assertThat(refused.code()).isEqualTo(550);
-            assertThat(refused.text()).contains("5.7.1").contains("other.example");
+            assertThat(refused.text()).contains("5.7.1").contains("no active DKIM key").contains("other.example");
             assertThat(relay.database().rows("SELECT count(*) FROM message")).as("nothing stored")
                     .containsExactly("0");
 
