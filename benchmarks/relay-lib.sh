@@ -6,6 +6,8 @@
 
 # relay_prepare WORK: a fresh WORK with relay.yaml and shaping.yaml. RELAY_BENCH_SHAPING=shipped leaves the bench
 # shaping file out, so the relay runs with its shipped per-site defaults (10 connections per site).
+# RELAY_BENCH_DKIM=1 gives the load's From domain (load.test) DKIM keys, Ed25519 and RSA, right after the start, so
+# every message is dual-signed at acceptance (issue 15's cost figure).
 # RELAY_JAVA names the java binary (default: java on the PATH), e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
 relay_prepare() {
   local work=$1
@@ -19,9 +21,11 @@ smtp:
   max_connections: 2000
 http:
   listen: 127.0.0.1:8025
+  admin_token_file: admin.token
 delivery:
   routes: { example.test: "127.0.0.1:2627" }
 YAML
+  head -c 32 /dev/urandom | base64 >"$work/admin.token" && chmod 600 "$work/admin.token"
   if [ "${RELAY_BENCH_SHAPING:-bench}" != shipped ]; then
     echo "  shaping: shaping.yaml" >>"$work/relay.yaml"
   fi
@@ -42,6 +46,10 @@ relay_start() {
     sleep 0.5
   done
   head -1 "$work/data/postgres/pgdata/postmaster.pid" >>"$work/relay.pid"
+  if [ "${RELAY_BENCH_DKIM:-0}" = 1 ]; then
+    (cd "$work" && "${RELAY_JAVA:-java}" -jar "$root/engine/target/relay.jar" system dkim generate load.test \
+        --selector bench --config "$work/relay.yaml" >"$work/dkim.txt" 2>&1) || cat "$work/dkim.txt" >&2
+  fi
 }
 
 # relay_stop WORK: stops the relay of WORK/relay.pid and waits (up to 30 s) for it to exit
