@@ -11,16 +11,11 @@ import dev.relay.engine.auth.UsersFile;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
 import dev.relay.storage.SystemRecords;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +55,6 @@ public final class SystemCommand {
             "--dkim-sign-as-system-domain");
     static final Set<String> FLAGS = Set.of("--subdomains");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private SystemCommand() {}
 
@@ -199,44 +193,12 @@ public final class SystemCommand {
 
     private static int call(URI base, String token, String actor, Request r, boolean json, PrintStream out,
                             PrintStream err) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(AdminApi.PREFIX + r.path()))
-                .timeout(TIMEOUT)
-                .header("Authorization", "Bearer " + token)
-                .header(AdminApi.ACTOR_HEADER, actor);
-        ObjectNode requestBody = r.body();
-        b = requestBody == null ? b.method(r.method(), HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", "application/json")
-                        .method(r.method(), HttpRequest.BodyPublishers.ofString(requestBody.toString()));
-        try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = JSON.readTree(response.body());
-            if (body == null) {
-                throw new IOException("empty answer");
-            }
-            return show(r, body, response.statusCode(), json, out, err);
-        } catch (IOException e) {
-            err.println("relay system: no usable answer from the relay's admin API at " + base + ": " + e
-                    + " (is the relay running? --url or http.listen name it)");
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("relay system: interrupted");
-            return 1;
-        }
+        return AdminClient.call("relay system", base, token, actor, r.method(), r.path(), r.body(), json, out, err,
+                body -> show(r, body, out));
     }
 
-    private static int show(Request r, JsonNode body, int status, boolean json, PrintStream out, PrintStream err) {
-        if (json) {
-            out.println(body.toString());
-        }
-        if (status / 100 != 2) {
-            err.println("relay system: " + QueueCommand.text(body, "error") + " (HTTP " + status + ")");
-            return 1;
-        }
-        if (json) {
-            return 0;
-        }
+    /** The table of a 2xx answer. */
+    private static int show(Request r, JsonNode body, PrintStream out) {
         switch (r.what()) {
             case "list" -> {
                 Table t = new Table("SYSTEM", "ACTIVE", "LANE", "CREDENTIALS>", "DOMAINS");

@@ -7,13 +7,8 @@ import dev.relay.engine.admin.AdminCommandLine.Parsed;
 import dev.relay.engine.admin.AdminCommandLine.Usage;
 import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +39,6 @@ public final class WebhookCommand {
     private static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--sender", "--kinds",
             "--max-in-flight", "--limit");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private WebhookCommand() {}
 
@@ -153,44 +147,12 @@ public final class WebhookCommand {
 
     private static int call(URI base, String token, String actor, Request r, boolean json, PrintStream out,
                             PrintStream err) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(AdminApi.PREFIX + r.path()))
-                .header("Authorization", "Bearer " + token)
-                .header(AdminApi.ACTOR_HEADER, actor)
-                .timeout(TIMEOUT);
-        ObjectNode requestBody = r.body();
-        b = requestBody == null ? b.method(r.method(), HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", "application/json")
-                        .method(r.method(), HttpRequest.BodyPublishers.ofString(requestBody.toString()));
-        try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = JSON.readTree(response.body());
-            if (body == null) {
-                throw new IOException("empty answer");
-            }
-            return show(r, body, response.statusCode(), json, out, err);
-        } catch (IOException e) {
-            err.println("relay webhook: no usable answer from the relay's admin API at " + base + ": " + e
-                    + " (is the relay running? --url or http.listen name it)");
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("relay webhook: interrupted");
-            return 1;
-        }
+        return AdminClient.call("relay webhook", base, token, actor, r.method(), r.path(), r.body(), json, out, err,
+                body -> show(r, body, out));
     }
 
-    private static int show(Request r, JsonNode body, int status, boolean json, PrintStream out, PrintStream err) {
-        if (json) {
-            out.println(body.toString());
-        }
-        if (status / 100 != 2) {
-            err.println("relay webhook: " + QueueCommand.text(body, "error") + " (HTTP " + status + ")");
-            return 1;
-        }
-        if (json) {
-            return 0;
-        }
+    /** The table of a 2xx answer. */
+    private static int show(Request r, JsonNode body, PrintStream out) {
         switch (r.command()) {
             case "add" -> {
                 JsonNode e = body.get("endpoint");
