@@ -212,8 +212,10 @@ public final class RelayServer implements AutoCloseable {
         log.info("bounce rules: {} ({})", config.bounces().rulesFile() == null ? "shipped only"
                 : config.bounces().rulesFile(), bounceRules.current().summary());
         PgSuppressions suppressionList = new PgSuppressions(pool);
-        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
-                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup,
+                r -> suppressionList.recordSuppressed(r.message(), r.sender(), r.addresses(), r.replies(),
+                        r.withAccepted(), r.clientMessageId()).then(),
+                config.suppression(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         BounceSuppression suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
                 config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
                 suppression::invalidate);
