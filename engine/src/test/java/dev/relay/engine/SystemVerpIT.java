@@ -69,6 +69,34 @@ class SystemVerpIT {
         }
     }
 
+    @Test
+    void withVerpOffByDefaultASystemSetOnIsRewrittenTheOtherIsNot() throws Exception {
+        Path secret = Files.createTempFile(Path.of("target"), "verp", ".key");
+        Files.write(secret, "0123456789abcdef-system-verp-secret".getBytes(StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        try (TestMx mx = TestMx.builder().start();
+             TestRelay relay = TestRelay.startWithAdmin("systemverpon", AUTH_WITHOUT_TLS, "delivery:\n"
+                     + "  routes: {\"*\": \"127.0.0.1:" + mx.address().getPort() + " tls=disabled\"}\n"
+                     + "  poll_interval: 200ms\n"
+                     + "bounces:\n  verp:\n    enabled: false\n    domain: " + DOMAIN + "\n"
+                     + "    secret_file: " + secret.toAbsolutePath() + "\n")) {
+            assertThat(SuppressionIT.http(relay, "POST", "/admin/systems/" + TestRelay.USER,
+                    "{\"verp\": \"on\"}").status()).isEqualTo(200);
+            String shopFrom = "app@" + TestRelay.SENDER_DOMAIN;
+            String newsFrom = "news@" + TestRelay.BULK_SENDER_DOMAIN;
+            submit(relay, TestRelay.USER, shopFrom, "s1@example.test");
+            submit(relay, TestRelay.BULK_USER, newsFrom, "n1@example.test");
+            Await.awaitTrue("two deliveries", Duration.ofSeconds(30), () -> mx.transactions().size() >= 2);
+            for (TestMx.Transaction t : mx.transactions()) {
+                assertThat(t.mailFrom()).as(t.recipients().toString()).isEqualTo(
+                        t.recipients().get(0).startsWith("s") ? t.mailFrom() : newsFrom);
+                if (t.recipients().get(0).startsWith("s")) {
+                    assertThat(t.mailFrom()).matches("b\\+[a-z2-7]{53}@" + DOMAIN.replace(".", "\\."));
+                }
+            }
+        }
+    }
+
     private static void submit(TestRelay relay, String user, String from, String... recipients) throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtp())) {
             c.reply();
