@@ -212,8 +212,10 @@ public final class RelayServer implements AutoCloseable {
         log.info("bounce rules: {} ({})", config.bounces().rulesFile() == null ? "shipped only"
                 : config.bounces().rulesFile(), bounceRules.current().summary());
         PgSuppressions suppressionList = new PgSuppressions(pool);
-        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup, config.suppression(),
-                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup,
+                r -> suppressionList.recordSuppressed(r.message(), r.sender(), r.addresses(), r.replies(),
+                        r.withAccepted(), r.clientMessageId()).then(),
+                config.suppression(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         BounceSuppression suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
                 config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
                 suppression::invalidate);
@@ -228,15 +230,21 @@ public final class RelayServer implements AutoCloseable {
                     new BounceIntake(new BounceReportParser(), bounceRules, new PgBounceIntake(pool), suppressDead,
                             suppressionList, suppression::invalidate, intakeMetrics, parsing),
                     config.bounces().verp().maxReportSize());
-            log.info("VERP on: return paths {}<token>@{}, bounces taken on the SMTP listener", verp.settings().prefix(),
+            log.info("VERP {}: return paths {}<token>@{}, bounces taken on the SMTP listener",
+                    config.bounces().verp().enabled() ? "on (systems may turn it off)"
+                            : "off by default (systems may turn it on)", verp.settings().prefix(),
                     verp.settings().domain());
         }
+        // before delivery: the VERP decision reads each message's system from it
+        PgSystems systems = new PgSystems(pool);
+        SystemDirectory directory = startSystems(systems, registry);
         if (config.delivery().enabled()) {
             // the write-back's failed outcomes get their category and class on their events right after it
             OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
                     suppressDead);
             DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
-                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp), senderMetrics);
+                    verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp, config.bounces().verp().enabled(),
+                            directory::current), senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
             localResume = scheduler::resume;
         }
@@ -247,8 +255,6 @@ public final class RelayServer implements AutoCloseable {
                     new WebhookMetrics(registry, config.webhooks().maxEndpointTags())).start(Schedulers.parallel()));
         }
         SslContext tls = TlsMaterial.serverContext(smtpConfig.tls(), config.dataDirectory(), smtpConfig.hostname());
-        PgSystems systems = new PgSystems(pool);
-        SystemDirectory directory = startSystems(systems, registry);
         Scheduler hashing = Schedulers.newBoundedElastic(2, 1000, "relay-auth");
         resources.push(hashing::dispose);
         Authenticator authenticator = new Authenticator(directory::current, hashing);
@@ -336,11 +342,15 @@ public final class RelayServer implements AutoCloseable {
         return directory;
     }
 
-    /** The VERP codec {@code bounces.verp} asks for, its secret read now; null when VERP is off. */
+    /**
+     * The VERP codec {@code bounces.verp} asks for, its secret read now; null without a bounce domain and secret.
+     * With them it exists even when {@code enabled} is false: systems set to {@code --verp on} use it (and the
+     * bounce domain takes their bounces); {@code enabled} is only the default for the others.
+     */
     static @Nullable VerpCodec verpCodec(VerpConfig c, Clock clock) {
         Path file = c.secretFile();
         String domain = c.domain();
-        if (!c.enabled() || file == null || domain == null) {
+        if (file == null || domain == null) {
             return null;
         }
         SecureFiles.requirePrivate(file, "bounces.verp.secret_file");

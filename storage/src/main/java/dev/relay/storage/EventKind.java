@@ -27,6 +27,11 @@ public enum EventKind {
     /** An address was taken off the suppression list. */
     SUPPRESSION_REMOVED(13),
     /**
+     * A recipient accepted under {@code suppression.mode: accept_and_record} while suppressed: retired at
+     * acceptance, never delivered, no DSN. Final, like delivered or bounced.
+     */
+    SUPPRESSED(14),
+    /**
      * An ARF feedback report (RFC 5965) about a delivered message came back to the bounce domain (schema V9). Codes
      * 20 and up are the bounce intake's, apart from those other features take.
      */

@@ -93,6 +93,22 @@ public final class PgSuppressions {
             + " AND at > now() - $3 * interval '1 millisecond'";
     private static final String SOFT_RESET = "DELETE FROM soft_bounce WHERE scope = $1 AND address = $2";
 
+    /**
+     * The recipients accepted while suppressed ({@code suppression.mode: accept_and_record}): one {@code suppressed}
+     * event each, with the message's {@code accepted} event when nothing of it was stored (every recipient
+     * suppressed), their outbox rows and rollup counts, in one statement.
+     */
+    private static final String SUPPRESSED = "WITH a AS (INSERT INTO event(message_id, kind, sender,"
+            + " client_message_id) SELECT $1, " + EventKind.ACCEPTED.code() + ", $2, $5 WHERE $6::boolean"
+            + " RETURNING id, at, kind, sender),"
+            + " s AS (INSERT INTO event(message_id, recipient, sender, kind, reply) SELECT $1, r.address, $2, "
+            + EventKind.SUPPRESSED.code() + ", r.reply FROM unnest($3::text[], $4::text[]) AS r(address, reply)"
+            + " RETURNING id, at, kind, sender),"
+            + " ev AS (SELECT * FROM a UNION ALL SELECT * FROM s),"
+            + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
+            + " roll AS (" + Rollups.upsert("SELECT sender, kind FROM ev") + ")"
+            + " SELECT count(*) FROM s";
+
     private final Statements statements;
 
     public PgSuppressions(ConnectionFactory pool) {
@@ -228,5 +244,32 @@ public final class PgSuppressions {
 
     private static <T> T req(@Nullable T value) {
         return Objects.requireNonNull(value, "unexpected NULL column");
+    }
+
+    /**
+     * Recipients of message {@code message} accepted at RCPT although suppressed, for {@code sender} (the AUTH
+     * user, '' for none): retired at once, never queued. {@code replies[i]} says why {@code addresses[i]} was
+     * (cleaned and cut here: it names the list's reason, not a peer's text). {@code withAccepted}: also the
+     * message's accepted event, when no recipient of it was stored (the spool writes it otherwise).
+     */
+    public Mono<Long> recordSuppressed(MessageId message, String sender, java.util.List<String> addresses,
+                                       java.util.List<String> replies, boolean withAccepted,
+                                       @Nullable String clientMessageId) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(sender, "sender");
+        if (addresses.size() != replies.size() || addresses.isEmpty()) {
+            throw new IllegalArgumentException("one reply per address, at least one address");
+        }
+        String[] a = addresses.stream().map(StoredText::clean).toArray(String[]::new);
+        String[] r = replies.stream().map(StoredText::clean).toArray(String[]::new);
+        String mid = ClientMessageId.normalise(clientMessageId);
+        String cleanSender = Objects.requireNonNull(StoredText.clean(sender));
+        return statements.withConnection(c -> {
+            Statement st = c.createStatement(SUPPRESSED).bind(0, message.uuid()).bind(1, cleanSender)
+                    .bind(2, a).bind(3, r);
+            bindNullable(st, 4, mid, String.class);
+            st.bind(5, withAccepted);
+            return rows(st, row -> Objects.requireNonNull(row.get(0, Long.class))).next();
+        }, Statements.TIMEOUT);
     }
 }

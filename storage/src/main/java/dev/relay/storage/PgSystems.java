@@ -37,7 +37,7 @@ import reactor.core.publisher.Mono;
  */
 public final class PgSystems {
     private static final String SYSTEM_COLUMNS = "name, active, default_lane, notes, dkim_sign_as_system_domain,"
-            + " created_at, updated_at";
+            + " created_at, updated_at, verp";
     private static final String CREDENTIAL_COLUMNS = "id, system, username, password_hash, created_at, revoked_at";
     private static final String DOMAIN_COLUMNS = "domain, system, include_subdomains, list_help";
 
@@ -46,6 +46,7 @@ public final class PgSystems {
     /** Changes the settings given (a null parameter keeps its column). */
     private static final String SET = "UPDATE system SET default_lane = coalesce($2, default_lane),"
             + " notes = coalesce($3, notes), dkim_sign_as_system_domain = coalesce($4, dkim_sign_as_system_domain),"
+            + " verp = CASE WHEN $5 THEN $6 ELSE verp END,"
             + " updated_at = now() WHERE name = $1";
     private static final String SET_ACTIVE = "UPDATE system SET active = $2, updated_at = now() WHERE name = $1";
     private static final String ADD_CREDENTIAL = "WITH s AS (SELECT name FROM system WHERE name = $1),"
@@ -114,12 +115,23 @@ public final class PgSystems {
      */
     public Mono<Change> update(String name, @Nullable Priority defaultLane, @Nullable String notes,
                                @Nullable Boolean dkimSignAsSystemDomain) {
+        return update(name, defaultLane, notes, dkimSignAsSystemDomain, null);
+    }
+
+    /**
+     * {@link #update(String, Priority, String, Boolean)}, and the system's VERP switch when {@code verp} is given:
+     * {@link VerpSetting#DEFAULT} follows {@code bounces.verp.enabled} again.
+     */
+    public Mono<Change> update(String name, @Nullable Priority defaultLane, @Nullable String notes,
+                               @Nullable Boolean dkimSignAsSystemDomain, @Nullable VerpSetting verp) {
         String n = SystemRecords.checkName(name);
         return statements.update(c -> {
                     Statement s = c.createStatement(SET).bind(0, n);
                     bindNullable(s, 1, defaultLane == null ? null : lane(defaultLane), String.class);
                     bindNullable(s, 2, notes, String.class);
-                    return bindNullable(s, 3, dkimSignAsSystemDomain, Boolean.class);
+                    bindNullable(s, 3, dkimSignAsSystemDomain, Boolean.class);
+                    s.bind(4, verp != null);
+                    return bindNullable(s, 5, verp == null ? null : verp.value(), Boolean.class);
                 })
                 .map(count -> count == 0 ? new NotFound("no system " + n) : new Done("system " + n + " changed"));
     }
@@ -196,8 +208,8 @@ public final class PgSystems {
     /** Every system with its number of credentials in force and its domains, by name. */
     public Flux<Listed> list() {
         return statements.many(c -> c.createStatement(LIST), row -> {
-            String domains = row.get(8, String.class);
-            return new Listed(system(row), req(row.get(7, Long.class)),
+            String domains = row.get(9, String.class);
+            return new Listed(system(row), req(row.get(8, Long.class)),
                     domains == null ? List.of() : Arrays.asList(domains.split(",")));
         });
     }
@@ -252,7 +264,7 @@ public final class PgSystems {
         return new SystemInfo(req(row.get(0, String.class)), req(row.get(1, Boolean.class)),
                 "bulk".equals(row.get(2, String.class)) ? Priority.BULK : Priority.TRANSACTIONAL,
                 row.get(3, String.class), req(row.get(4, Boolean.class)), instant(req(row.get(5, OffsetDateTime.class))),
-                instant(req(row.get(6, OffsetDateTime.class))));
+                instant(req(row.get(6, OffsetDateTime.class))), row.get(7, Boolean.class));
     }
 
     private static Credential credential(Row row) {
@@ -273,5 +285,31 @@ public final class PgSystems {
 
     private static <T> T req(@Nullable T value) {
         return Objects.requireNonNull(value, "column");
+    }
+
+    /** A system's VERP switch as {@code relay system set --verp} gives it. */
+    public enum VerpSetting {
+        ON(Boolean.TRUE), OFF(Boolean.FALSE), DEFAULT(null);
+
+        private final @Nullable Boolean value;
+
+        VerpSetting(@Nullable Boolean value) {
+            this.value = value;
+        }
+
+        /** The column's value: null follows the global setting. */
+        public @Nullable Boolean value() {
+            return value;
+        }
+
+        /** {@code on}, {@code off} or {@code default}; else an IllegalArgumentException naming them. */
+        public static VerpSetting parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "on" -> ON;
+                case "off" -> OFF;
+                case "default" -> DEFAULT;
+                default -> throw new IllegalArgumentException("verp must be on, off or default, was '" + s + "'");
+            };
+        }
     }
 }

@@ -18,12 +18,23 @@ public final class SystemRecords {
 
     private SystemRecords() {}
 
-    /** A connected system. {@code defaultLane}: the lane of its messages without an explicit priority header. */
+    /**
+     * A connected system. {@code defaultLane}: the lane of its messages without an explicit priority header.
+     * {@code verp} (schema V11): whether its deliveries get a VERP envelope sender; null follows
+     * {@code bounces.verp.enabled}.
+     */
     public record SystemInfo(String name, boolean active, Priority defaultLane, @Nullable String notes,
-                             boolean dkimSignAsSystemDomain, Instant createdAt, Instant updatedAt) {
+                             boolean dkimSignAsSystemDomain, Instant createdAt, Instant updatedAt,
+                             @Nullable Boolean verp) {
         public SystemInfo {
             checkName(name);
             Objects.requireNonNull(defaultLane, "defaultLane");
+        }
+
+        /** Following the global VERP setting. */
+        public SystemInfo(String name, boolean active, Priority defaultLane, @Nullable String notes,
+                          boolean dkimSignAsSystemDomain, Instant createdAt, Instant updatedAt) {
+            this(name, active, defaultLane, notes, dkimSignAsSystemDomain, createdAt, updatedAt, null);
         }
     }
 

@@ -30,16 +30,17 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(10).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(11).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(10, 10, 10).verifyComplete();
+                .expectNext(11, 11, 11).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
                 .flatMap(r -> r.map((row, m) -> row.get(0, Integer.class) + ":" + row.get(1, String.class)))
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
-                "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake", "10:client_message_id");
+                "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake", "10:client_message_id",
+                "11:system_verp");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -89,7 +90,7 @@ class MigrationsIT {
     @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version)
-                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
     }
 
     @Test
@@ -118,7 +119,7 @@ class MigrationsIT {
             ConnectionPool p = old.pool(2);
             StepVerifier.create(Migrations.apply(p, 9)).expectNext(9).verifyComplete();
             TestSql.execute(p, "INSERT INTO event(at, kind) VALUES ('2026-01-02T10:15:00Z', 1), (now(), 1)");
-            StepVerifier.create(Migrations.apply(p)).expectNext(10).verifyComplete();
+            StepVerifier.create(Migrations.apply(p)).expectNext(11).verifyComplete();
             assertThat(TestSql.rows(p, "SELECT count(*) FROM event WHERE client_message_id IS NULL"))
                     .containsExactly("2");
             TestSql.execute(p, "UPDATE event SET client_message_id = 'a@b'");

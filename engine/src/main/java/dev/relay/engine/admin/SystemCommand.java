@@ -31,7 +31,7 @@ public final class SystemCommand {
     static final String USAGE = """
             usage: relay system add NAME [--lane transactional|bulk] [--notes TEXT]
                    relay system set NAME [--lane transactional|bulk] [--notes TEXT]
-                                   [--dkim-sign-as-system-domain true|false]
+                                   [--dkim-sign-as-system-domain true|false] [--verp on|off|default]
                    relay system enable|disable NAME
                    relay system list
                    relay system show NAME
@@ -43,7 +43,7 @@ public final class SystemCommand {
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
     static final Map<String, Set<String>> ALLOWED = Map.of(
             "add", Set.of("--lane", "--notes"),
-            "set", Set.of("--lane", "--notes", "--dkim-sign-as-system-domain"),
+            "set", Set.of("--lane", "--notes", "--dkim-sign-as-system-domain", "--verp"),
             "enable", Set.of(),
             "disable", Set.of(),
             "list", Set.of(),
@@ -52,7 +52,7 @@ public final class SystemCommand {
             "domain", Set.of("--subdomains", "--list-help"),
             "import", Set.of());
     static final Set<String> OPTIONS = Set.of("--url", "--token-file", "--lane", "--notes", "--list-help",
-            "--dkim-sign-as-system-domain");
+            "--dkim-sign-as-system-domain", "--verp");
     static final Set<String> FLAGS = Set.of("--subdomains");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -100,7 +100,7 @@ public final class SystemCommand {
             case "set": {
                 String name = SystemRecords.checkName(one(p, a));
                 if (o.isEmpty()) {
-                    throw new Usage("'system set' needs --lane, --notes or --dkim-sign-as-system-domain");
+                    throw new Usage("'system set' needs --lane, --notes, --dkim-sign-as-system-domain or --verp");
                 }
                 ObjectNode body = JSON.createObjectNode();
                 putIf(body, "lane", lane(o.get("--lane")));
@@ -111,6 +111,13 @@ public final class SystemCommand {
                         throw new Usage("--dkim-sign-as-system-domain must be true or false, was '" + sign + "'");
                     }
                     body.put("dkim_sign_as_system_domain", Boolean.parseBoolean(sign));
+                }
+                String verp = o.get("--verp");
+                if (verp != null) {
+                    if (!verp.equals("on") && !verp.equals("off") && !verp.equals("default")) {
+                        throw new Usage("--verp must be on, off or default, was '" + verp + "'");
+                    }
+                    body.put("verp", verp);
                 }
                 return new Request("POST", "systems/" + encode(name), body, "change");
             }
@@ -216,6 +223,8 @@ public final class SystemCommand {
                 out.println("dkim:    " + (body.path("dkim_sign_as_system_domain").asBoolean()
                         ? "signs as its first domain with a key when the From domain has none"
                         : "From domain's own keys only"));
+                out.println("verp:    " + (body.hasNonNull("verp") ? QueueCommand.text(body, "verp") : "default")
+                        + ("default".equals(body.path("verp").asText("default")) ? " (bounces.verp.enabled)" : ""));
                 out.println("created: " + QueueCommand.text(body, "created_at"));
                 Table c = new Table("USERNAME", "CREATED", "REVOKED");
                 body.get("credentials").forEach(x -> c.row(QueueCommand.text(x, "username"),

@@ -74,7 +74,7 @@ final class SystemsApi {
         if (n == 2 && (post || method.equals(HttpMethod.PATCH))) {
             return Mono.defer(() -> change(service.applied(service.store().update(name,
                     body.hasNonNull("lane") ? lane(AdminApi.text(body, "lane")) : null, AdminApi.text(body, "notes"),
-                    bool(body, "dkim_sign_as_system_domain")))));
+                    bool(body, "dkim_sign_as_system_domain"), verp(body)))));
         }
         if (n == 3 && post && (path.get(2).equals("enable") || path.get(2).equals("disable"))) {
             return change(service.applied(service.store().setActive(name, path.get(2).equals("enable"))));
@@ -162,6 +162,18 @@ final class SystemsApi {
     }
 
     /** An optional boolean field; null when absent. */
+    /** {@code "verp": "on" | "off" | "default"}, null when absent. */
+    private static dev.relay.storage.PgSystems.@Nullable VerpSetting verp(ObjectNode body) {
+        JsonNode v = body.get("verp");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException("'verp' must be on, off or default, was " + v);
+        }
+        return dev.relay.storage.PgSystems.VerpSetting.parse(v.asText());
+    }
+
     private static @Nullable Boolean bool(ObjectNode body, String name) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
@@ -185,6 +197,7 @@ final class SystemsApi {
         return F.objectNode().put("name", s.name()).put("active", s.active())
                 .put("lane", s.defaultLane() == Priority.BULK ? "bulk" : "transactional").put("notes", s.notes())
                 .put("dkim_sign_as_system_domain", s.dkimSignAsSystemDomain())
+                .put("verp", s.verp() == null ? "default" : s.verp() ? "on" : "off")
                 .put("created_at", s.createdAt().toString()).put("updated_at", s.updatedAt().toString());
     }
 

@@ -17,22 +17,21 @@ public record SuppressionConfig(Mode mode, Duration cacheTtl, int cacheSize, Dur
     public static final Duration DEFAULT_SOFT_BOUNCE_WINDOW = Duration.ofDays(7);
 
     /**
-     * {@code refuse}: 550 5.7.1 at RCPT. {@code accept_and_drop} (accept, record as suppressed, never deliver) is
-     * refused for now: it needs a "suppressed" recipient outcome in the scheduler's write-back.
+     * {@code refuse}: 550 5.7.1 at RCPT. {@code accept_and_record}: 250 at RCPT, the message is stored for its other
+     * recipients and the suppressed one is retired at once with a {@code suppressed} event, never delivered and
+     * without a DSN (the list is the sender's own: the sender's application learns it from the event or webhook).
      */
     public enum Mode {
-        REFUSE;
+        REFUSE,
+        ACCEPT_AND_RECORD;
 
         static Mode parse(String s) {
             String v = s.trim().toLowerCase(Locale.ROOT);
-            if (v.equals("refuse")) {
-                return REFUSE;
-            }
-            if (v.equals("accept_and_drop")) {
-                throw new IllegalArgumentException("not available yet (it needs a 'suppressed' recipient outcome in"
-                        + " the delivery scheduler); use refuse");
-            }
-            throw new IllegalArgumentException("must be refuse");
+            return switch (v) {
+                case "refuse" -> REFUSE;
+                case "accept_and_record" -> ACCEPT_AND_RECORD;
+                default -> throw new IllegalArgumentException("must be refuse or accept_and_record");
+            };
         }
     }
 

@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
  * {@code bounces.verp}: rewriting the envelope sender of each delivery to an address on the bounce domain that names
  * the message and recipient ({@code <prefix><token>@<domain>}), and taking the bounces that come back to that domain
  * on the SMTP listener. Off by default, so nothing changes unless configured; when on, {@code domain} and
- * {@code secret_file} are required. The secret is read at start ({@code SecureFiles}: owner-only permissions).
+ * {@code secret_file} are required. {@code enabled} is the default for connected systems, each of which may turn it
+ * on or off ({@code system.verp}); with {@code domain} and {@code secret_file} set the bounce domain is taken in even
+ * when {@code enabled} is false, for the systems that turn it on. The secret is read at start ({@code SecureFiles}: owner-only permissions).
  *
  * @param keyId the id carried in every token (0 to 31), so that a later key can take over while the old one is
  *     listed for verification

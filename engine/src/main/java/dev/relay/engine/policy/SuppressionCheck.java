@@ -4,11 +4,13 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.relay.engine.config.SuppressionConfig;
+import dev.relay.storage.MessageId;
 import dev.relay.storage.SuppressionRecords;
 import dev.relay.storage.SuppressionRecords.Reason;
 import dev.relay.storage.SuppressionRecords.Suppression;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -41,16 +43,56 @@ public final class SuppressionCheck {
 
     private static final Verdict CLEAR = new Verdict.Clear();
 
+    /**
+     * Records recipients accepted although suppressed ({@code accept_and_record}): {@code PgSuppressions::
+     * recordSuppressed}. Completes after COMMIT.
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        Mono<Void> record(SuppressedRecipients recipients);
+    }
+
+    /**
+     * Recipients of one message accepted while suppressed, for {@code sender} (the AUTH user, '' for none), each
+     * with the text of its event; {@code withAccepted}: nothing of the message was stored, so this also writes its
+     * accepted event.
+     */
+    public record SuppressedRecipients(MessageId message, String sender, List<String> addresses,
+                                       List<String> replies, boolean withAccepted, @Nullable String clientMessageId) {
+        public SuppressedRecipients {
+            Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(sender, "sender");
+            addresses = List.copyOf(addresses);
+            replies = List.copyOf(replies);
+            if (addresses.isEmpty() || addresses.size() != replies.size()) {
+                throw new IllegalArgumentException("one reply per address, at least one address");
+            }
+        }
+    }
+
+    private static final Recorder NO_RECORDER = r -> Mono.error(new IllegalStateException(
+            "no suppression recorder: accept_and_record needs the database"));
+
     private final BiFunction<String, String, Mono<Suppression>> lookup;
     private final Duration timeout;
     private final @Nullable AsyncCache<Key, Verdict> cache;
+    private final boolean acceptSuppressed;
+    private final Recorder recorder;
 
     private record Key(String scope, String address) {}
 
     /** @param lookup the entry in force for (scope, address), empty when none: {@code PgSuppressions::lookup} */
     public SuppressionCheck(BiFunction<String, String, Mono<Suppression>> lookup, SuppressionConfig config,
                             Ticker ticker) {
+        this(lookup, NO_RECORDER, config, ticker);
+    }
+
+    /** @param recorder writes the recipients accepted although suppressed ({@code accept_and_record}) */
+    public SuppressionCheck(BiFunction<String, String, Mono<Suppression>> lookup, Recorder recorder,
+                            SuppressionConfig config, Ticker ticker) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.recorder = Objects.requireNonNull(recorder, "recorder");
+        this.acceptSuppressed = config.mode() == SuppressionConfig.Mode.ACCEPT_AND_RECORD;
         this.timeout = config.lookupTimeout();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(config.cacheSize())
@@ -63,6 +105,21 @@ public final class SuppressionCheck {
         this.lookup = (scope, address) -> Mono.empty();
         this.timeout = SuppressionConfig.DEFAULT_LOOKUP_TIMEOUT;
         this.cache = null;
+        this.acceptSuppressed = false;
+        this.recorder = NO_RECORDER;
+    }
+
+    /**
+     * {@code suppression.mode: accept_and_record}: a suppressed RCPT gets 250 and its recipient is
+     * {@link #record recorded} instead of queued; otherwise it is refused.
+     */
+    public boolean acceptsSuppressed() {
+        return acceptSuppressed;
+    }
+
+    /** Writes recipients accepted although suppressed; completes after COMMIT. */
+    public Mono<Void> record(SuppressedRecipients recipients) {
+        return recorder.record(recipients);
     }
 
     /**

@@ -160,7 +160,7 @@ public final class DeliveryScheduler implements AutoCloseable {
         this.heartbeat = new NodeHeartbeat(settings, store, observer, time, timers, window, () -> closed,
                 this::dropWaiting, this::resumed);
         this.dispatcher = new SiteDispatcher(settings, store, shaping, suspensions, observer, window, recorder,
-                attempts, time, timers, returnPath.onePerRecipient(), heartbeat::mayStart, () -> closed,
+                attempts, time, timers, returnPath, heartbeat::mayStart, () -> closed,
                 heartbeat::liveNodes, this::wakeClaimer);
         this.routing = new Routing(router, dispatcher, recorder, window, () -> closed);
         this.claimer = new Claimer(settings, store, window, contents, dispatcher::fullSites, routing::accept,

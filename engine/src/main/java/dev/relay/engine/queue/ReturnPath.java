@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The MAIL FROM of a delivery: the stored reverse path, or (VERP, {@code bounces.verp}) an address naming the
- * message and recipient, which then needs one recipient per delivery. Immutable implementations.
+ * message and recipient, which then needs one recipient per delivery; decided per message (its system may have
+ * VERP on or off). Immutable implementations.
  */
 public interface ReturnPath {
     /** The stored reverse path, several recipients per delivery as the site allows. */
@@ -17,7 +18,7 @@ public interface ReturnPath {
         }
 
         @Override
-        public boolean onePerRecipient() {
+        public boolean onePerRecipient(ClaimedMessage message) {
             return false;
         }
     };
@@ -25,6 +26,6 @@ public interface ReturnPath {
     /** The reverse path for delivering {@code recipients} of {@code message} ("" for the null path). */
     String of(ClaimedMessage message, List<ClaimedRecipient> recipients);
 
-    /** Whether each delivery may carry one recipient only. */
-    boolean onePerRecipient();
+    /** Whether each delivery of {@code message} may carry one recipient only (VERP is decided per message). */
+    boolean onePerRecipient(ClaimedMessage message);
 }

@@ -57,22 +57,22 @@ final class SiteDispatcher {
     private final Runnable freed;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
 
-    private final boolean onePerRecipient;
+    private final ReturnPath returnPath;
 
     SiteDispatcher(DeliveryScheduler.Settings settings, DeliveryStore store, Shaping shaping,
                    SiteSuspensions suspensions, DeliveryObserver observer, Window window, OutcomeRecorder recorder,
                    AttemptRunner attempts, TimeSource time, Scheduler timers, BooleanSupplier mayStart,
                    BooleanSupplier closed, IntSupplier liveNodes, Runnable freed) {
-        this(settings, store, shaping, suspensions, observer, window, recorder, attempts, time, timers, false,
+        this(settings, store, shaping, suspensions, observer, window, recorder, attempts, time, timers, ReturnPath.ORIGINAL,
                 mayStart, closed, liveNodes, freed);
     }
 
-    /** {@code onePerRecipient}: every job is split to single recipients (VERP gives each its own MAIL FROM). */
+    /** {@code returnPath}: a job it says is one per recipient is split to single recipients (VERP). */
     SiteDispatcher(DeliveryScheduler.Settings settings, DeliveryStore store, Shaping shaping,
                    SiteSuspensions suspensions, DeliveryObserver observer, Window window, OutcomeRecorder recorder,
-                   AttemptRunner attempts, TimeSource time, Scheduler timers, boolean onePerRecipient,
+                   AttemptRunner attempts, TimeSource time, Scheduler timers, ReturnPath returnPath,
                    BooleanSupplier mayStart, BooleanSupplier closed, IntSupplier liveNodes, Runnable freed) {
-        this.onePerRecipient = onePerRecipient;
+        this.returnPath = returnPath;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.store = Objects.requireNonNull(store, "store");
         this.shaping = Objects.requireNonNull(shaping, "shaping");
@@ -98,7 +98,7 @@ final class SiteDispatcher {
         List<SiteQueue.Ready> refused = new ArrayList<>();
         SiteQueue queue = sites.compute(site, (s, q) -> {
             SiteQueue into = q != null ? q : newQueue(s);
-            int max = onePerRecipient ? 1 : shapingOf(s, job).limits().maxRecipientsPerMessage();
+            int max = returnPath.onePerRecipient(job.message()) ? 1 : shapingOf(s, job).limits().maxRecipientsPerMessage();
             for (DeliveryJob part : job.split(max)) {
                 SiteQueue.Ready ready = new SiteQueue.Ready(part, hops);
                 if (!into.offer(ready, settings.siteCap())) {

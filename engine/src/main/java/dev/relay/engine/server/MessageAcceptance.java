@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -37,8 +38,21 @@ final class MessageAcceptance {
     sealed interface Result {
     }
 
-    /** To be stored; {@code message} owns the content. */
-    record Accepted(IncomingMessage message, boolean priorityFromHeader) implements Result {
+    /**
+     * To be stored; {@code message} owns the content. {@code suppressed}: recipients accepted although suppressed
+     * ({@code accept_and_record}), to be recorded and never queued; when every recipient is, {@code message} holds
+     * them only to carry the envelope and {@code storesContent} is false: nothing to deliver, only events to write.
+     */
+    record Accepted(IncomingMessage message, boolean priorityFromHeader, List<String> suppressed,
+                    List<String> suppressedReplies, boolean storesContent) implements Result {
+        Accepted {
+            suppressed = List.copyOf(suppressed);
+            suppressedReplies = List.copyOf(suppressedReplies);
+        }
+
+        Accepted(IncomingMessage message, boolean priorityFromHeader) {
+            this(message, priorityFromHeader, List.of(), List.of(), true);
+        }
     }
 
     /** Refused before the COMMIT; the content is released. {@code detail} is for the log line. */
@@ -116,9 +130,13 @@ final class MessageAcceptance {
         }
         // the history finds the message by it (the storage bounds and cleans it: peer text)
         String clientMessageId = parsed.has("message-id") ? parsed.firstValue("message-id") : ourMessageId(id);
-        List<String> recipients = List.copyOf(transaction.recipients());
+        List<String> suppressed = transaction.suppressed();
+        List<String> recipients = List.copyOf(transaction.recipients().isEmpty() ? suppressed
+                : transaction.recipients());
+        List<String> named = new ArrayList<>(transaction.recipients());
+        named.addAll(suppressed);
         byte[] header = ReceivedHeader.render(String.valueOf(state.helo), state.client, config.hostname(),
-                state.esmtp, state.tls, state.user != null, id.toString(), recipients,
+                state.esmtp, state.tls, state.user != null, id.toString(), named,
                 received);
         body.addComponent(true, 0, Unpooled.wrappedBuffer(header));
         MailParameters parameters = transaction.parameters();
@@ -127,7 +145,8 @@ final class MessageAcceptance {
                     now, stats.eightBit() || parameters.body() == MailParameters.Body.EIGHT_BIT_MIME,
                     parameters.smtputf8(), state.client.getHostAddress(), String.valueOf(state.helo), body,
                     clientMessageId),
-                    override.removed() > 0);
+                    override.removed() > 0, suppressed, transaction.suppressedReplies(),
+                    !transaction.recipients().isEmpty());
         } catch (RuntimeException e) {
             // The spool refused the envelope before taking the buffer: nothing is stored, nothing may leak.
             body.release();

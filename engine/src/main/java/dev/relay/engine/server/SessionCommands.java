@@ -227,7 +227,7 @@ final class SessionCommands {
         if (result instanceof PathResult.Rejected rejected) {
             return new Step.Reply(rejected.reply());
         }
-        if (transaction.recipients().size() >= config.maxRecipients()) {
+        if (transaction.acceptedRecipients() >= config.maxRecipients()) {
             return new Step.Reply(Replies.TOO_MANY_RECIPIENTS);
         }
         PathResult.Ok ok = (PathResult.Ok) result;
@@ -271,7 +271,13 @@ final class SessionCommands {
             return new Step.Reply(SmtpReply.of(503, "5.5.1", "Need MAIL command"));
         }
         if (verdict instanceof SuppressionCheck.Verdict.Suppressed s) {
-            return new Step.Refuse(Rejection.SUPPRESSED, Replies.suppressed(mailbox.toString(), s));
+            SmtpReply refusal = Replies.suppressed(mailbox.toString(), s);
+            if (suppression.acceptsSuppressed()) {
+                // accept_and_record: the client sees no difference; the event tells the sender why it was not sent
+                transaction.addSuppressedRecipient(mailbox, refusal.lines().get(0));
+                return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));
+            }
+            return new Step.Refuse(Rejection.SUPPRESSED, refusal);
         }
         transaction.addRecipient(mailbox);
         return new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok"));

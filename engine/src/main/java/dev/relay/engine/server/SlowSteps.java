@@ -1,6 +1,7 @@
 package dev.relay.engine.server;
 
 import dev.relay.engine.dkim.MessageSigning;
+import dev.relay.engine.policy.SuppressionCheck;
 import dev.relay.protocol.SmtpReply;
 import dev.relay.storage.IncomingMessage;
 import dev.relay.storage.MessageId;
@@ -123,12 +124,32 @@ final class SlowSteps {
                 .map(Step.Reply::new);
     }
 
-    /** Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed. */
+    /**
+     * Stores {@code accepted}; its Step is {@link Step.Stored} after the COMMIT, or a 451 when the spool failed.
+     * Recipients accepted although suppressed are recorded after it: when others were queued, a failure to record
+     * them is logged, not answered 451 (a retry would deliver the others twice; the suppressed ones are never
+     * queued either way); when every recipient was suppressed, the record is the acceptance and its failure a 451.
+     */
     private Mono<Step> store(MessageAcceptance.Accepted accepted) {
         IncomingMessage incoming = accepted.message();
         long size = incoming.content().readableBytes();
         long started = System.nanoTime();
-        return services.spool().store(incoming)
+        Mono<Void> write;
+        if (accepted.storesContent()) {
+            write = services.spool().store(incoming);
+            if (!accepted.suppressed().isEmpty()) {
+                write = write.then(Mono.defer(() -> recordSuppressed(accepted))
+                        .onErrorResume(error -> {
+                            log.warn("{} message {}: suppressed recipients not recorded: {}", id, incoming.id(),
+                                    error.toString());
+                            return Mono.empty();
+                        }));
+            }
+        } else {
+            incoming.content().release(); // nothing to deliver: the content is never read
+            write = Mono.defer(() -> recordSuppressed(accepted));
+        }
+        return write
                 .then(Mono.<Step>fromSupplier(() -> new Step.Stored(accepted, size, started)))
                 .onErrorResume(error -> {
                     log.warn("{} message {} not stored: {}", id, incoming.id(), error.toString());
@@ -136,13 +157,24 @@ final class SlowSteps {
                 });
     }
 
+    private Mono<Void> recordSuppressed(MessageAcceptance.Accepted accepted) {
+        IncomingMessage m = accepted.message();
+        String sender = m.account() == null ? "" : m.account();
+        return services.suppression().record(new SuppressionCheck.SuppressedRecipients(m.id(), sender,
+                accepted.suppressed(), accepted.suppressedReplies(), !accepted.storesContent(),
+                m.clientMessageId()));
+    }
+
     /** Counts and logs a stored message, on the event loop that writes the 250 (the accept latency ends there). */
     Step stored(Step.Stored stored) {
         IncomingMessage incoming = stored.accepted().message();
         long size = stored.size();
         services.metrics().messageAccepted(size, System.nanoTime() - stored.startedNanos(), incoming.account());
-        log.info("{} queued {} from=<{}> recipients={} size={} priority={}{}", id, incoming.id(),
-                LogText.escape(incoming.reversePath()), incoming.recipients().size(), size,
+        MessageAcceptance.Accepted accepted = stored.accepted();
+        int queued = accepted.storesContent() ? incoming.recipients().size() : 0;
+        log.info("{} queued {} from=<{}> recipients={}{} size={} priority={}{}", id, incoming.id(),
+                LogText.escape(incoming.reversePath()), queued,
+                accepted.suppressed().isEmpty() ? "" : " suppressed=" + accepted.suppressed().size(), size,
                 incoming.priority().name().toLowerCase(Locale.ROOT),
                 stored.accepted().priorityFromHeader() ? " (header)" : "");
         return new Step.Reply(SmtpReply.of(250, "2.0.0", "Ok: queued as " + incoming.id()));

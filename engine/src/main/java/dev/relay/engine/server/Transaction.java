@@ -14,6 +14,9 @@ final class Transaction {
     private final List<String> recipients = new ArrayList<>();
     /** The verified tokens of bounce-domain recipients: non-empty makes this a report to the intake. */
     private final List<VerpResult.Valid> bounceTokens = new ArrayList<>();
+    /** Recipients accepted although suppressed ({@code accept_and_record}), never queued; and their event texts. */
+    private final List<String> suppressed = new ArrayList<>();
+    private final List<String> suppressedReplies = new ArrayList<>();
 
     Transaction(@Nullable Mailbox reversePath, MailParameters parameters) {
         this.reversePath = reversePath;
@@ -38,6 +41,25 @@ final class Transaction {
         bounceTokens.add(token);
     }
 
+    /** A recipient accepted although suppressed: recorded with {@code reply}, never queued. */
+    void addSuppressedRecipient(Mailbox recipient, String reply) {
+        suppressed.add(recipient.toString());
+        suppressedReplies.add(reply);
+    }
+
+    List<String> suppressed() {
+        return suppressed;
+    }
+
+    List<String> suppressedReplies() {
+        return suppressedReplies;
+    }
+
+    /** Every accepted RCPT, queued or suppressed: what the recipient limit counts. */
+    int acceptedRecipients() {
+        return recipients.size() + suppressed.size();
+    }
+
     /** A report to the bounce domain's intake, never queued: its recipients are all bounce addresses. */
     boolean isIntake() {
         return !bounceTokens.isEmpty();
@@ -52,6 +74,6 @@ final class Transaction {
     }
 
     boolean hasRecipients() {
-        return !recipients.isEmpty();
+        return !recipients.isEmpty() || !suppressed.isEmpty();
     }
 }

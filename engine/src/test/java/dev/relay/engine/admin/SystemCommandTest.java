@@ -8,6 +8,7 @@ import dev.relay.engine.config.RelayConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,10 @@ class SystemCommandTest {
         assertThat(set.body().toString())
                 .isEqualTo("{\"lane\":\"transactional\",\"dkim_sign_as_system_domain\":true}");
         assertThat(request("set", "erp", "--notes", "n").body().toString()).isEqualTo("{\"notes\":\"n\"}");
+        for (String verp : List.of("on", "off", "default")) {
+            assertThat(request("set", "erp", "--verp", verp).body().toString())
+                    .isEqualTo("{\"verp\":\"" + verp + "\"}");
+        }
         assertThat(request("credential", "add", "erp").path()).isEqualTo("systems/erp/credentials");
         Request revoke = request("credential", "revoke", "erp", "erp-1a2b3c4d");
         assertThat(revoke.method()).isEqualTo("DELETE");
@@ -51,6 +56,7 @@ class SystemCommandTest {
         assertThatThrownBy(() -> request("set", "erp", "--dkim-sign-as-system-domain", "yes"))
                 .hasMessageContaining("true or false");
         assertThatThrownBy(() -> request("set", "erp", "--lane", "fast")).hasMessageContaining("--lane");
+        assertThatThrownBy(() -> request("set", "erp", "--verp", "yes")).hasMessageContaining("on, off or default");
         assertThatThrownBy(() -> request("domain", "add", "erp", "erp.example", "--list-help", "http://x.example"))
                 .hasMessageContaining("list_help");
         assertThatThrownBy(() -> request("credential", "erp")).hasMessageContaining("credential add NAME");

@@ -124,9 +124,11 @@ class RelayConfigTest {
         assertThat(s.softBounceLimit()).isEqualTo(3);
         assertThat(s.softBounceWindow()).isEqualTo(java.time.Duration.ofDays(2));
         assertThat(s.mode()).isEqualTo(SuppressionConfig.Mode.REFUSE);
+        assertThat(load("suppression:\n  mode: accept_and_record\n").suppression().mode())
+                .isEqualTo(SuppressionConfig.Mode.ACCEPT_AND_RECORD);
         ConfigException drop = configError(() -> run("suppression:\n  mode: accept_and_drop\n"));
         assertThat(drop.key()).isEqualTo("suppression.mode");
-        assertThat(drop.getMessage()).contains("accept_and_drop").contains("not available yet");
+        assertThat(drop.getMessage()).contains("accept_and_drop").contains("refuse or accept_and_record");
         ConfigException ttl = configError(() -> run("suppression:\n  cache_ttl: 0s\n"));
         assertThat(ttl.key()).isEqualTo("suppression.cache_ttl");
         ConfigException limit = configError(() -> run("suppression:\n  soft_bounce_limit: 0\n"));

@@ -2,6 +2,7 @@ package dev.relay.engine.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.engine.identity.Identities;
 import dev.relay.engine.outcomes.VerpCodec;
 import dev.relay.engine.outcomes.VerpKey;
 import dev.relay.engine.outcomes.VerpResult;
@@ -12,6 +13,8 @@ import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.ClaimedRecipient;
 import dev.relay.storage.MessageId;
 import dev.relay.storage.Priority;
+import dev.relay.storage.SystemRecords.Snapshot;
+import dev.relay.storage.SystemRecords.SystemInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +41,7 @@ class VerpReturnPathTest {
     @Test
     void eachDeliveryCarriesABounceAddressNamingItsOneRecipient() {
         VerpReturnPath verp = new VerpReturnPath(codec);
-        assertThat(verp.onePerRecipient()).isTrue();
+        assertThat(verp.onePerRecipient(message("app@shop.test"))).isTrue();
         String from = verp.of(message("app@shop.test"), List.of(second));
         assertThat(from).matches("b\\+[a-z2-7]{53}@bounces\\.example\\.test");
         int at = from.indexOf('@');
@@ -50,6 +53,38 @@ class VerpReturnPathTest {
     void theNullPathIsNeverRewrittenAndTheOriginalIsKeptWithoutVerp() {
         assertThat(new VerpReturnPath(codec).of(message(""), List.of(second))).isEmpty();
         assertThat(ReturnPath.ORIGINAL.of(message("app@shop.test"), List.of(second))).isEqualTo("app@shop.test");
-        assertThat(ReturnPath.ORIGINAL.onePerRecipient()).isFalse();
+        assertThat(ReturnPath.ORIGINAL.onePerRecipient(message("app@shop.test"))).isFalse();
+        assertThat(new VerpReturnPath(codec).onePerRecipient(message(""))).as("a DSN is never split").isFalse();
+    }
+
+    private ClaimedMessage from(String system) {
+        return new ClaimedMessage(id, "app@" + system + ".test", Priority.TRANSACTIONAL, NOW, 10, false, false,
+                List.of(new ClaimedRecipient(0, "a@x.test", "x.test", 0), second), system);
+    }
+
+    private static SystemInfo system(String name, Boolean verp) {
+        return new SystemInfo(name, true, Priority.TRANSACTIONAL, null, false, NOW, NOW, verp);
+    }
+
+    @Test
+    void aSystemsOwnSettingOverridesTheGlobalOneEitherWay() {
+        Identities known = new Identities(new Snapshot(List.of(system("on", true), system("off", false),
+                system("plain", null)), List.of(), List.of()));
+        for (boolean global : List.of(true, false)) {
+            VerpReturnPath verp = new VerpReturnPath(codec, global, () -> known);
+            assertThat(verp.of(from("on"), List.of(second))).as("on, global " + global).startsWith("b+");
+            assertThat(verp.onePerRecipient(from("on"))).isTrue();
+            assertThat(verp.of(from("off"), List.of(second))).as("off, global " + global)
+                    .isEqualTo("app@off.test");
+            assertThat(verp.onePerRecipient(from("off"))).isFalse();
+            // default, an unknown system (deleted since) and mail without a system follow the global setting
+            for (String other : List.of("plain", "gone")) {
+                assertThat(verp.of(from(other), List.of(second)).startsWith("b+")).as(other).isEqualTo(global);
+                assertThat(verp.onePerRecipient(from(other))).isEqualTo(global);
+            }
+            ClaimedMessage unauthenticated = new ClaimedMessage(id, "app@shop.test", Priority.TRANSACTIONAL, NOW, 10,
+                    false, false, List.of(second), null);
+            assertThat(verp.onePerRecipient(unauthenticated)).isEqualTo(global);
+        }
     }
 }

@@ -105,6 +105,30 @@ class MessageAcceptanceTest {
     }
 
     @Test
+    void suppressedRecipientsAreCarriedApartAndOnlySuppressedOnesStoreNoContent() {
+        Transaction mixed = transaction("a@dest.test");
+        mixed.addSuppressedRecipient(java.util.Objects.requireNonNull(
+                ((PathResult.Ok) PathParser.rcptTo("TO:<dead@dest.test>", false)).mailbox()), "why");
+        MessageAcceptance.Accepted both = (MessageAcceptance.Accepted) acceptance.accept(state, mixed,
+                content("Subject: x\r\n\r\nbody\r\n"), PLAIN, id, NOW);
+        stored = both.message();
+        assertThat(both.message().recipients()).containsExactly("a@dest.test");
+        assertThat(both.suppressed()).containsExactly("dead@dest.test");
+        assertThat(both.suppressedReplies()).containsExactly("why");
+        assertThat(both.storesContent()).isTrue();
+        stored.content().release();
+
+        Transaction only = transaction();
+        only.addSuppressedRecipient(java.util.Objects.requireNonNull(
+                ((PathResult.Ok) PathParser.rcptTo("TO:<dead@dest.test>", false)).mailbox()), "why");
+        MessageAcceptance.Accepted none = (MessageAcceptance.Accepted) acceptance.accept(state, only,
+                content("Subject: x\r\n\r\nbody\r\n"), PLAIN, id, NOW);
+        stored = none.message();
+        assertThat(none.storesContent()).isFalse();
+        assertThat(none.suppressed()).containsExactly("dead@dest.test");
+    }
+
+    @Test
     void messageIdAndDateAreAddedWhenMissingAndOnlyThen() {
         IncomingMessage message = accepted(acceptance.accept(state, transaction("a@dest.test"),
                 content("subject: hi\r\n\r\nbody\r\n"), PLAIN, id, NOW));

@@ -203,4 +203,51 @@ class SessionStepsTest {
                 .isInstanceOf(dev.relay.engine.policy.SuppressionCheck.Verdict.Clear.class);
         assertThat(lookups).hasValue(2);
     }
+
+    @Test
+    void acceptAndRecordTakesASuppressedRecipientWithoutQueueingIt() throws Exception {
+        dev.relay.engine.config.SuppressionConfig d = dev.relay.engine.config.SuppressionConfig.defaults();
+        dev.relay.engine.config.SuppressionConfig record = new dev.relay.engine.config.SuppressionConfig(
+                dev.relay.engine.config.SuppressionConfig.Mode.ACCEPT_AND_RECORD, d.cacheTtl(), d.cacheSize(),
+                d.lookupTimeout(), d.softBounceLimit(), d.softBounceWindow());
+        dev.relay.engine.policy.SuppressionCheck check = new dev.relay.engine.policy.SuppressionCheck(
+                (scope, address) -> address.equals("dead@d.test") ? reactor.core.publisher.Mono.just(
+                        new dev.relay.storage.SuppressionRecords.Suppression("*", address,
+                                dev.relay.storage.SuppressionRecords.Reason.COMPLAINT, null, null,
+                                java.time.Instant.parse("2026-03-04T05:06:07Z"), null, "intake"))
+                        : reactor.core.publisher.Mono.empty(),
+                r -> reactor.core.publisher.Mono.empty(), record,
+                com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        assertThat(check.acceptsSuppressed()).isTrue();
+        SessionCommands withList = new SessionCommands(config, new RelayPolicy(List.of(Cidr.parse("10.0.0.0/8"))),
+                true, true, check);
+        SessionState state = session("10.1.2.3");
+        withList.handle(state, new SmtpCommand(Verb.EHLO, "client.test", "EHLO client.test"));
+        withList.handle(state, new SmtpCommand(Verb.MAIL, "FROM:<a@b.test>", "MAIL FROM:<a@b.test>"));
+        for (String rcpt : List.of("dead@d.test", "ok@d.test")) {
+            Step.CheckRecipient ask = (Step.CheckRecipient) withList.handle(state,
+                    new SmtpCommand(Verb.RCPT, "TO:<" + rcpt + ">", "RCPT TO:<" + rcpt + ">"));
+            assertThat(withList.recipientChecked(state, ask.mailbox(),
+                    check.check(ask.scope(), ask.address()).block(Duration.ofSeconds(5))))
+                    .isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok")));
+        }
+        // queued: only the clear one; the suppressed one is kept apart with the text of its event
+        assertThat(state.transaction.recipients()).containsExactly("ok@d.test");
+        assertThat(state.transaction.suppressed()).containsExactly("dead@d.test");
+        assertThat(state.transaction.suppressedReplies())
+                .containsExactly("<dead@d.test>: suppressed (complaint since 2026-03-04)");
+        // the recipient limit (2 here) counts it
+        assertThat(withList.handle(state, new SmtpCommand(Verb.RCPT, "TO:<third@d.test>", "RCPT TO:<third@d.test>")))
+                .isEqualTo(new Step.Reply(Replies.TOO_MANY_RECIPIENTS));
+
+        // every recipient suppressed: still a transaction DATA may end
+        SessionState only = session("10.1.2.3");
+        withList.handle(only, new SmtpCommand(Verb.EHLO, "client.test", "EHLO client.test"));
+        withList.handle(only, new SmtpCommand(Verb.MAIL, "FROM:<a@b.test>", "MAIL FROM:<a@b.test>"));
+        assertThat(withList.handle(only, new SmtpCommand(Verb.RCPT, "TO:<dead@d.test>", "RCPT TO:<dead@d.test>")))
+                .isEqualTo(new Step.Reply(SmtpReply.of(250, "2.1.5", "Ok")));
+        assertThat(only.transaction.recipients()).isEmpty();
+        assertThat(withList.handle(only, new SmtpCommand(Verb.DATA, "", "DATA")))
+                .isNotInstanceOf(Step.Refuse.class);
+    }
 }
