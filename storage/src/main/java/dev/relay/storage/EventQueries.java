@@ -32,6 +32,20 @@ public final class EventQueries {
     private static final String BY_RECIPIENT = COLUMNS + " WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
             + " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
 
+    /**
+     * The same pages for one sender: events of messages an event of which names it (the accepted event from V12 on,
+     * the write-back's outcomes since V9), so a connected system sees its own messages only; $4 is the sender.
+     */
+    private static final String OF_SENDER = " AND EXISTS (SELECT 1 FROM event a WHERE a.message_id = e.message_id"
+            + " AND a.sender = $4)";
+    private static final String BY_MESSAGE_OF = COLUMNS + " e WHERE message_id = $1"
+            + " AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER + " ORDER BY id DESC LIMIT $3";
+    private static final String BY_CLIENT_MESSAGE_ID_OF = COLUMNS + " e WHERE message_id IN (SELECT message_id"
+            + " FROM event WHERE client_message_id = $1) AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER
+            + " ORDER BY id DESC LIMIT $3";
+    private static final String BY_RECIPIENT_OF = COLUMNS + " e WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
+            + " AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER + " ORDER BY id DESC LIMIT $3";
+
     private final Statements statements;
 
     public EventQueries(ConnectionFactory pool) {
@@ -100,14 +114,36 @@ public final class EventQueries {
         return page(BY_RECIPIENT, address.toLowerCase(Locale.ROOT), before, limit);
     }
 
+    /** {@link #ofMessage}, only if {@code sender} sent the message (none otherwise). */
+    public Flux<HistoryEvent> ofMessage(MessageId id, @Nullable Long before, int limit, String sender) {
+        return page(BY_MESSAGE_OF, id.uuid(), before, limit, sender);
+    }
+
+    /** {@link #ofClientMessageId}, only the messages {@code sender} sent. */
+    public Flux<HistoryEvent> ofClientMessageId(String messageId, @Nullable Long before, int limit, String sender) {
+        String key = ClientMessageId.normalise(messageId);
+        return key == null ? Flux.empty() : page(BY_CLIENT_MESSAGE_ID_OF, key, before, limit, sender);
+    }
+
+    /** {@link #ofRecipient}, only the events of messages {@code sender} sent. */
+    public Flux<HistoryEvent> ofRecipient(String address, @Nullable Long before, int limit, String sender) {
+        return page(BY_RECIPIENT_OF, address.toLowerCase(Locale.ROOT), before, limit, sender);
+    }
+
     private Flux<HistoryEvent> page(String sql, Object key, @Nullable Long before, int limit) {
+        return page(sql, key, before, limit, null);
+    }
+
+    private Flux<HistoryEvent> page(String sql, Object key, @Nullable Long before, int limit,
+                                    @Nullable String sender) {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be 1..1000, was " + limit);
         }
         return statements.many(c -> {
             Statement s = c.createStatement(sql).bind(0, key);
             Statements.bindNullable(s, 1, before, Long.class);
-            return s.bind(2, limit);
+            s.bind(2, limit);
+            return sender == null ? s : s.bind(3, sender);
         }, EventQueries::event);
     }
 

@@ -29,11 +29,13 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final int MESSAGE_COLUMNS = 11;
     /**
      * The accepted event of every inserted message, fed by the message INSERT's RETURNING, with its client
-     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}.
+     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}, and its sender
+     * (V9's column, '' without AUTH as the write-back writes it; from V12, what a system's history is scoped by).
      */
     private static String acceptedEvents(int first) {
-        return "INSERT INTO event(message_id, kind, client_message_id) SELECT m.id, " + EventKind.ACCEPTED.code()
-                + ", c.mid FROM m LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
+        return "INSERT INTO event(message_id, kind, client_message_id, sender) SELECT m.id, "
+                + EventKind.ACCEPTED.code() + ", c.mid, coalesce(m.account, '') FROM m"
+                + " LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
                 + " ON c.id = m.id RETURNING id, at, message_id, kind";
     }
     /** Their webhook outbox rows, in the same statement (reads {@code e}). */

@@ -11,6 +11,7 @@ import dev.relay.storage.EventQueries.Count;
 import dev.relay.storage.EventQueries.HistoryEvent;
 import dev.relay.storage.EventQueries.Interval;
 import dev.relay.storage.MessageId;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,10 +44,13 @@ final class EventsEndpoints {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** {@code ?sender=S&since=24h&by=hour|day}. */
-    Mono<Answer> stats(Map<String, List<String>> params) {
+    /**
+     * {@code ?sender=S&since=24h&by=hour|day}; for a connected system ({@code system} not null) its own counts only,
+     * whatever {@code sender} says.
+     */
+    Mono<Answer> stats(Map<String, List<String>> params, @Nullable String system) {
         return Mono.defer(() -> {
-            String sender = AdminApi.param(params, "sender");
+            String sender = system != null ? system : AdminApi.param(params, "sender");
             String byText = AdminApi.param(params, "by");
             Interval by = byText == null ? Interval.HOUR : interval(byText);
             String sinceText = AdminApi.param(params, "since");
@@ -81,23 +85,34 @@ final class EventsEndpoints {
         return out;
     }
 
-    /** {@code kind} is {@code messages} or {@code recipients}; {@code ?limit=N&before=CURSOR}. */
-    Mono<Answer> history(String kind, String key, Map<String, List<String>> params) {
+    /**
+     * {@code kind} is {@code messages} or {@code recipients}; {@code ?limit=N&before=CURSOR}. For a connected system
+     * ({@code system} not null) only the events of messages it sent: a message of another system (or none) is a
+     * 404, the same answer as an unknown one, so ids cannot be probed.
+     */
+    Mono<Answer> history(String kind, String key, Map<String, List<String>> params, @Nullable String system) {
         return Mono.defer(() -> {
             int limit = page(AdminApi.param(params, "limit"));
             Long before = cursor(AdminApi.param(params, "before"));
             var events = switch (kind) {
                 case "messages" -> {
                     MessageId id = queueId(key);
+                    if (system != null) {
+                        yield id != null ? queries.ofMessage(id, before, limit + 1, system)
+                                : queries.ofClientMessageId(clientMessageId(key), before, limit + 1, system);
+                    }
                     yield id != null ? queries.ofMessage(id, before, limit + 1)
                             : queries.ofClientMessageId(clientMessageId(key), before, limit + 1);
                 }
-                case "recipients" -> queries.ofRecipient(address(key), before, limit + 1);
-                default -> throw new AdminApi.Refused(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND,
+                case "recipients" -> system != null ? queries.ofRecipient(address(key), before, limit + 1, system)
+                        : queries.ofRecipient(address(key), before, limit + 1);
+                default -> throw new AdminApi.Refused(HttpResponseStatus.NOT_FOUND,
                         "history is by 'messages/ID' or 'recipients/ADDRESS', not '" + kind + "'");
             };
-            return events.collectList().map(list -> Answer.ok(history(kind.equals("messages") ? "message"
-                    : "recipient", key, list, limit)));
+            boolean message = kind.equals("messages");
+            return events.collectList().map(list -> system != null && message && list.isEmpty() && before == null
+                    ? new Answer(HttpResponseStatus.NOT_FOUND, F.objectNode().put("error", "no such message"))
+                    : Answer.ok(history(message ? "message" : "recipient", key, list, limit)));
         });
     }
 
