@@ -22,6 +22,10 @@ public final class EventQueries {
             + " date_trunc($1, hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, kind, sum(n)::bigint AS n"
             + " FROM event_rollup WHERE hour >= $2 AND hour < $3 AND ($4::text IS NULL OR sender = $4)"
             + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    /** Per minute (V12): the minute rollup, kept only {@code events.minute_rollup_retention}. */
+    private static final String STATS_BY_MINUTE = "SELECT sender, minute AS bucket, kind, sum(n)::bigint AS n"
+            + " FROM event_rollup_minute WHERE minute >= $1 AND minute < $2 AND ($3::text IS NULL OR sender = $3)"
+            + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     private static final String COLUMNS = "SELECT id, at, message_id, kind, recipient, attempt, remote_host, reply,"
             + " site, actor, category, bounce_class FROM event";
     private static final String BY_MESSAGE = COLUMNS + " WHERE message_id = $1 AND ($2::bigint IS NULL OR id < $2)"
@@ -54,7 +58,7 @@ public final class EventQueries {
 
     /** Interval of a statistics bucket. */
     public enum Interval {
-        HOUR, DAY;
+        MINUTE, HOUR, DAY;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -62,7 +66,11 @@ public final class EventQueries {
 
         /** {@code t} rounded down to the start of its bucket (UTC). */
         public Instant truncate(Instant t) {
-            return t.truncatedTo(this == HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS);
+            return t.truncatedTo(switch (this) {
+                case MINUTE -> ChronoUnit.MINUTES;
+                case HOUR -> ChronoUnit.HOURS;
+                case DAY -> ChronoUnit.DAYS;
+            });
         }
     }
 
@@ -88,6 +96,10 @@ public final class EventQueries {
     public Flux<Count> counts(@Nullable String sender, Instant since, Instant until, Interval by) {
         Instant from = by.truncate(since);
         return statements.many(c -> {
+            if (by == Interval.MINUTE) {
+                Statement s = c.createStatement(STATS_BY_MINUTE).bind(0, from).bind(1, until);
+                return Statements.bindNullable(s, 2, sender, String.class);
+            }
             Statement s = c.createStatement(STATS).bind(0, by.label()).bind(1, from).bind(2, until);
             return Statements.bindNullable(s, 3, sender, String.class);
         }, row -> new Count(req(row.get("sender", String.class)),

@@ -42,7 +42,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final String ACCEPTED_OUTBOX = WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at,"
             + " e.kind, coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id");
     /** Their rollup counts, in the same statement. */
-    private static final String ACCEPTED_ROLLUP = Rollups.upsert("SELECT coalesce(account, '') AS sender, "
+    private static final String ACCEPTED_ROLLUP = Rollups.ctes("r", "SELECT coalesce(account, '') AS sender, "
             + EventKind.ACCEPTED.code() + "::smallint AS kind FROM m");
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
             + " next_attempt_at, priority, state, claimed_by)";
@@ -141,7 +141,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         int recipientRows = recipientRows(batch);
         int ids = batch.size() * MESSAGE_COLUMNS + recipientRows * RECIPIENT_COLUMNS + 1;
         String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
-                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), " + ACCEPTED_ROLLUP + " "
+                + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
@@ -173,8 +174,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
         Statement messages = c.createStatement("WITH m AS ("
                 + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
-                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + ") "
-                + ACCEPTED_ROLLUP);
+                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + "), "
+                + ACCEPTED_ROLLUP + " SELECT count(*) FROM m");
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());

@@ -49,8 +49,8 @@ class MigrationsIT {
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
         assertThat(tables).containsExactly("bounce_kept", "credential", "dkim_key", "event", "event_default",
-                "event_rollup", "message", "recipient", "relay_node", "schema_version", "sending_domain",
-                "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
+                "event_rollup", "event_rollup_minute", "message", "recipient", "relay_node", "schema_version",
+                "sending_domain", "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
