@@ -200,7 +200,8 @@ public final class RelayServer implements AutoCloseable {
                 .start(Schedulers.parallel());
         resources.push(suspensions);
         resources.push(EventMaintenance.start(new EventPartitions(pool, clock, new EventPartitions.Settings(
-                config.events().retention(), config.events().rollupRetention(), config.events().partitionsAhead())),
+                config.events().retention(), config.events().rollupRetention(), config.events().partitionsAhead(),
+                config.events().minuteRollupRetention())),
                 config.events().maintenanceInterval(), Schedulers.parallel()));
         java.util.function.Consumer<String> localResume = site -> { };
         // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted; the

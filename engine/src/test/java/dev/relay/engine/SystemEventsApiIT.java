@@ -119,6 +119,10 @@ class SystemEventsApiIT {
                     .isEqualTo(Map.of(TestRelay.USER, Map.of("accepted", 2L, "delivered", 3L)));
             assertThat(totals(asSystem(relay, TestRelay.BULK_USER, "/admin/stats?sender=" + TestRelay.USER)))
                     .isEqualTo(Map.of(TestRelay.BULK_USER, Map.of("accepted", 1L, "delivered", 1L)));
+            // the same by minute (the minute rollup, written with the hourly one)
+            JsonNode minutes = asSystem(relay, TestRelay.USER, "/admin/stats?since=1h&by=minute");
+            assertThat(minutes.get("by").asText()).isEqualTo("minute");
+            assertThat(totals(minutes)).isEqualTo(Map.of(TestRelay.USER, Map.of("accepted", 2L, "delivered", 3L)));
             assertThat(totals(asAdmin(relay, "/admin/stats")).keySet())
                     .contains(TestRelay.USER, TestRelay.BULK_USER);
 

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /admin/stats} (counts per sender and hour or day, from the rollups only) and {@code GET
+ * {@code GET /admin/stats} (counts per sender and minute, hour or day, from the rollups only) and {@code GET
  * /admin/history/messages/ID} / {@code /admin/history/recipients/ADDRESS} (events newest first, a page of
  * {@code limit} and a {@code next} cursor to pass as {@code before}). Stateless. A message is found by our queue id
  * or, when the key is not one, by its Message-ID (with or without angle brackets; every message accepted with it).
@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
 final class EventsEndpoints {
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 1000;
-    /** Bounds on one statistics answer: at most ~750 hourly or ~400 daily buckets per sender. */
+    /** Bounds on one statistics answer: at most 2880 minute, ~750 hourly or ~400 daily buckets per sender. */
+    static final Duration MAX_MINUTELY = Duration.ofDays(2);
     static final Duration MAX_HOURLY = Duration.ofDays(31);
     static final Duration MAX_DAILY = Duration.ofDays(400);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -45,7 +46,7 @@ final class EventsEndpoints {
     }
 
     /**
-     * {@code ?sender=S&since=24h&by=hour|day}; for a connected system ({@code system} not null) its own counts only,
+     * {@code ?sender=S&since=24h&by=minute|hour|day}; for a connected system ({@code system} not null) its own counts only,
      * whatever {@code sender} says.
      */
     Mono<Answer> stats(Map<String, List<String>> params, @Nullable String system) {
@@ -55,7 +56,11 @@ final class EventsEndpoints {
             Interval by = byText == null ? Interval.HOUR : interval(byText);
             String sinceText = AdminApi.param(params, "since");
             Duration since = sinceText == null ? Duration.ofHours(24) : Durations.parse(sinceText);
-            Duration max = by == Interval.HOUR ? MAX_HOURLY : MAX_DAILY;
+            Duration max = switch (by) {
+                case MINUTE -> MAX_MINUTELY;
+                case HOUR -> MAX_HOURLY;
+                case DAY -> MAX_DAILY;
+            };
             if (since.isZero() || since.compareTo(max) > 0) {
                 throw new IllegalArgumentException("since must be a duration from 1s to " + max.toDays()
                         + "d with by=" + by.label() + ", was '" + sinceText + "'");
@@ -138,9 +143,10 @@ final class EventsEndpoints {
 
     private static Interval interval(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
+            case "minute" -> Interval.MINUTE;
             case "hour" -> Interval.HOUR;
             case "day" -> Interval.DAY;
-            default -> throw new IllegalArgumentException("by must be hour or day, was '" + text + "'");
+            default -> throw new IllegalArgumentException("by must be minute, hour or day, was '" + text + "'");
         };
     }
 
