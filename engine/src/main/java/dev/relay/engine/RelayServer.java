@@ -200,7 +200,8 @@ public final class RelayServer implements AutoCloseable {
                 .start(Schedulers.parallel());
         resources.push(suspensions);
         resources.push(EventMaintenance.start(new EventPartitions(pool, clock, new EventPartitions.Settings(
-                config.events().retention(), config.events().rollupRetention(), config.events().partitionsAhead())),
+                config.events().retention(), config.events().rollupRetention(), config.events().partitionsAhead(),
+                config.events().minuteRollupRetention())),
                 config.events().maintenanceInterval(), Schedulers.parallel()));
         java.util.function.Consumer<String> localResume = site -> { };
         // loaded at start so an invalid bounces.rules stops it (exit 2) and its reloads are watched and counted; the
@@ -281,7 +282,9 @@ public final class RelayServer implements AutoCloseable {
                 adminApi(adminToken, queueAdmin, suspensions, spool, localResume,
                         new SuppressionService(suppressionList, suppression, clock), new EventQueries(pool),
                         new AdminApi.Sections(new SystemsService(systems, directory), dkim.service(), webhooks,
-                                config.webhooks().maxInFlight()))::register);
+                                config.webhooks().maxInFlight()),
+                        new AdminApi.SystemAccess(authenticator, smtpConfig.clientLimits().authFailureDelay()))
+                        ::register);
         resources.push(http);
         NettyMetrics.bindEventLoops(registry, "http", http.eventLoops());
         httpAddress = http.start();
@@ -429,14 +432,14 @@ public final class RelayServer implements AutoCloseable {
     private AdminApi adminApi(@Nullable AdminToken token, PgQueueAdmin queueAdmin, StoredSuspensions suspensions,
                               Spool spool, java.util.function.Consumer<String> localResume,
                               SuppressionService suppressionService, EventQueries events,
-                              AdminApi.Sections sections) {
+                              AdminApi.Sections sections, AdminApi.SystemAccess systemAccess) {
         if (token == null) {
             log.info("admin API disabled (no http.admin_token_file)");
             return new AdminApi(null, null);
         }
         return new AdminApi(token, new QueueService(queueAdmin, suspensions,
                 new DsnBounceSink(spool, new DsnBuilder(clock), config.smtp().hostname(), clock), router,
-                clock, localResume), suppressionService, events, clock, sections);
+                clock, localResume), suppressionService, events, clock, sections, systemAccess);
     }
 
     public InetSocketAddress smtpAddress() {

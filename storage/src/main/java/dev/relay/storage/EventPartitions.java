@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
 /**
  * Upkeep of the day partitions of {@code event} (UTC days, named {@code event_pYYYYMMDD}) and of the rollups: creates
  * the days from today to {@code ahead} days on, drops the days that ended before now minus {@code retention}, deletes
- * rows older than that from the default partition, and rollup hours older than {@code rollupRetention}.
+ * rows older than that from the default partition, rollup hours older than {@code rollupRetention} and rollup
+ * minutes older than {@code minuteRollupRetention} (both counted in {@code rollupRowsDeleted}).
  *
  * <p>One run is one transaction under {@code pg_advisory_xact_lock}, so nodes running it at the same moment do it one
  * after the other, the later finding nothing left to do. Creating and dropping a partition lock the whole event
@@ -39,10 +40,24 @@ public final class EventPartitions {
     private final Settings settings;
 
     /** What to keep; validated where it is configured (events section). */
-    public record Settings(Duration retention, Duration rollupRetention, int daysAhead) {
+    public record Settings(Duration retention, Duration rollupRetention, int daysAhead,
+                           Duration minuteRollupRetention) {
+        /** The minute rollup's default: two days. */
+        public static final Duration MINUTE_ROLLUP_RETENTION = Duration.ofHours(48);
+
+        public Settings(Duration retention, Duration rollupRetention, int daysAhead) {
+            this(retention, rollupRetention, daysAhead, MINUTE_ROLLUP_RETENTION);
+        }
+
         public Settings {
             Objects.requireNonNull(retention, "retention");
             Objects.requireNonNull(rollupRetention, "rollupRetention");
+            Objects.requireNonNull(minuteRollupRetention, "minuteRollupRetention");
+            if (minuteRollupRetention.compareTo(Duration.ofHours(1)) < 0
+                    || minuteRollupRetention.compareTo(rollupRetention) > 0) {
+                throw new IllegalArgumentException("minuteRollupRetention must be from 1h to rollupRetention, was "
+                        + minuteRollupRetention);
+            }
             if (retention.compareTo(Duration.ofDays(1)) < 0) {
                 throw new IllegalArgumentException("retention must be at least 1 day, was " + retention);
             }
@@ -75,6 +90,7 @@ public final class EventPartitions {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         Instant cutoff = now.minus(settings.retention());
         Instant rollupCutoff = now.minus(settings.rollupRetention());
+        Instant minuteCutoff = now.minus(settings.minuteRollupRetention());
         return statements.withConnection(c -> Database.inTransaction(c, tx -> Database.execute(tx,
                         "SELECT pg_advisory_xact_lock(" + LOCK_KEY + "); SET LOCAL lock_timeout = '1s'")
                 .then(existing(tx))
@@ -99,6 +115,9 @@ public final class EventPartitions {
                                     "DELETE FROM event_default WHERE at < $1").bind(0, cutoff)))
                             .flatMap(defaults -> Statements.rowsUpdated(tx.createStatement(
                                     "DELETE FROM event_rollup WHERE hour < $1").bind(0, rollupCutoff))
+                                    .flatMap(hours -> Statements.rowsUpdated(tx.createStatement(
+                                            "DELETE FROM event_rollup_minute WHERE minute < $1")
+                                            .bind(0, minuteCutoff)).map(minutes -> hours + minutes))
                                     .map(rollups -> new Report(created, dropped, defaults, rollups)));
                 })), Duration.ofMinutes(2));
     }

@@ -22,6 +22,10 @@ public final class EventQueries {
             + " date_trunc($1, hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, kind, sum(n)::bigint AS n"
             + " FROM event_rollup WHERE hour >= $2 AND hour < $3 AND ($4::text IS NULL OR sender = $4)"
             + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    /** Per minute (V12): the minute rollup, kept only {@code events.minute_rollup_retention}. */
+    private static final String STATS_BY_MINUTE = "SELECT sender, minute AS bucket, kind, sum(n)::bigint AS n"
+            + " FROM event_rollup_minute WHERE minute >= $1 AND minute < $2 AND ($3::text IS NULL OR sender = $3)"
+            + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     private static final String COLUMNS = "SELECT id, at, message_id, kind, recipient, attempt, remote_host, reply,"
             + " site, actor, category, bounce_class FROM event";
     private static final String BY_MESSAGE = COLUMNS + " WHERE message_id = $1 AND ($2::bigint IS NULL OR id < $2)"
@@ -32,6 +36,20 @@ public final class EventQueries {
     private static final String BY_RECIPIENT = COLUMNS + " WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
             + " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
 
+    /**
+     * The same pages for one sender: events of messages an event of which names it (the accepted event from V12 on,
+     * the write-back's outcomes since V9), so a connected system sees its own messages only; $4 is the sender.
+     */
+    private static final String OF_SENDER = " AND EXISTS (SELECT 1 FROM event a WHERE a.message_id = e.message_id"
+            + " AND a.sender = $4)";
+    private static final String BY_MESSAGE_OF = COLUMNS + " e WHERE message_id = $1"
+            + " AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER + " ORDER BY id DESC LIMIT $3";
+    private static final String BY_CLIENT_MESSAGE_ID_OF = COLUMNS + " e WHERE message_id IN (SELECT message_id"
+            + " FROM event WHERE client_message_id = $1) AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER
+            + " ORDER BY id DESC LIMIT $3";
+    private static final String BY_RECIPIENT_OF = COLUMNS + " e WHERE lower(recipient) = $1 AND recipient IS NOT NULL"
+            + " AND ($2::bigint IS NULL OR id < $2)" + OF_SENDER + " ORDER BY id DESC LIMIT $3";
+
     private final Statements statements;
 
     public EventQueries(ConnectionFactory pool) {
@@ -40,7 +58,7 @@ public final class EventQueries {
 
     /** Interval of a statistics bucket. */
     public enum Interval {
-        HOUR, DAY;
+        MINUTE, HOUR, DAY;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -48,7 +66,11 @@ public final class EventQueries {
 
         /** {@code t} rounded down to the start of its bucket (UTC). */
         public Instant truncate(Instant t) {
-            return t.truncatedTo(this == HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS);
+            return t.truncatedTo(switch (this) {
+                case MINUTE -> ChronoUnit.MINUTES;
+                case HOUR -> ChronoUnit.HOURS;
+                case DAY -> ChronoUnit.DAYS;
+            });
         }
     }
 
@@ -74,6 +96,10 @@ public final class EventQueries {
     public Flux<Count> counts(@Nullable String sender, Instant since, Instant until, Interval by) {
         Instant from = by.truncate(since);
         return statements.many(c -> {
+            if (by == Interval.MINUTE) {
+                Statement s = c.createStatement(STATS_BY_MINUTE).bind(0, from).bind(1, until);
+                return Statements.bindNullable(s, 2, sender, String.class);
+            }
             Statement s = c.createStatement(STATS).bind(0, by.label()).bind(1, from).bind(2, until);
             return Statements.bindNullable(s, 3, sender, String.class);
         }, row -> new Count(req(row.get("sender", String.class)),
@@ -100,14 +126,36 @@ public final class EventQueries {
         return page(BY_RECIPIENT, address.toLowerCase(Locale.ROOT), before, limit);
     }
 
+    /** {@link #ofMessage}, only if {@code sender} sent the message (none otherwise). */
+    public Flux<HistoryEvent> ofMessage(MessageId id, @Nullable Long before, int limit, String sender) {
+        return page(BY_MESSAGE_OF, id.uuid(), before, limit, sender);
+    }
+
+    /** {@link #ofClientMessageId}, only the messages {@code sender} sent. */
+    public Flux<HistoryEvent> ofClientMessageId(String messageId, @Nullable Long before, int limit, String sender) {
+        String key = ClientMessageId.normalise(messageId);
+        return key == null ? Flux.empty() : page(BY_CLIENT_MESSAGE_ID_OF, key, before, limit, sender);
+    }
+
+    /** {@link #ofRecipient}, only the events of messages {@code sender} sent. */
+    public Flux<HistoryEvent> ofRecipient(String address, @Nullable Long before, int limit, String sender) {
+        return page(BY_RECIPIENT_OF, address.toLowerCase(Locale.ROOT), before, limit, sender);
+    }
+
     private Flux<HistoryEvent> page(String sql, Object key, @Nullable Long before, int limit) {
+        return page(sql, key, before, limit, null);
+    }
+
+    private Flux<HistoryEvent> page(String sql, Object key, @Nullable Long before, int limit,
+                                    @Nullable String sender) {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be 1..1000, was " + limit);
         }
         return statements.many(c -> {
             Statement s = c.createStatement(sql).bind(0, key);
             Statements.bindNullable(s, 1, before, Long.class);
-            return s.bind(2, limit);
+            s.bind(2, limit);
+            return sender == null ? s : s.bind(3, sender);
         }, EventQueries::event);
     }
 

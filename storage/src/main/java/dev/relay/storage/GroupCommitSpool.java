@@ -29,18 +29,20 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final int MESSAGE_COLUMNS = 11;
     /**
      * The accepted event of every inserted message, fed by the message INSERT's RETURNING, with its client
-     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}.
+     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}, and its sender
+     * (V9's column, '' without AUTH as the write-back writes it; from V12, what a system's history is scoped by).
      */
     private static String acceptedEvents(int first) {
-        return "INSERT INTO event(message_id, kind, client_message_id) SELECT m.id, " + EventKind.ACCEPTED.code()
-                + ", c.mid FROM m LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
+        return "INSERT INTO event(message_id, kind, client_message_id, sender) SELECT m.id, "
+                + EventKind.ACCEPTED.code() + ", c.mid, coalesce(m.account, '') FROM m"
+                + " LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
                 + " ON c.id = m.id RETURNING id, at, message_id, kind";
     }
     /** Their webhook outbox rows, in the same statement (reads {@code e}). */
     private static final String ACCEPTED_OUTBOX = WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at,"
             + " e.kind, coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id");
     /** Their rollup counts, in the same statement. */
-    private static final String ACCEPTED_ROLLUP = Rollups.upsert("SELECT coalesce(account, '') AS sender, "
+    private static final String ACCEPTED_ROLLUP = Rollups.ctes("r", "SELECT coalesce(account, '') AS sender, "
             + EventKind.ACCEPTED.code() + "::smallint AS kind FROM m");
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
             + " next_attempt_at, priority, state, claimed_by)";
@@ -139,7 +141,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         int recipientRows = recipientRows(batch);
         int ids = batch.size() * MESSAGE_COLUMNS + recipientRows * RECIPIENT_COLUMNS + 1;
         String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
-                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), r AS (" + ACCEPTED_ROLLUP + ") " + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
+                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), " + ACCEPTED_ROLLUP + " "
+                + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
         Statement statement = c.createStatement(sql);
         int p = 0;
         for (PendingStore pending : batch) {
@@ -171,8 +174,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
         Statement messages = c.createStatement("WITH m AS ("
                 + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
-                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + ") "
-                + ACCEPTED_ROLLUP);
+                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + "), "
+                + ACCEPTED_ROLLUP + " SELECT count(*) FROM m");
         int p = 0;
         for (PendingStore pending : batch) {
             p = bindMessage(messages, p, pending.message());

@@ -29,7 +29,7 @@ public final class PgBounceIntake {
     private static final String RECORD = "WITH ev AS (INSERT INTO event(" + EVENT_COLUMNS + ")"
             + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'intake') RETURNING id, at, sender, kind, bounce_class),"
             + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
-            + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
+            + " " + Rollups.ctes("roll", classCounts("ev"))
             + " SELECT count(*) FROM ev";
     private static final String KEEP = "WITH k AS (INSERT INTO bounce_kept(reason, message_id, recipient_idx,"
             + " client_address, content) VALUES ($1, $2, $3, $4, $5) RETURNING id),"
@@ -37,7 +37,7 @@ public final class PgBounceIntake {
             + EventKind.BOUNCE_KEPT.code() + ", 'kept as ' || k.id || ': ' || $1, 'intake' FROM k"
             + " RETURNING id, at, '' AS sender, kind, NULL::text AS bounce_class),"
             + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
-            + " roll AS (" + Rollups.upsert(classCounts("ev")) + ")"
+            + " " + Rollups.ctes("roll", classCounts("ev"))
             + " SELECT id FROM k";
 
     /**
@@ -54,9 +54,9 @@ public final class PgBounceIntake {
             + " AND e.recipient_idx = c.idx AND e.kind IN (" + EventKind.DEFERRED.code() + ", "
             + EventKind.BOUNCED.code() + ", " + EventKind.EXPIRED.code() + ") AND e.category IS NULL"
             + " AND e.at >= $5 RETURNING e.sender, e.kind, e.bounce_class),"
-            + " roll AS (" + Rollups.upsert("SELECT coalesce(sender, '') AS sender, CASE bounce_class WHEN 'hard'"
+            + " " + Rollups.ctes("roll", "SELECT coalesce(sender, '') AS sender, CASE bounce_class WHEN 'hard'"
             + " THEN " + EventKind.HARD_BOUNCE.code() + " ELSE " + EventKind.SOFT_BOUNCE.code()
-            + " END::smallint AS kind FROM u WHERE kind = " + EventKind.BOUNCED.code()) + ")"
+            + " END::smallint AS kind FROM u WHERE kind = " + EventKind.BOUNCED.code())
             + " SELECT count(*) FROM u";
 
     private final Statements statements;

@@ -61,8 +61,8 @@ public final class PgSuppressions {
             + " || coalesce(': ' || detail, '') FROM s RETURNING id, at, kind, sender),"
             + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
             // the statistics count additions per sender (the scope; '' for the global list) as suppression_added
-            + " roll AS (" + Rollups.upsert("SELECT " + SENDER_OF_SCOPE + " AS sender, "
-            + EventKind.SUPPRESSION_ADDED.code() + "::smallint AS kind FROM s") + ")"
+            + " " + Rollups.ctes("roll", "SELECT " + SENDER_OF_SCOPE + " AS sender, "
+            + EventKind.SUPPRESSION_ADDED.code() + "::smallint AS kind FROM s")
             + " SELECT " + COLUMNS + ", CASE WHEN inserted THEN 'added' ELSE 'raised' END AS change FROM s"
             + " UNION ALL SELECT " + COLUMNS + ", 'unchanged' FROM suppression WHERE scope = $1 AND address = $2"
             + " AND NOT EXISTS (SELECT 1 FROM s)";
@@ -106,7 +106,7 @@ public final class PgSuppressions {
             + " RETURNING id, at, kind, sender),"
             + " ev AS (SELECT * FROM a UNION ALL SELECT * FROM s),"
             + " hook AS (" + WebhookOutbox.insert(EVENTS_OF_EV) + "),"
-            + " roll AS (" + Rollups.upsert("SELECT sender, kind FROM ev") + ")"
+            + " " + Rollups.ctes("roll", "SELECT sender, kind FROM ev")
             + " SELECT count(*) FROM s";
 
     private final Statements statements;

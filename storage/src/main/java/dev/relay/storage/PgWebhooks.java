@@ -36,7 +36,7 @@ public final class PgWebhooks {
             + " u AS (UPDATE webhook_outbox o SET due_at = now() + $3 * interval '1 millisecond' FROM c"
             + " WHERE o.id = c.id RETURNING o.id, o.event_id, o.event_at, o.sender, o.attempts, o.created)"
             + " SELECT u.id, u.event_id, u.event_at, u.sender, u.attempts, u.created, e.kind, e.message_id,"
-            + " e.recipient, e.attempt, e.remote_host, e.reply"
+            + " e.recipient, e.attempt, e.remote_host, e.reply, e.category, e.bounce_class"
             + " FROM u LEFT JOIN event e ON e.id = u.event_id AND e.at = u.event_at ORDER BY u.event_id";
     private static final String DONE = "DELETE FROM webhook_outbox WHERE id = ANY($1::bigint[])";
     private static final String FAILED = "UPDATE webhook_outbox o SET attempts = o.attempts + 1, due_at = u.due,"
@@ -67,11 +67,22 @@ public final class PgWebhooks {
 
     /**
      * One claimed outbox row with its event; {@code kind} is null when the event row is gone (its day dropped by
-     * {@code events.retention}). {@code deliveries} counts the failed POSTs of this row so far.
+     * {@code events.retention}). {@code deliveries} counts the failed POSTs of this row so far. {@code category} and
+     * {@code bounceClass} are the classifier's (V9), read at claim time: the intake writes them with its events, the
+     * delivery write-back's classification follows just after its COMMIT, so a row claimed in between has none yet.
      */
     public record OutboxEvent(long outboxId, long eventId, Instant at, String sender, int deliveries, Instant created,
                               @Nullable Short kind, @Nullable UUID messageId, @Nullable String recipient,
-                              @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply) {}
+                              @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply,
+                              @Nullable String category, @Nullable String bounceClass) {
+        /** Without a classification. */
+        public OutboxEvent(long outboxId, long eventId, Instant at, String sender, int deliveries, Instant created,
+                           @Nullable Short kind, @Nullable UUID messageId, @Nullable String recipient,
+                           @Nullable Integer attempt, @Nullable String remoteHost, @Nullable String reply) {
+            this(outboxId, eventId, at, sender, deliveries, created, kind, messageId, recipient, attempt, remoteHost,
+                    reply, null, null);
+        }
+    }
 
     /** The settlement of one failed row: due again at {@code due}, or dead-lettered. */
     public record Failure(long outboxId, Instant due, boolean dead) {}
@@ -164,7 +175,8 @@ public final class PgWebhooks {
                 req(row.get("attempts", Integer.class)), instant(row, "created"), row.get("kind", Short.class),
                 row.get("message_id", UUID.class), row.get("recipient", String.class),
                 row.get("attempt", Integer.class), row.get("remote_host", String.class),
-                row.get("reply", String.class));
+                row.get("reply", String.class), row.get("category", String.class),
+                row.get("bounce_class", String.class));
     }
 
     private static Instant instant(Row row, String column) {

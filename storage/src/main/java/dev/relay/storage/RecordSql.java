@@ -41,13 +41,15 @@ final class RecordSql {
      */
     private static final String OWNED = " AND (u.node IS NULL OR (r.state = 1 AND r.claimed_by = u.node))";
 
-    static final String APPLY = apply(true, true);
+    static final String APPLY = apply(true, true, true);
     /** The same without the rollup upkeep: only for measuring what the rollups cost (RollupCostIT). */
-    static final String APPLY_WITHOUT_ROLLUPS = apply(false, true);
+    static final String APPLY_WITHOUT_ROLLUPS = apply(false, false, true);
+    /** The same with the hourly rollup only: what the minute rollup costs (RollupCostIT). */
+    static final String APPLY_WITHOUT_MINUTES = apply(true, false, true);
     /** The same without the webhook outbox: only for measuring what the outbox costs (WebhookOutboxCostIT). */
-    static final String APPLY_WITHOUT_OUTBOX = apply(true, false);
+    static final String APPLY_WITHOUT_OUTBOX = apply(true, true, false);
 
-    private static String apply(boolean rollups, boolean outbox) {
+    private static String apply(boolean rollups, boolean minutes, boolean outbox) {
         return "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[],"
             + " $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])"
             + " AS u(message_id, idx, kind, next_attempt_at, remote_host, reply, site, node)),"
@@ -81,9 +83,9 @@ final class RecordSql {
             + (outbox ? " hook AS (" + WebhookOutbox.insert("SELECT ev.id AS event_id, ev.at AS event_at, ev.kind,"
             + " ev.sender FROM ev") + ")," : "")
             // the message row still exists here (RETIRE runs after), so it names the sender
-            + (rollups ? " roll AS (" + Rollups.upsert("SELECT coalesce(m.account, '') AS sender, x.kind"
+            + (rollups ? " " + Rollups.ctes("roll", "SELECT coalesce(m.account, '') AS sender, x.kind"
             + " FROM (SELECT message_id, kind FROM del UNION ALL SELECT message_id, kind FROM upd) x"
-            + " LEFT JOIN message m ON m.id = x.message_id") + ")" : " roll AS (SELECT 1)")
+            + " LEFT JOIN message m ON m.id = x.message_id", minutes) : " roll AS (SELECT 1)")
             // the main query runs before the data-modifying CTEs, so the message locks come first (the scalar
             // subqueries are evaluated in order); then how many updates changed a row, the rest were fenced
             + " SELECT (SELECT count(*) FROM locked) AS locked,"

@@ -54,7 +54,8 @@ class EventsIT {
     @BeforeEach
     void clean() {
         // back to what the migration left: today and 7 days ahead, nothing else
-        TestSql.execute(pool, "DELETE FROM message; DELETE FROM event; DELETE FROM event_rollup");
+        TestSql.execute(pool, "DELETE FROM message; DELETE FROM event; DELETE FROM event_rollup;"
+                + " DELETE FROM event_rollup_minute");
         partitions(Instant.now()).run().block(WAIT);
         for (String p : TestSql.rows(pool, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
                 + " WHERE i.inhparent = 'event'::regclass AND c.relname LIKE 'event_p%'")) {
@@ -129,6 +130,33 @@ class EventsIT {
         // aggregated per batch, not a row per event
         assertThat(Long.parseLong(TestSql.rows(pool, "SELECT count(*) FROM event_rollup").get(0)))
                 .isLessThanOrEqualTo(8L * Rollups.SLOTS);
+    }
+
+    @Test
+    void minuteRollupsCountWhatTheHourlyOnesCountAndGoAfterTheirOwnRetention() {
+        List<RecipientUpdate> batch = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            IncomingMessage a = stored("alice", "a" + i + "@x.example");
+            batch.add(update(a, 0, i % 5 == 0 ? Kind.BOUNCED : Kind.DELIVERED));
+        }
+        IncomingMessage b = stored("bob", "c@x.example");
+        batch.add(update(b, 0, Kind.DEFERRED));
+        Flux.fromIterable(batch).buffer(4).flatMap(store::record).blockLast(WAIT);
+
+        Map<String, Long> hourly = rollupTotals(null, Interval.HOUR);
+        assertThat(hourly).containsEntry("alice|delivered", 8L).containsEntry("bob|deferred", 1L);
+        assertThat(rollupTotals(null, Interval.MINUTE)).isEqualTo(hourly);
+        List<Count> minutes = queries.counts("bob", Instant.now().minus(Duration.ofMinutes(5)), Instant.now()
+                .plusSeconds(60), Interval.MINUTE).collectList().block(WAIT);
+        assertThat(minutes).isNotEmpty().allSatisfy(c -> {
+            assertThat(c.sender()).isEqualTo("bob");
+            assertThat(c.bucket()).isEqualTo(c.bucket().truncatedTo(ChronoUnit.MINUTES));
+        });
+
+        // the maintenance drops minutes past minute_rollup_retention (48 h) and keeps the hours
+        partitions(Instant.now().plus(Duration.ofHours(49))).run().block(WAIT);
+        assertThat(TestSql.rows(pool, "SELECT count(*) FROM event_rollup_minute")).containsExactly("0");
+        assertThat(rollupTotals(null, Interval.HOUR)).isEqualTo(hourly);
     }
 
     @Test

@@ -30,9 +30,9 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(11).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(12).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(11, 11, 11).verifyComplete();
+                .expectNext(12, 12, 12).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
@@ -40,7 +40,7 @@ class MigrationsIT {
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
                 "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake", "10:client_message_id",
-                "11:system_verp");
+                "11:system_verp", "12:event_sender");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -49,8 +49,8 @@ class MigrationsIT {
                 .flatMap(r -> r.map((row, m) -> row.get(0, String.class))).collectList())
                 .block(Duration.ofSeconds(30));
         assertThat(tables).containsExactly("bounce_kept", "credential", "dkim_key", "event", "event_default",
-                "event_rollup", "message", "recipient", "relay_node", "schema_version", "sending_domain",
-                "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
+                "event_rollup", "event_rollup_minute", "message", "recipient", "relay_node", "schema_version",
+                "sending_domain", "site_suspension", "soft_bounce", "suppression", "system", "webhook_endpoint", "webhook_outbox");
 
         String storage = Database.withConnection(pool, c -> Mono.from(c.createStatement(
                 "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'message'::regclass AND attname = 'content'")
@@ -90,7 +90,7 @@ class MigrationsIT {
     @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version)
-                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
     }
 
     @Test
@@ -119,7 +119,7 @@ class MigrationsIT {
             ConnectionPool p = old.pool(2);
             StepVerifier.create(Migrations.apply(p, 9)).expectNext(9).verifyComplete();
             TestSql.execute(p, "INSERT INTO event(at, kind) VALUES ('2026-01-02T10:15:00Z', 1), (now(), 1)");
-            StepVerifier.create(Migrations.apply(p)).expectNext(11).verifyComplete();
+            StepVerifier.create(Migrations.apply(p, 10)).expectNext(10).verifyComplete();
             assertThat(TestSql.rows(p, "SELECT count(*) FROM event WHERE client_message_id IS NULL"))
                     .containsExactly("2");
             TestSql.execute(p, "UPDATE event SET client_message_id = 'a@b'");
@@ -127,6 +127,26 @@ class MigrationsIT {
                     + " WHERE client_message_id = 'a@b'")).containsExactly("true", "true");
             assertThat(TestSql.rows(p, "SELECT to_regclass('event_client_message_id') IS NOT NULL"))
                     .containsExactly("true");
+        }
+    }
+
+    @Test
+    void version12NamesTheSenderOnTheAcceptedEventsOfQueuedMessages() {
+        try (TestDatabase old = TestDatabase.create("migrations_v12")) {
+            ConnectionPool p = old.pool(2);
+            StepVerifier.create(Migrations.apply(p, 10)).expectNext(10).verifyComplete();
+            TestSql.execute(p, "INSERT INTO message(id, reverse_path, account, priority, received_at, size, body_8bit,"
+                    + " smtputf8, client_address, helo, content) VALUES ('00000000-0000-0000-0000-000000000001', 's@x',"
+                    + " 'shop', 0, now(), 1, false, false, '192.0.2.1', 'h', '\\x00'),"
+                    + " ('00000000-0000-0000-0000-000000000002', 's@x', NULL, 0, now(), 1, false, false, '192.0.2.1',"
+                    + " 'h', '\\x00');"
+                    + "INSERT INTO event(message_id, kind) VALUES ('00000000-0000-0000-0000-000000000001', 1),"
+                    + " ('00000000-0000-0000-0000-000000000001', 2), ('00000000-0000-0000-0000-000000000002', 1),"
+                    + " ('00000000-0000-0000-0000-000000000003', 1)");
+            StepVerifier.create(Migrations.apply(p)).expectNext(12).verifyComplete();
+            assertThat(TestSql.rows(p, "SELECT right(message_id::text, 1) || '|' || kind || '|'"
+                    + " || coalesce(sender, '-') FROM event ORDER BY id")).containsExactly("1|1|shop", "1|2|-", "2|1|",
+                    "3|1|-");
         }
     }
 }

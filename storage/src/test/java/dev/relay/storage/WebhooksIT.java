@@ -159,6 +159,22 @@ class WebhooksIT {
     }
 
     @Test
+    void claimedEventsCarryTheirClassification() {
+        Endpoint e = add("shop", EventKind.BOUNCED.code(), DELIVERED);
+        IncomingMessage m = message("shop", 2);
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            spool.store(m).block(WAIT);
+        }
+        record(List.of(update(m, 1, Kind.DELIVERED)));
+        new PgBounceIntake(pool).record(new PgBounceIntake.IntakeEvent(m.id(), "r0@x.example", 0, "shop",
+                EventKind.BOUNCED, "mx.x.example", "550 5.1.1 no such user", "unknown_user", "hard")).block(WAIT);
+        List<OutboxEvent> claimed = claim(e, 10, Duration.ofMinutes(1));
+        assertThat(claimed).extracting(o -> EventKind.labelOf(java.util.Objects.requireNonNull(o.kind())) + "|"
+                + o.category() + "|" + o.bounceClass()).containsExactly("delivered|null|null",
+                "bounced|unknown_user|hard");
+    }
+
+    @Test
     void claimsLeaseRowsSoASecondClaimSkipsThemAndTheyFallDueAgainAfterTheLease() throws Exception {
         Endpoint e = add("shop", ACCEPTED);
         try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {

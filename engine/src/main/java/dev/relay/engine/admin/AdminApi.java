@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.engine.auth.Authenticator;
 import dev.relay.engine.config.Durations;
 import dev.relay.storage.MessageId;
 import dev.relay.storage.QueueEntry;
@@ -32,7 +33,9 @@ import reactor.netty.http.server.HttpServerRoutes;
  * The admin HTTP API under {@value #PREFIX} on the HTTP listener: JSON in and out, every request authenticated by
  * {@code Authorization: Bearer <token>} (missing: 401, wrong: 403). Without a configured token the API is disabled
  * and every {@code /admin/} path answers 404 saying so. The operator's name for the event rows and logs comes from
- * the {@code X-Relay-Actor} header (the CLI sends {@code $USER}); endpoints are listed in the README.
+ * the {@code X-Relay-Actor} header (the CLI sends {@code $USER}); endpoints are listed in the README. A connected
+ * system may also read {@code GET stats} and {@code GET history/...} with {@code Authorization: Basic} and one of
+ * its SMTP credentials, and then sees only its own messages ({@link SystemAccess}). Stateless.
  */
 public final class AdminApi {
     public static final String PREFIX = "/admin/";
@@ -51,6 +54,7 @@ public final class AdminApi {
     private final @Nullable SystemsApi systems;
     private final @Nullable DkimApi dkim;
     private final @Nullable WebhooksApi webhooks;
+    private final @Nullable SystemAccess systemAccess;
 
     /** @param token null: the API is disabled */
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue) {
@@ -83,7 +87,27 @@ public final class AdminApi {
     public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
                     @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
                     java.time.Clock clock, Sections sections) {
+        this(token, queue, suppressions, events, clock, sections, null);
+    }
+
+    /**
+     * Connected systems' own access to statistics and history: HTTP Basic with one of their SMTP credentials.
+     *
+     * @param failureDelay how long a refused login waits before its 401 ({@code smtp.client_limits.auth_failure_delay})
+     */
+    public record SystemAccess(Authenticator authenticator, Duration failureDelay) {
+        public SystemAccess {
+            java.util.Objects.requireNonNull(authenticator, "authenticator");
+            java.util.Objects.requireNonNull(failureDelay, "failureDelay");
+        }
+    }
+
+    /** @param systemAccess null: only the admin token is accepted */
+    public AdminApi(@Nullable AdminToken token, @Nullable QueueService queue,
+                    @Nullable SuppressionService suppressions, dev.relay.storage.@Nullable EventQueries events,
+                    java.time.Clock clock, Sections sections, @Nullable SystemAccess systemAccess) {
         this.token = token;
+        this.systemAccess = systemAccess;
         this.systems = token == null || sections.systems() == null ? null : new SystemsApi(sections.systems());
         this.dkim = token == null || sections.dkim() == null ? null : new DkimApi(sections.dkim());
         this.webhooks = token == null || sections.webhooks() == null ? null
@@ -113,6 +137,10 @@ public final class AdminApi {
                     + " in relay.yaml to a file holding a token (see README, Queue administration)");
         }
         String auth = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+        if (auth != null && auth.regionMatches(true, 0, "Basic ", 0, 6) && systemAccess != null
+                && events != null) {
+            return asSystem(request, response, auth.substring(6).strip(), systemAccess, events);
+        }
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"relay-admin\"");
             return error(response, HttpResponseStatus.UNAUTHORIZED,
@@ -148,6 +176,70 @@ public final class AdminApi {
                 .flatMap(a -> send(response, a.status(), a.body()));
     }
 
+    /**
+     * A connected system's request: its credentials checked by the Authenticator (PBKDF2 on its own scheduler, never
+     * on this event loop), a refusal answered 401 only after the failure delay, like a failed SMTP AUTH; then
+     * {@code GET stats} and {@code GET history/...} scoped to the system, and 403 for every other endpoint.
+     */
+    private Publisher<Void> asSystem(HttpServerRequest request, HttpServerResponse response, String credentials,
+                                     SystemAccess access, EventsEndpoints ev) {
+        String[] userPass = basic(credentials);
+        Mono<dev.relay.engine.auth.AuthResult> checked = userPass == null
+                ? Mono.just(new dev.relay.engine.auth.AuthResult.Failure("?"))
+                : access.authenticator().authenticate(userPass[0], userPass[1]);
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        List<String> path = segments(uri.rawPath());
+        return checked.flatMap(result -> {
+            if (!(result instanceof dev.relay.engine.auth.AuthResult.Success ok)) {
+                log.warn("admin API: refused Basic login {} from {}", userPass == null ? "(malformed)"
+                        : actor(userPass[0]), request.remoteAddress());
+                response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"relay\", charset=\"UTF-8\"");
+                return Mono.delay(access.failureDelay()).then(error(response, HttpResponseStatus.UNAUTHORIZED,
+                        "wrong credentials"));
+            }
+            String system = ok.system();
+            Mono<Answer> answer;
+            int n = path.size();
+            if (n == 1 && path.get(0).equals("stats")) {
+                answer = only(request.method(), HttpMethod.GET).then(ev.stats(uri.parameters(), system));
+            } else if (n == 3 && path.get(0).equals("history")) {
+                answer = only(request.method(), HttpMethod.GET).then(ev.history(path.get(1), path.get(2),
+                        uri.parameters(), system));
+            } else {
+                answer = Mono.just(new Answer(HttpResponseStatus.FORBIDDEN, errorJson("a connected system may use"
+                        + " GET " + PREFIX + "stats and " + PREFIX + "history/... only")));
+            }
+            return answer
+                    .onErrorResume(Refused.class, e -> Mono.just(new Answer(e.status, errorJson(e.getMessage()))))
+                    .onErrorResume(IllegalArgumentException.class,
+                            e -> Mono.just(new Answer(HttpResponseStatus.BAD_REQUEST, errorJson(e.getMessage()))))
+                    .onErrorResume(SpoolUnavailableException.class, e -> Mono.just(
+                            new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, errorJson("database unavailable: "
+                                    + e.getMessage()))))
+                    .onErrorResume(e -> {
+                        log.error("admin API: {} {} for system {} failed", request.method(), request.uri(), system, e);
+                        return Mono.just(new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                                errorJson("internal error")));
+                    })
+                    .flatMap(a -> send(response, a.status(), a.body()));
+        });
+    }
+
+    /** user and password of a Basic credential, or null when it is not base64 of {@code user:password}. */
+    static String @Nullable [] basic(String encoded) {
+        if (encoded.length() > 1024) {
+            return null;
+        }
+        String decoded;
+        try {
+            decoded = new String(java.util.Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        return colon < 1 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+    }
+
     /** A status and JSON body. */
     record Answer(HttpResponseStatus status, JsonNode body) {
         static Answer ok(JsonNode body) {
@@ -173,10 +265,10 @@ public final class AdminApi {
         }
         EventsEndpoints ev = events;
         if (ev != null && n == 1 && path.get(0).equals("stats")) {
-            return only(method, HttpMethod.GET).then(ev.stats(params));
+            return only(method, HttpMethod.GET).then(ev.stats(params, null));
         }
         if (ev != null && n == 3 && path.get(0).equals("history")) {
-            return only(method, HttpMethod.GET).then(ev.history(path.get(1), path.get(2), params));
+            return only(method, HttpMethod.GET).then(ev.history(path.get(1), path.get(2), params, null));
         }
         if (n < 2 || !path.get(0).equals("queue")) {
             return notFound(method, path);

@@ -11,6 +11,7 @@ import dev.relay.storage.EventQueries.Count;
 import dev.relay.storage.EventQueries.HistoryEvent;
 import dev.relay.storage.EventQueries.Interval;
 import dev.relay.storage.MessageId;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /admin/stats} (counts per sender and hour or day, from the rollups only) and {@code GET
+ * {@code GET /admin/stats} (counts per sender and minute, hour or day, from the rollups only) and {@code GET
  * /admin/history/messages/ID} / {@code /admin/history/recipients/ADDRESS} (events newest first, a page of
  * {@code limit} and a {@code next} cursor to pass as {@code before}). Stateless. A message is found by our queue id
  * or, when the key is not one, by its Message-ID (with or without angle brackets; every message accepted with it).
@@ -30,7 +31,8 @@ import reactor.core.publisher.Mono;
 final class EventsEndpoints {
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 1000;
-    /** Bounds on one statistics answer: at most ~750 hourly or ~400 daily buckets per sender. */
+    /** Bounds on one statistics answer: at most 2880 minute, ~750 hourly or ~400 daily buckets per sender. */
+    static final Duration MAX_MINUTELY = Duration.ofDays(2);
     static final Duration MAX_HOURLY = Duration.ofDays(31);
     static final Duration MAX_DAILY = Duration.ofDays(400);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -43,15 +45,22 @@ final class EventsEndpoints {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** {@code ?sender=S&since=24h&by=hour|day}. */
-    Mono<Answer> stats(Map<String, List<String>> params) {
+    /**
+     * {@code ?sender=S&since=24h&by=minute|hour|day}; for a connected system ({@code system} not null) its own counts only,
+     * whatever {@code sender} says.
+     */
+    Mono<Answer> stats(Map<String, List<String>> params, @Nullable String system) {
         return Mono.defer(() -> {
-            String sender = AdminApi.param(params, "sender");
+            String sender = system != null ? system : AdminApi.param(params, "sender");
             String byText = AdminApi.param(params, "by");
             Interval by = byText == null ? Interval.HOUR : interval(byText);
             String sinceText = AdminApi.param(params, "since");
             Duration since = sinceText == null ? Duration.ofHours(24) : Durations.parse(sinceText);
-            Duration max = by == Interval.HOUR ? MAX_HOURLY : MAX_DAILY;
+            Duration max = switch (by) {
+                case MINUTE -> MAX_MINUTELY;
+                case HOUR -> MAX_HOURLY;
+                case DAY -> MAX_DAILY;
+            };
             if (since.isZero() || since.compareTo(max) > 0) {
                 throw new IllegalArgumentException("since must be a duration from 1s to " + max.toDays()
                         + "d with by=" + by.label() + ", was '" + sinceText + "'");
@@ -81,23 +90,34 @@ final class EventsEndpoints {
         return out;
     }
 
-    /** {@code kind} is {@code messages} or {@code recipients}; {@code ?limit=N&before=CURSOR}. */
-    Mono<Answer> history(String kind, String key, Map<String, List<String>> params) {
+    /**
+     * {@code kind} is {@code messages} or {@code recipients}; {@code ?limit=N&before=CURSOR}. For a connected system
+     * ({@code system} not null) only the events of messages it sent: a message of another system (or none) is a
+     * 404, the same answer as an unknown one, so ids cannot be probed.
+     */
+    Mono<Answer> history(String kind, String key, Map<String, List<String>> params, @Nullable String system) {
         return Mono.defer(() -> {
             int limit = page(AdminApi.param(params, "limit"));
             Long before = cursor(AdminApi.param(params, "before"));
             var events = switch (kind) {
                 case "messages" -> {
                     MessageId id = queueId(key);
+                    if (system != null) {
+                        yield id != null ? queries.ofMessage(id, before, limit + 1, system)
+                                : queries.ofClientMessageId(clientMessageId(key), before, limit + 1, system);
+                    }
                     yield id != null ? queries.ofMessage(id, before, limit + 1)
                             : queries.ofClientMessageId(clientMessageId(key), before, limit + 1);
                 }
-                case "recipients" -> queries.ofRecipient(address(key), before, limit + 1);
-                default -> throw new AdminApi.Refused(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND,
+                case "recipients" -> system != null ? queries.ofRecipient(address(key), before, limit + 1, system)
+                        : queries.ofRecipient(address(key), before, limit + 1);
+                default -> throw new AdminApi.Refused(HttpResponseStatus.NOT_FOUND,
                         "history is by 'messages/ID' or 'recipients/ADDRESS', not '" + kind + "'");
             };
-            return events.collectList().map(list -> Answer.ok(history(kind.equals("messages") ? "message"
-                    : "recipient", key, list, limit)));
+            boolean message = kind.equals("messages");
+            return events.collectList().map(list -> system != null && message && list.isEmpty() && before == null
+                    ? new Answer(HttpResponseStatus.NOT_FOUND, F.objectNode().put("error", "no such message"))
+                    : Answer.ok(history(message ? "message" : "recipient", key, list, limit)));
         });
     }
 
@@ -123,9 +143,10 @@ final class EventsEndpoints {
 
     private static Interval interval(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
+            case "minute" -> Interval.MINUTE;
             case "hour" -> Interval.HOUR;
             case "day" -> Interval.DAY;
-            default -> throw new IllegalArgumentException("by must be hour or day, was '" + text + "'");
+            default -> throw new IllegalArgumentException("by must be minute, hour or day, was '" + text + "'");
         };
     }
 

@@ -43,7 +43,7 @@ public final class QueueCommand {
                    relay queue resume SITE                               lift a suspension; its mail is due now
                    relay queue bounce ID [--reason TEXT]                 give up: DSN to the sender
                    relay queue delete ID                                 remove without a DSN
-                   relay stats [--sender S] [--since 24h] [--by hour|day] counts per sender, from the rollups
+                   relay stats [--sender S] [--since 24h] [--by minute|hour|day] counts per sender, from the rollups
                    relay history ADDRESS|ID|<MESSAGE-ID> [--limit N] [--before CURSOR] events, newest first
             options: --json  --url http://HOST:PORT  --token-file FILE  --config FILE""";
     static final String TOKEN_ENV = "RELAY_ADMIN_TOKEN";
@@ -184,8 +184,8 @@ public final class QueueCommand {
                     }
                 }
                 String by = o.get("--by");
-                if (by != null && !by.equals("hour") && !by.equals("day")) {
-                    throw new Usage("--by must be hour or day, was '" + by + "'");
+                if (by != null && !by.equals("minute") && !by.equals("hour") && !by.equals("day")) {
+                    throw new Usage("--by must be minute, hour or day, was '" + by + "'");
                 }
                 return new Request("GET", "stats" + query(o, "sender", "since", "by"), null, p.command());
             }

@@ -156,7 +156,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         EventsConfig events = new EventsConfig(ev.duration("retention", ed.retention()),
                 ev.duration("rollup_retention", ed.rollupRetention()),
                 ev.integer("partitions_ahead", ed.partitionsAhead()),
-                ev.duration("maintenance_interval", ed.maintenanceInterval()));
+                ev.duration("maintenance_interval", ed.maintenanceInterval()),
+                ev.duration("minute_rollup_retention", ed.minuteRollupRetention()));
         ev.finish();
         SystemsConfig systems = SystemsConfig.from(root.section("systems"));
         Section dk = root.section("dkim");

@@ -13,7 +13,9 @@ import java.util.Objects;
 /**
  * The body of one POST: a JSON array of events, each {@code id} (the event id: receivers de-duplicate on it, since
  * delivery is at least once), {@code time}, {@code kind}, {@code message} (our queue id), {@code recipient},
- * {@code attempt}, {@code remote_host}, {@code reply} and {@code sender} ('' without AUTH user). Stateless.
+ * {@code attempt}, {@code remote_host}, {@code reply}, {@code sender} ('' without AUTH user), and the bounce
+ * classifier's {@code category} and {@code class} (null for kinds without one, and for a write-back event posted
+ * before its classification, which follows just after the write-back's COMMIT). Stateless.
  */
 final class WebhookPayload {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +36,8 @@ final class WebhookPayload {
             } else {
                 o.put("attempt", e.attempt());
             }
-            o.put("remote_host", e.remoteHost()).put("reply", e.reply()).put("sender", e.sender());
+            o.put("remote_host", e.remoteHost()).put("reply", e.reply()).put("sender", e.sender())
+                    .put("category", e.category()).put("class", e.bounceClass());
         }
         try {
             return JSON.writeValueAsBytes(array);

@@ -29,7 +29,9 @@ class EventsCommandTest {
         assertThat(request("history", "Who@Example.com").path()).isEqualTo("history/recipients/Who%40Example.com");
         assertThat(request("history", "01m87q6ek2egyayfr8scgymfdy", "--limit", "5", "--before", "42").path())
                 .isEqualTo("history/messages/01M87Q6EK2EGYAYFR8SCGYMFDY?limit=5&before=42");
-        assertThatThrownBy(() -> request("stats", "--by", "week")).hasMessageContaining("--by must be hour or day");
+        assertThatThrownBy(() -> request("stats", "--by", "week")).hasMessageContaining(
+                "--by must be minute, hour or day");
+        assertThat(request("stats", "--since", "2h", "--by", "minute").path()).isEqualTo("stats?since=2h&by=minute");
         assertThatThrownBy(() -> request("stats", "--since", "yesterday")).hasMessageContaining("--since");
         assertThatThrownBy(() -> request("history")).hasMessageContaining("takes 1 argument, got 0");
         assertThat(request("history", "<order 1/2@client>").path())

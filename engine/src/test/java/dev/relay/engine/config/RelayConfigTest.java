@@ -209,6 +209,10 @@ class RelayConfigTest {
         assertThat(configError(() -> run("events:\n  maintenance_interval: 10s\n")).key())
                 .isEqualTo("events.maintenance_interval");
         assertThat(configError(() -> run("events:\n  retain: 5d\n")).key()).startsWith("events.");
+        assertThat(configError(() -> run("events:\n  minute_rollup_retention: 30m\n")).key())
+                .isEqualTo("events.minute_rollup_retention");
+        assertThat(configError(() -> run("events:\n  minute_rollup_retention: 60d\n")).reason())
+                .contains("between 1h and 31d");
     }
 
     @Test
