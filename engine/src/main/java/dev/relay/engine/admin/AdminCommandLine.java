@@ -23,7 +23,46 @@ final class AdminCommandLine {
     /** The command line split into subcommand, positional arguments, options and {@code --json}. */
     record Parsed(String command, List<String> arguments, Map<String, String> options, boolean json) {}
 
+    /** A client's request for one parsed command line, built before the token is read (usage errors first). */
+    interface Action {
+        Call prepare(Parsed p);
+    }
+
+    /** The prepared request, sent to the admin API at {@code base} as {@code actor}; returns the exit code. */
+    interface Call {
+        int send(java.net.URI base, String token, String actor);
+    }
+
     private AdminCommandLine() {}
+
+    /**
+     * What every admin client does around its request: {@code help} prints {@code usage}; the command line is
+     * parsed, the request prepared, the token and base URL resolved, then the call made. A usage error prints the
+     * message and {@code usage} (exit 2), a configuration error the message (exit 2). {@code command} names the
+     * client in error lines ({@code relay webhook}).
+     */
+    static int run(String command, String usage, String[] args, dev.relay.engine.config.RelayConfig config,
+                   Map<String, String> env, java.io.PrintStream out, java.io.PrintStream err,
+                   java.util.function.Function<String[], Parsed> parser, Action action) {
+        List<String> words = List.of(args);
+        if (words.contains("help") || words.contains("--help") || words.contains("-h")) {
+            out.println(usage);
+            return 0;
+        }
+        try {
+            Parsed p = parser.apply(args);
+            Call call = action.prepare(p);
+            String token = QueueCommand.token(p.options().get("--token-file"), env, config);
+            return call.send(baseUrl(p, config), token, env.getOrDefault("USER", "admin"));
+        } catch (Usage e) {
+            err.println(command + ": " + e.getMessage());
+            err.println(usage);
+            return 2;
+        } catch (dev.relay.engine.config.ConfigException | IllegalArgumentException e) {
+            err.println(command + ": " + e.getMessage());
+            return 2;
+        }
+    }
 
     /** The admin API to call: {@code --url}, else the configured HTTP listener; a usage error when malformed. */
     static java.net.URI baseUrl(Parsed p, dev.relay.engine.config.RelayConfig config) {

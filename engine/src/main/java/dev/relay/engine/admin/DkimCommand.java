@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.engine.admin.AdminCommandLine.Parsed;
 import dev.relay.engine.admin.AdminCommandLine.Usage;
-import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
 import java.io.PrintStream;
 import java.net.URI;
@@ -48,25 +47,10 @@ public final class DkimCommand {
     /** {@code args}: what follows {@code relay system}; may start with {@code dkim}. */
     public static int run(String[] args, RelayConfig config, Map<String, String> env, PrintStream out,
                           PrintStream err) {
-        List<String> words = List.of(args);
-        if (words.contains("help") || words.contains("--help") || words.contains("-h")) {
-            out.println(USAGE);
-            return 0;
-        }
-        try {
-            Parsed p = AdminCommandLine.parse("dkim", args, OPTIONS, ALLOWED);
+        return AdminCommandLine.run("relay system dkim", USAGE, args, config, env, out, err, a -> AdminCommandLine.parse("dkim", a, OPTIONS, ALLOWED), p -> {
             Request request = request(p);
-            String token = QueueCommand.token(p.options().get("--token-file"), env, config);
-            URI base = AdminCommandLine.baseUrl(p, config);
-            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
-        } catch (Usage e) {
-            err.println("relay system dkim: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (ConfigException | IllegalArgumentException e) {
-            err.println("relay system dkim: " + e.getMessage());
-            return 2;
-        }
+            return (base, token, actor) -> call(base, token, actor, request, p.json(), out, err);
+        });
     }
 
     static Request request(Parsed p) {

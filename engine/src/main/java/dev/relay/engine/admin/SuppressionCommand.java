@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.engine.admin.AdminCommandLine.Parsed;
 import dev.relay.engine.admin.AdminCommandLine.Usage;
-import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.Durations;
 import dev.relay.engine.config.RelayConfig;
 import dev.relay.storage.SuppressionRecords;
@@ -57,25 +56,10 @@ public final class SuppressionCommand {
     /** {@code args} may start with {@code suppression}. */
     public static int run(String[] args, RelayConfig config, Map<String, String> env, PrintStream out,
                           PrintStream err) {
-        List<String> words = List.of(args);
-        if (words.contains("help") || words.contains("--help") || words.contains("-h")) {
-            out.println(USAGE);
-            return 0;
-        }
-        try {
-            Parsed p = parse(args);
+        return AdminCommandLine.run("relay suppression", USAGE, args, config, env, out, err, SuppressionCommand::parse, p -> {
             Request request = request(p);
-            String token = QueueCommand.token(p.options().get("--token-file"), env, config);
-            URI base = AdminCommandLine.baseUrl(p, config);
-            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
-        } catch (Usage e) {
-            err.println("relay suppression: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (ConfigException | IllegalArgumentException e) {
-            err.println("relay suppression: " + e.getMessage());
-            return 2;
-        }
+            return (base, token, actor) -> call(base, token, actor, request, p.json(), out, err);
+        });
     }
 
     static Parsed parse(String[] args) {

@@ -8,7 +8,6 @@ import dev.relay.engine.admin.AdminCommandLine.Parsed;
 import dev.relay.engine.admin.AdminCommandLine.Usage;
 import dev.relay.engine.auth.AuthUser;
 import dev.relay.engine.auth.UsersFile;
-import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
 import dev.relay.storage.SystemRecords;
 import java.io.PrintStream;
@@ -64,25 +63,10 @@ public final class SystemCommand {
     /** {@code args} may start with {@code system}. */
     public static int run(String[] args, RelayConfig config, Map<String, String> env, PrintStream out,
                           PrintStream err) {
-        List<String> words = List.of(args);
-        if (words.contains("help") || words.contains("--help") || words.contains("-h")) {
-            out.println(USAGE);
-            return 0;
-        }
-        try {
-            Parsed p = AdminCommandLine.parse("system", args, OPTIONS, FLAGS, ALLOWED);
+        return AdminCommandLine.run("relay system", USAGE, args, config, env, out, err, a -> AdminCommandLine.parse("system", a, OPTIONS, FLAGS, ALLOWED), p -> {
             Request request = request(p);
-            String token = QueueCommand.token(p.options().get("--token-file"), env, config);
-            URI base = AdminCommandLine.baseUrl(p, config);
-            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
-        } catch (Usage e) {
-            err.println("relay system: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (ConfigException | IllegalArgumentException e) {
-            err.println("relay system: " + e.getMessage());
-            return 2;
-        }
+            return (base, token, actor) -> call(base, token, actor, request, p.json(), out, err);
+        });
     }
 
     static Request request(Parsed p) {

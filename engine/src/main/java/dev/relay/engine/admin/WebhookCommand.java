@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.engine.admin.AdminCommandLine.Parsed;
 import dev.relay.engine.admin.AdminCommandLine.Usage;
-import dev.relay.engine.config.ConfigException;
 import dev.relay.engine.config.RelayConfig;
 import java.io.PrintStream;
 import java.net.URI;
@@ -47,25 +46,10 @@ public final class WebhookCommand {
     /** {@code args} may start with {@code webhook}. */
     public static int run(String[] args, RelayConfig config, Map<String, String> env, PrintStream out,
                           PrintStream err) {
-        List<String> words = List.of(args);
-        if (words.contains("help") || words.contains("--help") || words.contains("-h")) {
-            out.println(USAGE);
-            return 0;
-        }
-        try {
-            Parsed p = parse(args);
+        return AdminCommandLine.run("relay webhook", USAGE, args, config, env, out, err, WebhookCommand::parse, p -> {
             Request request = request(p);
-            String token = QueueCommand.token(p.options().get("--token-file"), env, config);
-            URI base = AdminCommandLine.baseUrl(p, config);
-            return call(base, token, env.getOrDefault("USER", "admin"), request, p.json(), out, err);
-        } catch (Usage e) {
-            err.println("relay webhook: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (ConfigException | IllegalArgumentException e) {
-            err.println("relay webhook: " + e.getMessage());
-            return 2;
-        }
+            return (base, token, actor) -> call(base, token, actor, request, p.json(), out, err);
+        });
     }
 
     static Parsed parse(String[] args) {
