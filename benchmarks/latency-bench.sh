@@ -116,7 +116,8 @@ measure() {
   for pct in $levels; do
     rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.1f", m * p / 100 }')
     log "$label: $pct % = $rate msg/s for ${warmup}+${duration} s"
-    line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -cp "$root/benchmarks/target/benchmarks.jar" \
+    line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -Drateload.trace="$out/trace-$label-$pct.txt" \
+      -Xlog:gc:file="$out/rateload-gc-$label-$pct.log" -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.relay.benchmarks.RateLoad --target "$target" --rate "$rate" --duration "$duration" --warmup "$warmup" \
       --size "$size" --sessions "$sessions" --per-conn "$per_conn" --run-id "l$stamp$label$pct" \
       --label "$label" 2>>"$out/rateload.err") || true

@@ -25,6 +25,10 @@ final class LoadResults {
     private final int[] serviceMicros;
     private final int[] responseMicros;
     private final boolean[] sent;
+    /** Position of the message on its connection (1 = first after connect), for the trace. */
+    private final int[] onConnection;
+    /** When the final dot was written, relative to the run's start, for the trace. */
+    private final int[] dotMicros;
     /** Latest completion (System.nanoTime) of an accepted message, for the achieved rate. */
     private final AtomicLong lastAcceptedNanos = new AtomicLong(Long.MIN_VALUE);
 
@@ -33,6 +37,8 @@ final class LoadResults {
         serviceMicros = new int[messages];
         responseMicros = new int[messages];
         sent = new boolean[messages];
+        onConnection = new int[messages];
+        dotMicros = new int[messages];
     }
 
     /** The final dot of message k has been written; it counts as sent whatever follows. */
@@ -40,7 +46,9 @@ final class LoadResults {
         sent[k] = true;
     }
 
-    void accepted(int k, long dotNanos, long scheduledNanos, long replyNanos) {
+    void accepted(int k, long dotNanos, long scheduledNanos, long replyNanos, int position, long runStartNanos) {
+        onConnection[k] = position;
+        dotMicros[k] = micros(dotNanos - runStartNanos);
         serviceMicros[k] = micros(replyNanos - dotNanos);
         responseMicros[k] = micros(replyNanos - scheduledNanos);
         if (outcome.compareAndSet(k, NONE, ACCEPTED)) {
@@ -103,6 +111,22 @@ final class LoadResults {
                 scheduled - accepted - tempfail - permfail - errors,
                 pct(service, 0.50), pct(service, 0.99), pct(service, 0.999), pct(service, 1.0),
                 pct(response, 0.50), pct(response, 0.99), pct(response, 0.999), pct(response, 1.0));
+    }
+
+    /**
+     * One line per accepted message of the window: index, final dot written (ms since the run's start), service and
+     * response latency (ms), position on its connection. To see when stalls happen, not only how long they are.
+     */
+    void writeTrace(java.nio.file.Path file, int from, int to) throws java.io.IOException {
+        StringBuilder out = new StringBuilder();
+        for (int k = from; k < to; k++) {
+            if (outcome.get(k) == ACCEPTED) {
+                out.append(k).append(' ').append(String.format(Locale.ROOT, "%.3f %.3f %.3f",
+                        dotMicros[k] / 1000.0, serviceMicros[k] / 1000.0, responseMicros[k] / 1000.0))
+                        .append(' ').append(onConnection[k]).append('\n');
+            }
+        }
+        java.nio.file.Files.writeString(file, out);
     }
 
     /** Nearest rank: the smallest sample with at least q of all samples at or below it; "-" without samples. */

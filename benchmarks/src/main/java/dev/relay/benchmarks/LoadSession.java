@@ -89,7 +89,7 @@ final class LoadSession implements Runnable {
             int code = reply();
             long now = System.nanoTime();
             expect(code, 250);
-            results.accepted(k, dot, arrivals.scheduledNanos(k), now);
+            results.accepted(k, dot, arrivals.scheduledNanos(k), now, sentOnConnection + 1, arrivals.scheduledNanos(0));
             if (++sentOnConnection >= options.perConn()) {
                 quit();
             }

@@ -92,6 +92,14 @@ public final class RateLoad implements LoadSession.Arrivals {
             t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(grace - System.nanoTime())));
         }
         int first = (int) options.firstMeasured();
+        String trace = System.getProperty("rateload.trace", "");
+        if (!trace.isEmpty()) {
+            try {
+                results.writeTrace(java.nio.file.Path.of(trace), first, total);
+            } catch (java.io.IOException e) {
+                System.err.println("RateLoad: trace not written: " + e.getMessage());
+            }
+        }
         String label = options.label().isEmpty() ? "" : "label=" + options.label() + " ";
         return label + results.summary(first, total, scheduledNanos(first), options.rate())
                 + String.format(Locale.ROOT, " sessions_max=%d dispatch_lag_max_ms=%.3f warmup_s=%d duration_s=%d"

@@ -28,15 +28,15 @@ class LoadResultsTest {
         long ms = 1_000_000L;
         // message 0 is warm-up: left out of the window
         r.sent(0);
-        r.accepted(0, 0, 0, 900 * ms);
+        r.accepted(0, 0, 0, 900 * ms, 1, 0);
         // 1 and 2 accepted: 1 ms of service each, but 2 waited 50 ms for a session
         r.sent(1);
-        r.accepted(1, 10 * ms, 9 * ms, 11 * ms);
+        r.accepted(1, 10 * ms, 9 * ms, 11 * ms, 1, 0);
         r.sent(2);
-        r.accepted(2, 60 * ms, 10 * ms, 61 * ms);
+        r.accepted(2, 60 * ms, 10 * ms, 61 * ms, 1, 0);
         r.failed(3, LoadResults.TEMPFAIL);
         r.failed(4, LoadResults.ERROR);
-        r.accepted(4, 0, 0, 1); // the first outcome wins
+        r.accepted(4, 0, 0, 1, 1, 0); // the first outcome wins
         // 5: never sent
 
         Map<String, String> f = fields(r.summary(1, 6, 9 * ms, 100));

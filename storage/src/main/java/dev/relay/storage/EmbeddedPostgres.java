@@ -39,10 +39,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * transaction), and checkpoints by time every 15 minutes rather than every few seconds by volume (each
      * checkpoint makes the next change of every page write a full page image). WAL compression stays off: these
      * binaries offer only pglz for it (no lz4), whose CPU cost lands on the busiest resource of a small relay, and
-     * with checkpoints this far apart full page images are a small share of the WAL.
+     * with checkpoints this far apart full page images are a small share of the WAL. New WAL segments are not
+     * zero-filled ({@code wal_init_zero=off}): until checkpoints recycle old segments, every 16 MB of WAL needs a
+     * new segment file, and zero-filling it (16 MB written and fsynced while holding the WAL write lock) stalled
+     * every commit for 100-250 ms every few seconds under load (issue 14, benchmarks/RESULTS.md); without it the
+     * file is created at its size and blocks are allocated as WAL is written, which the commit's fdatasync covers.
      */
     static final List<String> SETTINGS = List.of("fsync=on", "synchronous_commit=on", "max_connections=100",
-            "wal_buffers=16MB", "max_wal_size=4GB", "checkpoint_timeout=15min", "wal_compression=off");
+            "wal_buffers=16MB", "max_wal_size=4GB", "checkpoint_timeout=15min", "wal_compression=off",
+            "wal_init_zero=off");
 
     private final Path pgDir;
     private final Path install;

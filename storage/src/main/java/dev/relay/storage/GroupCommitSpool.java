@@ -115,7 +115,8 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         return Database.withConnection(pool, c -> fitsOneStatement(batch)
                         ? insertInOneStatement(c, batch).thenReturn(batch.size())
                         : Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
-                .switchIfEmpty(Mono.error(new IllegalStateException("batch completed without a result")));
+                // a supplier: the exception (and its stack trace) is made only when it happens, not once per batch
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("batch completed without a result")));
     }
 
     private static int recipientRows(List<PendingStore> batch) {
