@@ -41,11 +41,14 @@ public final class Migrations {
 
     /** Applies the missing migrations up to version {@code upTo} (tests of a migration on an older schema). */
     static Mono<Integer> apply(ConnectionFactory cf, int upTo) {
-        return Mono.fromCallable(() -> load().stream().filter(m -> m.version() <= upTo).toList())
-                .flatMap(all -> Database.withConnection(cf, c ->
+        // Read here, on the caller's thread, not at subscription: a retry re-subscribes on a timer thread, where
+        // reading class path files is a blocking call.
+        List<Migration> all = load().stream().filter(m -> m.version() <= upTo).toList();
+        return Mono.just(all)
+                .flatMap(migrations -> Database.withConnection(cf, c ->
                 locked(c, () -> Database.execute(c, "CREATE TABLE IF NOT EXISTS schema_version(version int primary key,"
                         + " name text not null, applied_at timestamptz not null default now())").thenReturn(0))
-                        .thenMany(Flux.fromIterable(all).concatMap(m -> applyOne(c, m)))
+                        .thenMany(Flux.fromIterable(migrations).concatMap(m -> applyOne(c, m)))
                         .then(currentVersion(c))));
     }
 

@@ -28,6 +28,38 @@ class MigrationsIT {
         db.close();
     }
 
+    /**
+     * The relay retries {@code apply} at start while the database is not reachable yet; Retry re-subscribes on a
+     * timer thread, where reading the migration files from the class path would be a blocking call (BlockHound,
+     * installed for every test, turns it into an error that hid the real one). The files are read once, when
+     * {@code apply} is called, so every attempt fails for the database's reason.
+     */
+    @Test
+    void retriesAfterAnUnreachableDatabaseFailForTheDatabaseReasonNotABlockingRead() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        ConnectionPool unreachable = Database.pool("r2dbc:postgresql://relay:secret@127.0.0.1:" + closedPort
+                + "/postgres", 1);
+        try {
+            StepVerifier.create(Migrations.apply(unreachable)
+                            .retryWhen(reactor.util.retry.Retry.fixedDelay(2, Duration.ofMillis(50))))
+                    .expectErrorSatisfies(e -> {
+                        Throwable cause = e;
+                        while (cause.getCause() != null && cause.getCause() != cause) {
+                            assertThat(cause).isNotInstanceOf(reactor.blockhound.BlockingOperationError.class);
+                            cause = cause.getCause();
+                        }
+                        assertThat(cause).isNotInstanceOf(reactor.blockhound.BlockingOperationError.class);
+                        assertThat(e.getMessage()).contains("Retries exhausted: 2/2");
+                    })
+                    .verify(Duration.ofSeconds(30));
+        } finally {
+            unreachable.dispose();
+        }
+    }
+
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
         StepVerifier.create(Migrations.apply(pool)).expectNext(12).verifyComplete();
