@@ -51,6 +51,24 @@ class LoadResultsTest {
     }
 
     @Test
+    void theTracePlacesEveryAcceptedMessageOfTheWindowInTime(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        LoadResults r = new LoadResults(4);
+        long ms = 1_000_000L;
+        long start = 5 * ms;
+        r.accepted(0, 6 * ms, 5 * ms, 7 * ms, 1, start); // warm-up: left out
+        r.accepted(1, 1005 * ms, 1000 * ms, 1205 * ms, 2, start); // a 200 ms stall one second in
+        r.failed(2, LoadResults.ERROR); // not accepted: no line
+        r.accepted(3, 2005 * ms, 2004 * ms, 2006 * ms, 1, start);
+
+        java.nio.file.Path file = dir.resolve("trace.txt");
+        r.writeTrace(file, 1, 4);
+
+        assertThat(java.nio.file.Files.readAllLines(file)).containsExactly(
+                "1 1000.000 200.000 205.000 2", "3 2000.000 1.000 2.000 1");
+    }
+
+    @Test
     void onlyFailuresAreFailures() {
         assertThatThrownBy(() -> new LoadResults(1).failed(0, LoadResults.ACCEPTED))
                 .isInstanceOf(IllegalArgumentException.class);
