@@ -68,7 +68,7 @@ class SuppressionFilterIT {
         return metric(relay, "relay_suppression_lookups_total", "result=\"" + result + "\"");
     }
 
-    private static double metric(TestRelay relay, String name) {
+    static double metric(TestRelay relay, String name) {
         return metric(relay, name, "");
     }
 
