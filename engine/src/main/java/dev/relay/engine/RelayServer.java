@@ -224,18 +224,8 @@ public final class RelayServer implements AutoCloseable {
                         r.withAccepted(), r.clientMessageId()).then(),
                 config.suppression(), com.github.benmanes.caffeine.cache.Ticker.systemTicker(), suppressionFilter);
         SuppressionFilterRefresher suppressionRefresher = new SuppressionFilterRefresher(suppressionFilter,
-                new SuppressionFilterRefresher.Source() {
-                    @Override
-                    public reactor.core.publisher.Mono<Long> count() {
-                        return suppressionList.count();
-                    }
-
-                    @Override
-                    public reactor.core.publisher.Flux<PgSuppressions.AddressPage> addresses(
-                            java.time.@Nullable Instant since) {
-                        return suppressionList.addresses(since);
-                    }
-                }, SuppressionFilterRefresher.Settings.forCacheTtl(config.suppression().cacheTtl()))
+                SuppressionFilterRefresher.Source.of(suppressionList),
+                SuppressionFilterRefresher.Settings.forCacheTtl(config.suppression().cacheTtl()))
                 .start(Schedulers.parallel());
         resources.push(suppressionRefresher::dispose);
         SuppressionMetrics.bind(registry, suppression, suppressionFilter, suppressionRefresher);

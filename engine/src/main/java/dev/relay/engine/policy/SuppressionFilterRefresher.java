@@ -1,5 +1,6 @@
 package dev.relay.engine.policy;
 
+import dev.relay.storage.PgSuppressions;
 import dev.relay.storage.PgSuppressions.AddressPage;
 import dev.relay.storage.SuppressionRecords.Cursor;
 import java.time.Duration;
@@ -34,6 +35,20 @@ public final class SuppressionFilterRefresher implements Disposable {
         Mono<Long> count();
 
         Flux<AddressPage> addresses(@Nullable Instant since);
+
+        static Source of(PgSuppressions list) {
+            return new Source() {
+                @Override
+                public Mono<Long> count() {
+                    return list.count();
+                }
+
+                @Override
+                public Flux<AddressPage> addresses(@Nullable Instant since) {
+                    return list.addresses(since);
+                }
+            };
+        }
     }
 
     /** Timing of the refreshes; all positive, overlap may be zero. */
