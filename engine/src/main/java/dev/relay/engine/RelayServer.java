@@ -43,6 +43,7 @@ import dev.relay.engine.metrics.ShapingMetrics;
 import dev.relay.engine.metrics.SiteTags;
 import dev.relay.engine.metrics.SmtpMetrics;
 import dev.relay.engine.metrics.SpoolMetrics;
+import dev.relay.engine.metrics.SuppressionMetrics;
 import dev.relay.engine.outcomes.BounceSuppression;
 import dev.relay.engine.outcomes.EventClasses;
 import dev.relay.engine.outcomes.ReloadingBounceRules;
@@ -51,6 +52,8 @@ import dev.relay.engine.outcomes.VerpKey;
 import dev.relay.engine.outcomes.VerpSettings;
 import dev.relay.engine.policy.RelayPolicy;
 import dev.relay.engine.policy.SuppressionCheck;
+import dev.relay.engine.policy.SuppressionFilter;
+import dev.relay.engine.policy.SuppressionFilterRefresher;
 import dev.relay.engine.queue.DeliveryScheduler;
 import dev.relay.engine.queue.HandOffSpool;
 import dev.relay.engine.queue.OutcomeFollowUp;
@@ -213,10 +216,19 @@ public final class RelayServer implements AutoCloseable {
         log.info("bounce rules: {} ({})", config.bounces().rulesFile() == null ? "shipped only"
                 : config.bounces().rulesFile(), bounceRules.current().summary());
         PgSuppressions suppressionList = new PgSuppressions(pool);
+        // the filter is trusted for one cache_ttl after its last read began: another node's addition is refused
+        // within cache_ttl, as the cache promises
+        SuppressionFilter suppressionFilter = new SuppressionFilter(config.suppression().cacheTtl(), System::nanoTime);
         SuppressionCheck suppression = new SuppressionCheck(suppressionList::lookup,
                 r -> suppressionList.recordSuppressed(r.message(), r.sender(), r.addresses(), r.replies(),
                         r.withAccepted(), r.clientMessageId()).then(),
-                config.suppression(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+                config.suppression(), com.github.benmanes.caffeine.cache.Ticker.systemTicker(), suppressionFilter);
+        SuppressionFilterRefresher suppressionRefresher = new SuppressionFilterRefresher(suppressionFilter,
+                SuppressionFilterRefresher.Source.of(suppressionList),
+                SuppressionFilterRefresher.Settings.forCacheTtl(config.suppression().cacheTtl()))
+                .start(Schedulers.parallel());
+        resources.push(suppressionRefresher::dispose);
+        SuppressionMetrics.bind(registry, suppression, suppressionFilter, suppressionRefresher);
         BounceSuppression suppressDead = BounceSuppression.on(bounceRules, suppressionList, new SoftBounceRule(
                 config.suppression().softBounceLimit(), config.suppression().softBounceWindow()),
                 suppression::invalidate);

@@ -171,9 +171,13 @@ class SuppressionIT {
         try (TestDatabase database = TestDatabase.create("suppression_outage");
                 CuttableProxy proxy = CuttableProxy.inFrontOf(database.url())) {
             try (TestRelay relay = TestRelay.startWithAdminOn(proxy.rewrite(database.url()), AUTH_WITHOUT_TLS,
-                    TestRelay.NO_DELIVERY + "suppression:\n  lookup_timeout: 2s\n")) {
+                    TestRelay.NO_DELIVERY + "suppression:\n  lookup_timeout: 2s\n  cache_ttl: 1s\n")) {
                 assertThat(rcpt(relay, TestRelay.USER, "before@example.test").code()).isEqualTo(250);
                 proxy.cut();
+                // the membership filter answers "on no list" for one cache_ttl after its last read; then it stops
+                // (its reads fail), and RCPT asks the database
+                Await.awaitTrue("the filter gone stale", Duration.ofSeconds(30),
+                        () -> SuppressionFilterIT.metric(relay, "relay_suppression_filter_fresh") == 0);
                 SmtpTestClient.Reply reply = rcpt(relay, TestRelay.USER, "during@example.test");
                 assertThat(reply.code()).isEqualTo(451);
                 assertThat(reply.text()).startsWith("4.3.0");

@@ -109,6 +109,24 @@ public final class PgSuppressions {
             + " " + Rollups.ctes("roll", "SELECT sender, kind FROM ev")
             + " SELECT count(*) FROM s";
 
+    /**
+     * The addresses of every entry (any scope, expired ones included) created after $1 (NULL: all), by the listing's
+     * keyset, for the RCPT membership filter: three narrow columns, from the created_at index.
+     */
+    private static final String ADDRESSES = "SELECT created_at, scope, address FROM suppression"
+            + " WHERE ($1::timestamptz IS NULL OR created_at > $1)";
+    private static final String ADDRESSES_AFTER = ADDRESSES + " AND (created_at, scope, address) > ($3, $4, $5)";
+    private static final String ADDRESSES_ORDER = " ORDER BY created_at, scope, address LIMIT $2";
+    /** Addresses per query of {@link #addresses}. */
+    static final int ADDRESS_PAGE = 5000;
+
+    /** One page of {@link #addresses}: lower-case addresses, and the key of the last (null: the page is empty). */
+    public record AddressPage(java.util.List<String> addresses, @Nullable Cursor last) {
+        public AddressPage {
+            addresses = java.util.List.copyOf(addresses);
+        }
+    }
+
     private final Statements statements;
 
     public PgSuppressions(ConnectionFactory pool) {
@@ -198,6 +216,39 @@ public final class PgSuppressions {
         return list(paged)
                 .expand(page -> page.next() == null ? Mono.empty() : list(paged.after(page.next())))
                 .concatMapIterable(Page::items, 1);
+    }
+
+    /**
+     * The address of every entry created after {@code since} (null: of every entry), any scope, expired ones
+     * included, oldest first, in pages of {@value #ADDRESS_PAGE} read one after the other as the subscriber asks:
+     * one page in memory and no transaction open, however long the list. {@code since} is the database's time (a
+     * previous page's {@code created_at}), never this node's clock.
+     */
+    public Flux<AddressPage> addresses(@Nullable Instant since) {
+        return addressPage(since, null)
+                .expand(page -> page.addresses().size() < ADDRESS_PAGE || page.last() == null ? Mono.empty()
+                        : addressPage(since, page.last()), 1);
+    }
+
+    private Mono<AddressPage> addressPage(@Nullable Instant since, @Nullable Cursor after) {
+        return statements.many(c -> {
+            Statement s = c.createStatement((after == null ? ADDRESSES : ADDRESSES_AFTER) + ADDRESSES_ORDER);
+            bindNullable(s, 0, since == null ? null : since.atOffset(ZoneOffset.UTC), OffsetDateTime.class);
+            s.bind(1, ADDRESS_PAGE);
+            if (after != null) {
+                s.bind(2, after.createdAt().atOffset(ZoneOffset.UTC)).bind(3, after.scope()).bind(4, after.address());
+            }
+            return s;
+        }, row -> new Cursor(req(row.get("created_at", OffsetDateTime.class)).toInstant(),
+                req(row.get("scope", String.class)), req(row.get("address", String.class)))).collectList()
+                .map(rows -> new AddressPage(rows.stream().map(Cursor::address).toList(),
+                        rows.isEmpty() ? null : rows.get(rows.size() - 1)));
+    }
+
+    /** How many entries the list holds, any scope, expired ones included: to size the RCPT membership filter. */
+    public Mono<Long> count() {
+        return statements.one(c -> c.createStatement("SELECT count(*) FROM suppression"),
+                row -> req(row.get(0, Long.class))).defaultIfEmpty(0L);
     }
 
     private static Statement listStatement(Connection c, Filter f) {

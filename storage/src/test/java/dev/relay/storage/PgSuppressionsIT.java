@@ -222,6 +222,31 @@ class PgSuppressionsIT {
     }
 
     @Test
+    void addressesPagesEveryEntryOfEveryScopeAndThoseCreatedSince() {
+        // created_at ties across pages on purpose, two scopes, expired entries too (the filter keeps them)
+        TestSql.execute(pool, "INSERT INTO suppression(scope, address, reason, created_by, created_at, expires_at)"
+                + " SELECT CASE WHEN i % 3 = 0 THEN '*' ELSE 'alice' END, 'a' || i || '@example.com', 'manual', 'op',"
+                + " timestamptz '2026-01-01 00:00:00+00' + (i / 1000) * interval '1 second',"
+                + " CASE WHEN i % 7 = 0 THEN timestamptz '2026-01-02 00:00:00+00' END"
+                + " FROM generate_series(1, 12000) i");
+        List<PgSuppressions.AddressPage> pages = list.addresses(null).collectList().block(WAIT);
+        assertThat(pages).extracting(p -> p.addresses().size()).containsExactly(5000, 5000, 2000);
+        Set<String> all = new HashSet<>();
+        pages.forEach(p -> all.addAll(p.addresses()));
+        assertThat(all).hasSize(12000);
+        assertThat(pages.get(2).last().createdAt()).isEqualTo(Instant.parse("2026-01-01T00:00:12Z"));
+        assertThat(list.count().block(WAIT)).isEqualTo(12000L);
+
+        // since: strictly after (i / 1000 = 11 and 12: i from 11000 to 12000)
+        List<String> since = list.addresses(Instant.parse("2026-01-01T00:00:10Z")).collectList().block(WAIT)
+                .stream().flatMap(p -> p.addresses().stream()).toList();
+        assertThat(since).hasSize(1001).contains("a12000@example.com").doesNotContain("a10999@example.com");
+        TestSql.execute(pool, "DELETE FROM suppression");
+        assertThat(list.addresses(null).collectList().block(WAIT)).singleElement()
+                .satisfies(p -> assertThat(p.addresses()).isEmpty());
+    }
+
+    @Test
     void aCursorFromElsewhereIsRefused() {
         assertThatThrownBy(() -> Cursor.parse("not a cursor")).hasMessageContaining("invalid cursor");
         assertThatThrownBy(() -> new Filter(null, null, null, null, 0)).hasMessageContaining("limit must be");

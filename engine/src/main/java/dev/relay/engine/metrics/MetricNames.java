@@ -76,6 +76,11 @@ public final class MetricNames {
     public static final String TAG_KIND = "kind";
     public static final String TAG_ENDPOINT = "endpoint";
     public static final String TAG_SYSTEM = "system";
+    public static final String SUPPRESSION_LOOKUPS = "relay.suppression.lookups";
+    public static final String SUPPRESSION_FILTER_ENTRIES = "relay.suppression.filter.entries";
+    public static final String SUPPRESSION_FILTER_BYTES = "relay.suppression.filter.bytes";
+    public static final String SUPPRESSION_FILTER_FRESH = "relay.suppression.filter.fresh";
+    public static final String SUPPRESSION_FILTER_FAILURES = "relay.suppression.filter.refresh.failures";
 
     private MetricNames() {
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -23,7 +24,11 @@ import reactor.core.publisher.Mono;
  * the database's answers (suppressed or not) for {@code suppression.cache_ttl}, so the common case is answered on
  * the event loop without waiting, and a miss costs one indexed query, shared by concurrent askers. A change made
  * through this node is applied at once ({@link #invalidate}); one made on another node within the TTL. A failed
- * lookup is not cached: the next RCPT asks again. Thread-safe (the cache is).
+ * lookup is not cached: the next RCPT asks again. Thread-safe (the cache, the filter and the counters are).
+ *
+ * <p>In front of the cache, an optional {@link SuppressionFilter} of every listed address: while it is loaded and
+ * fresh, a recipient it does not hold is clear at once, with neither a query nor a cache entry (transactional mail
+ * has mostly recipients never seen before, each of which cost a query). Anything else goes the way described above.
  */
 public final class SuppressionCheck {
     /**
@@ -78,6 +83,10 @@ public final class SuppressionCheck {
     private final @Nullable AsyncCache<Key, Verdict> cache;
     private final boolean acceptSuppressed;
     private final Recorder recorder;
+    private final @Nullable SuppressionFilter filter;
+    private final LongAdder filterClear = new LongAdder();
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder queries = new LongAdder();
 
     private record Key(String scope, String address) {}
 
@@ -90,6 +99,16 @@ public final class SuppressionCheck {
     /** @param recorder writes the recipients accepted although suppressed ({@code accept_and_record}) */
     public SuppressionCheck(BiFunction<String, String, Mono<Suppression>> lookup, Recorder recorder,
                             SuppressionConfig config, Ticker ticker) {
+        this(lookup, recorder, config, ticker, null);
+    }
+
+    /**
+     * @param filter answers "certainly not listed" without the cache or the database while loaded and fresh; null:
+     *               every address goes to the cache and the database
+     */
+    public SuppressionCheck(BiFunction<String, String, Mono<Suppression>> lookup, Recorder recorder,
+                            SuppressionConfig config, Ticker ticker, @Nullable SuppressionFilter filter) {
+        this.filter = filter;
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
         this.acceptSuppressed = config.mode() == SuppressionConfig.Mode.ACCEPT_AND_RECORD;
@@ -107,6 +126,7 @@ public final class SuppressionCheck {
         this.cache = null;
         this.acceptSuppressed = false;
         this.recorder = NO_RECORDER;
+        this.filter = null;
     }
 
     /**
@@ -132,8 +152,15 @@ public final class SuppressionCheck {
         if (key == null || c == null) {
             return CLEAR;
         }
+        if (filterSaysClear(key)) {
+            return CLEAR;
+        }
         CompletableFuture<Verdict> f = c.getIfPresent(key);
-        return f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.getNow(null);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        cacheHits.increment();
+        return f.getNow(null);
     }
 
     /** The verdict, from the cache or the database; fails when the database does not answer within the timeout. */
@@ -143,8 +170,14 @@ public final class SuppressionCheck {
         if (key == null || c == null) {
             return Mono.just(CLEAR);
         }
+        if (filterSaysClear(key)) {
+            return Mono.just(CLEAR);
+        }
         // suppressCancel: a session that goes away must not cancel a lookup other sessions share
-        return Mono.fromFuture(() -> c.get(key, (k, executor) -> lookup.apply(k.scope(), k.address())
+        return Mono.fromFuture(() -> c.get(key, (k, executor) -> Mono.defer(() -> {
+                    queries.increment();
+                    return lookup.apply(k.scope(), k.address());
+                })
                 .<Verdict>map(s -> new Verdict.Suppressed(s.scope(), s.reason(), s.createdAt()))
                 .defaultIfEmpty(CLEAR)
                 .timeout(timeout)
@@ -153,15 +186,50 @@ public final class SuppressionCheck {
 
     /**
      * Forgets what is cached about {@code address} for every sender: a change to a global entry concerns them all,
-     * and one scan of a bounded cache per admin change is cheap.
+     * and one scan of a bounded cache per admin change is cheap. Adds it to the filter: an address listed (or
+     * unlisted: a false positive until the next rebuild) through this node is never "certainly not" here.
      */
     public void invalidate(String address) {
         String a = address.toLowerCase(Locale.ROOT);
+        SuppressionFilter f = filter;
+        if (f != null) {
+            // before the cache: from here on this address is never "certainly not listed" on this node
+            f.add(a);
+        }
         AsyncCache<Key, Verdict> c = cache;
         if (c == null) {
             return;
         }
         c.synchronous().asMap().keySet().removeIf(k -> k.address().equals(a));
+    }
+
+    private boolean filterSaysClear(Key key) {
+        SuppressionFilter f = filter;
+        if (f != null && f.certainlyAbsent(key.address())) {
+            filterClear.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /** RCPTs answered clear by the filter, without the cache or the database. */
+    public long filterClears() {
+        return filterClear.sum();
+    }
+
+    /** RCPTs answered from the cache without waiting ({@link #cached} hits). */
+    public long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Lookups sent to the database (cache misses; concurrent askers of one key share one). */
+    public long queries() {
+        return queries.sum();
+    }
+
+    /** The filter in front of the cache, if any. */
+    public @Nullable SuppressionFilter filter() {
+        return filter;
     }
 
     /**
