@@ -10,7 +10,7 @@ import java.util.List;
  * core; the thread CPU time is what signing costs the relay. Same setup as {@link DkimSigningBenchmark}; each
  * combination warms up for 3 s of CPU, then runs 5 rounds of 2 s of CPU and prints the median and range.
  *
- * <p>{@code java [-Dsize=BYTES] -cp benchmarks/target/benchmarks.jar dev.relay.benchmarks.DkimSigningCpu [PROVIDER...]}
+ * <p>{@code java [-Dsize=BYTES] [-DkeyObject=jdk] -cp benchmarks/target/benchmarks.jar dev.relay.benchmarks.DkimSigningCpu [PROVIDER...]}
  */
 public final class DkimSigningCpu {
 
@@ -69,6 +69,7 @@ public final class DkimSigningCpu {
                 b.provider = provider;
                 b.keys = keys;
                 b.size = size;
+                b.keyObject = System.getProperty("keyObject", "provider");
                 try {
                     b.setUp();
                 } catch (Exception e) {

@@ -18,7 +18,8 @@ import reactor.core.scheduler.Schedulers;
  * shows). Two event loops start {@code -Drate} messages per second between them; each message is signed
  * ({@link MessageSigningBenchmark#sign}) either {@code inline} on its event loop or, as {@code SlowSteps} does,
  * on a 2-thread parallel scheduler ({@code hop}) with the result handed back to the event loop; {@code none} only
- * hands a result back (the harness's own cost). Each mode runs 3 s of warm-up then 8 s measured, in the order given.
+ * hands a result back (the harness's own cost), {@code hop-empty} makes the hop with nothing to sign (the hop alone,
+ * without the noise of the signature's CPU). Each mode runs 3 s of warm-up then 8 s measured, in the order given.
  *
  * <p>{@code java -Xms1g -Xmx1g -XX:+UseParallelGC -Drate=1400 -cp benchmarks/target/benchmarks.jar
  * dev.relay.benchmarks.SigningHopCpu none inline hop inline hop}
@@ -70,6 +71,8 @@ public final class SigningHopCpu {
             AtomicLong done) {
         switch (mode) {
             case "hop" -> Mono.fromCallable(b::sign).subscribeOn(signing)
+                    .subscribe(outcome -> loop.execute(done::incrementAndGet));
+            case "hop-empty" -> Mono.fromCallable(() -> mode).subscribeOn(signing)
                     .subscribe(outcome -> loop.execute(done::incrementAndGet));
             case "inline" -> {
                 try {
