@@ -54,6 +54,14 @@ public class DkimSigningBenchmark {
     @Param({"ed25519", "rsa", "both"})
     public String keys;
 
+    /**
+     * {@code provider}: the key imported by the provider's own KeyFactory (what {@code DkimProviders} does);
+     * {@code jdk}: the JDK's key object handed to the provider, which may then convert it on every
+     * {@code initSign} (the cost of forgetting the import; -p keyObject=jdk).
+     */
+    @Param({"provider"})
+    public String keyObject = "provider";
+
     /** Message size in bytes (the body grows); 2 KiB is the size of the end-to-end benchmarks. */
     @Param({"2048"})
     public int size;
@@ -80,7 +88,9 @@ public class DkimSigningBenchmark {
         signingKeys = new ArrayList<>();
         for (DkimAlgorithm algorithm : algorithms) {
             Provider p = provider(provider, algorithm);
-            signingKeys.add(new DkimSigningKey("shop.example", "s1", algorithm, key(algorithm, p), p));
+            PrivateKey privateKey = keyObject.equals("jdk") ? key(algorithm, Security.getProvider(
+                    algorithm == DkimAlgorithm.RSA_SHA256 ? "SunRsaSign" : "SunEC")) : key(algorithm, p);
+            signingKeys.add(new DkimSigningKey("shop.example", "s1", algorithm, privateKey, p));
         }
         // Fail here, not in the measurement, when the provider lacks the algorithm.
         DkimSigner.sign(message, signingKeys, now, null);

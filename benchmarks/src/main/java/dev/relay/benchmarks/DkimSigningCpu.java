@@ -10,7 +10,7 @@ import java.util.List;
  * core; the thread CPU time is what signing costs the relay. Same setup as {@link DkimSigningBenchmark}; each
  * combination warms up for 3 s of CPU, then runs 5 rounds of 2 s of CPU and prints the median and range.
  *
- * <p>{@code java [-Dsize=BYTES] -cp benchmarks/target/benchmarks.jar dev.relay.benchmarks.DkimSigningCpu [PROVIDER...]}
+ * <p>{@code java [-Dsize=BYTES] [-DkeyObject=jdk] -cp benchmarks/target/benchmarks.jar dev.relay.benchmarks.DkimSigningCpu [PROVIDER...]}
  */
 public final class DkimSigningCpu {
 
@@ -21,8 +21,44 @@ public final class DkimSigningCpu {
     private DkimSigningCpu() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** One operation measured. */
+    @FunctionalInterface
+    interface Op {
+        void run() throws Exception;
+    }
+
+    /** Prints the median, min and max CPU microseconds per call of {@code op} on one line labelled {@code label}. */
+    static void print(String label, Op op) throws Exception {
+        double[] perOp = cpuPerOp(op);
+        System.out.printf("%-22s %12.1f %12.1f %12.1f%n", label, perOp[ROUNDS / 2], perOp[0], perOp[ROUNDS - 1]);
+    }
+
+    /** The thread CPU microseconds per call of {@code op} in each round, sorted, after the warm-up. */
+    static double[] cpuPerOp(Op op) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long start = threads.getCurrentThreadCpuTime();
+        while (threads.getCurrentThreadCpuTime() - start < WARMUP_NANOS) {
+            op.run();
+        }
+        double[] perOp = new double[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            long ops = 0;
+            long begin = threads.getCurrentThreadCpuTime();
+            long now = begin;
+            while (now - begin < ROUND_NANOS) {
+                for (int i = 0; i < 10; i++) {
+                    op.run();
+                }
+                ops += 10;
+                now = threads.getCurrentThreadCpuTime();
+            }
+            perOp[r] = (now - begin) / 1000.0 / ops;
+        }
+        java.util.Arrays.sort(perOp);
+        return perOp;
+    }
+
+    public static void main(String[] args) throws Exception {
         int size = Integer.getInteger("size", 2048);
         List<String> providers = args.length > 0 ? List.of(args) : List.of("jdk", "bc", "accp", "conscrypt");
         System.out.println("message size " + size + " bytes");
@@ -33,31 +69,14 @@ public final class DkimSigningCpu {
                 b.provider = provider;
                 b.keys = keys;
                 b.size = size;
+                b.keyObject = System.getProperty("keyObject", "provider");
                 try {
                     b.setUp();
                 } catch (Exception e) {
                     System.out.printf("%-10s %-8s %12s%n", provider, keys, "n/a: " + e.getClass().getSimpleName());
                     continue;
                 }
-                long start = threads.getCurrentThreadCpuTime();
-                while (threads.getCurrentThreadCpuTime() - start < WARMUP_NANOS) {
-                    b.sign();
-                }
-                double[] perOp = new double[ROUNDS];
-                for (int r = 0; r < ROUNDS; r++) {
-                    long ops = 0;
-                    long begin = threads.getCurrentThreadCpuTime();
-                    long now = begin;
-                    while (now - begin < ROUND_NANOS) {
-                        for (int i = 0; i < 10; i++) {
-                            b.sign();
-                        }
-                        ops += 10;
-                        now = threads.getCurrentThreadCpuTime();
-                    }
-                    perOp[r] = (now - begin) / 1000.0 / ops;
-                }
-                java.util.Arrays.sort(perOp);
+                double[] perOp = cpuPerOp(b::sign);
                 System.out.printf("%-10s %-8s %12.1f %12.1f %12.1f%n", provider, keys, perOp[ROUNDS / 2], perOp[0],
                         perOp[ROUNDS - 1]);
             }

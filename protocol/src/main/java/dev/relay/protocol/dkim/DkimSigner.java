@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -135,15 +134,11 @@ public final class DkimSigner {
     }
 
     private static byte[] signature(DkimSigningKey key, byte[] data) throws GeneralSecurityException {
-        Signature signature = Signature.getInstance(key.algorithm().jcaSignature(), key.provider());
-        signature.initSign(key.privateKey());
         if (key.algorithm() == DkimAlgorithm.ED25519_SHA256) {
             // RFC 8463 section 3: Ed25519 signs the SHA-256 of the data, not the data.
-            signature.update(MessageDigest.getInstance("SHA-256").digest(data));
-        } else {
-            signature.update(data);
+            return key.sign(MessageDigest.getInstance("SHA-256").digest(data));
         }
-        return signature.sign();
+        return key.sign(data);
     }
 
     /** Lays tokens on lines of at most {@link #LINE_LIMIT} columns, folding with CRLF SP. Call-confined. */

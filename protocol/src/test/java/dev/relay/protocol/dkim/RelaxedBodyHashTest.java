@@ -68,4 +68,43 @@ class RelaxedBodyHashTest {
             assertThat(chunked.finish()).as("round " + round).isEqualTo(expected);
         }
     }
+
+    @Test
+    void bodiesLargerThanTheBuffersHashAsTheReferenceCanonicalisation() throws Exception {
+        Random random = new Random(11);
+        String[] tokens = {" ", "\t", "  \t ", "a", "bc", "\r\n", "\r\n\r\n"};
+        for (int round = 0; round < 20; round++) {
+            StringBuilder text = new StringBuilder();
+            int size = 5_000 + random.nextInt(40_000);
+            while (text.length() < size) {
+                text.append(tokens[random.nextInt(tokens.length)]);
+            }
+            if (round % 2 == 0) {
+                text.append("\r\n \r\n\r\n"); // blank lines at the end go
+            }
+            byte[] body = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+            RelaxedBodyHash chunked = new RelaxedBodyHash();
+            int at = 0;
+            while (at < body.length) {
+                // network-sized direct chunks, some larger than any buffer of the hash
+                int n = Math.min(body.length - at, 1 + random.nextInt(20_000));
+                chunked.update(ByteBuffer.allocateDirect(n).put(body, at, n).flip());
+                at += n;
+            }
+            assertThat(chunked.finish()).as("round " + round).isEqualTo(sha256(reference(text.toString())));
+        }
+    }
+
+    /** RFC 6376 section 3.4.4 read literally, line by line (bodies with CRLF line ends only). */
+    private static String reference(String body) {
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(body.split("\r\n", -1)));
+        if (body.endsWith("\r\n")) {
+            lines.remove(lines.size() - 1);
+        }
+        lines.replaceAll(line -> line.replaceAll("[ \t]+", " ").replaceAll(" $", ""));
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        return lines.isEmpty() ? "" : String.join("\r\n", lines) + "\r\n";
+    }
 }
