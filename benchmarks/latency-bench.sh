@@ -13,6 +13,9 @@
 # The relay is started as acceptance-bench.sh starts it (relay-lib.sh): 127.0.0.1:2525, example.test -> sink 2627;
 # Postfix relays to its own sink on 2626. Prints one line per step and a table; raw lines in
 # benchmarks/target/latency/. Needs root for Postfix (as compare.sh); --no-postfix measures the relay only.
+# Each relay level also reports the relay's CPU per delivered message at that fixed rate (cpu_ms_per_msg, its JVM
+# and its PostgreSQL apart), from the level's start until its deliveries stopped: with --max RATE --levels 100 a
+# fixed-rate CPU comparison, e.g. with and without RELAY_BENCH_DKIM=1 (issue 15's cost figure).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="${RELAY_BENCH_DIR:-$root/../shared/bench}"
@@ -92,6 +95,26 @@ wait_drained() {
 
 emit() { echo "$*" | tee -a "$results"; }
 
+# relay_cpu: CPU seconds so far of the relay's JVM and of its PostgreSQL (every process of the account it runs
+# as), "JVM PG"; "- -" for Postfix. Backends that exited take their CPU with them: the relay's pool keeps its own.
+relay_cpu() {
+  local label=$1 pid tck
+  if [ "$label" != relay ]; then echo "- -"; return; fi
+  pid=$(head -1 "$work/relay.pid" 2>/dev/null) tck=$(getconf CLK_TCK)
+  awk -v t="$tck" '{ printf "%.2f ", ($14 + $15) / t }' "/proc/$pid/stat" 2>/dev/null || printf -- "- "
+  ps -u relay-postgres -o times= 2>/dev/null | awk '{ s += $1 } END { printf "%.2f\n", s }'
+}
+
+# cpu_fields BEFORE AFTER DELIVERED: relay CPU per delivered message over one level (its RateLoad run and the
+# drain after it), JVM and PostgreSQL apart
+cpu_fields() {
+  awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    if (x[1] == "-" || n < 1) { print "cpu_ms_per_msg=- jvm_ms_per_msg=- pg_ms_per_msg=- delivered=" n; exit }
+    j = (y[1] - x[1]) * 1000 / n; p = (y[2] - x[2]) * 1000 / n
+    printf "cpu_ms_per_msg=%.3f jvm_ms_per_msg=%.3f pg_ms_per_msg=%.3f delivered=%d\n", j + p, j, p, n }'
+}
+
 # measure LABEL TARGET SINK_PORT: warm-up, maximum, levels
 measure() {
   local label=$1 target=$2 sink=$3 line max rate pct
@@ -116,6 +139,7 @@ measure() {
   for pct in $levels; do
     rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.1f", m * p / 100 }')
     log "$label: $pct % = $rate msg/s for ${warmup}+${duration} s"
+    cpu0=$(relay_cpu "$label") sent0=$(stat_get messages "$out/sink-$sink.stats")
     line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -Drateload.trace="$out/trace-$label-$pct.txt" \
       -Xlog:gc:file="$out/rateload-gc-$label-$pct.log" -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.relay.benchmarks.RateLoad --target "$target" --rate "$rate" --duration "$duration" --warmup "$warmup" \
@@ -126,8 +150,9 @@ measure() {
       tail -5 "$out/rateload.err" >&2
       exit 1
     fi
-    emit "level=$pct max_msgs_per_s=$max $line"
     wait_drained "$sink"
+    cpu=$(cpu_fields "$cpu0" "$(relay_cpu "$label")" $(( $(stat_get messages "$out/sink-$sink.stats") - sent0 )))
+    emit "level=$pct max_msgs_per_s=$max $line $cpu"
   done
 }
 
@@ -164,11 +189,13 @@ awk '
       printf "%-8s %6s %10s %10s %9s %9s %9s %9s %9s %9s %6s\n", f["label"], "max", "-", f["msgs_per_s"],
         f["p50_ms"], f["p99_ms"], "-", "-", "-", "-", f["tempfail"] + f["permfail"] + f["errors"]
     else
-      printf "%-8s %5s%% %10s %10s %9s %9s %9s %9s %9s %9s %6s\n", f["label"], f["level"], f["rate_target"],
+      printf "%-8s %5s%% %10s %10s %9s %9s %9s %9s %9s %9s %6s %8s\n", f["label"], f["level"], f["rate_target"],
         f["rate_achieved"], f["service_p50_ms"], f["service_p99_ms"], f["service_p999_ms"], f["response_p50_ms"],
-        f["response_p99_ms"], f["response_p999_ms"], f["tempfail"] + f["permfail"] + f["errors"] + f["unfinished"]
+        f["response_p99_ms"], f["response_p999_ms"], f["tempfail"] + f["permfail"] + f["errors"] + f["unfinished"],
+        f["cpu_ms_per_msg"]
   }
-  BEGIN { printf "%-8s %6s %10s %10s %9s %9s %9s %9s %9s %9s %6s\n", "server", "level", "target/s", "achieved/s",
-            "svc_p50", "svc_p99", "svc_p999", "resp_p50", "resp_p99", "resp_p999", "failed" }
+  BEGIN { printf "%-8s %6s %10s %10s %9s %9s %9s %9s %9s %9s %6s %8s\n", "server", "level", "target/s", "achieved/s",
+            "svc_p50", "svc_p99", "svc_p999", "resp_p50", "resp_p99", "resp_p999", "failed", "cpu_ms" }
 ' "$results"
-echo "(ms; svc = final dot -> 250, resp = scheduled arrival -> 250; the max row is smtp-load closed loop: p50/p99)"
+echo "(ms; svc = final dot -> 250, resp = scheduled arrival -> 250; the max row is smtp-load closed loop: p50/p99;"
+echo " cpu_ms = relay JVM + its PostgreSQL per delivered message during the level)"
