@@ -102,7 +102,9 @@ relay_cpu() {
   if [ "$label" != relay ]; then echo "- -"; return; fi
   pid=$(head -1 "$work/relay.pid" 2>/dev/null) tck=$(getconf CLK_TCK)
   awk -v t="$tck" '{ printf "%.2f ", ($14 + $15) / t }' "/proc/$pid/stat" 2>/dev/null || printf -- "- "
-  ps -u relay-postgres -o times= 2>/dev/null | awk '{ s += $1 } END { printf "%.2f\n", s }'
+  # from /proc, in clock ticks: ps's cumulative times are whole seconds per process
+  for p in $(pgrep -u relay-postgres 2>/dev/null); do cat "/proc/$p/stat" 2>/dev/null; done \
+    | awk -v t="$tck" '{ s += $14 + $15 } END { printf "%.2f\n", s / t }'
 }
 
 # cpu_fields BEFORE AFTER DELIVERED: relay CPU per delivered message over one level (its RateLoad run and the
