@@ -44,12 +44,11 @@ public final class Migrations {
         // Read here, on the caller's thread, not at subscription: a retry re-subscribes on a timer thread, where
         // reading class path files is a blocking call.
         List<Migration> all = load().stream().filter(m -> m.version() <= upTo).toList();
-        return Mono.just(all)
-                .flatMap(migrations -> Database.withConnection(cf, c ->
+        return Database.withConnection(cf, c ->
                 locked(c, () -> Database.execute(c, "CREATE TABLE IF NOT EXISTS schema_version(version int primary key,"
                         + " name text not null, applied_at timestamptz not null default now())").thenReturn(0))
-                        .thenMany(Flux.fromIterable(migrations).concatMap(m -> applyOne(c, m)))
-                        .then(currentVersion(c))));
+                        .thenMany(Flux.fromIterable(all).concatMap(m -> applyOne(c, m)))
+                        .then(currentVersion(c)));
     }
 
     private static Mono<Integer> applyOne(Connection c, Migration m) {
