@@ -31,7 +31,9 @@ class EmbeddedPostgresIT {
                     .containsEntry("wal_buffers", "16MB").containsEntry("max_wal_size", "4GB")
                     .containsEntry("checkpoint_timeout", "15min").containsEntry("wal_compression", "off")
                     // a new WAL segment is not zero-filled (16 MB written and synced while every commit waits)
-                    .containsEntry("wal_init_zero", "off");
+                    .containsEntry("wal_init_zero", "off")
+                    // the queue tables' dead rows looked at every second; reads by key costed as cached reads
+                    .containsEntry("autovacuum_naptime", "1s").containsEntry("random_page_cost", "1.1");
 
             try (EmbeddedPostgres second = EmbeddedPostgres.start(dir)) {
                 assertThat(second.startedHere()).isFalse();
@@ -74,7 +76,8 @@ class EmbeddedPostgresIT {
             return Database.withConnection(pool, c -> reactor.core.publisher.Flux.from(c.createStatement(
                             "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('fsync',"
                                     + " 'synchronous_commit', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout',"
-                                    + " 'wal_compression', 'wal_init_zero')").execute())
+                                    + " 'wal_compression', 'wal_init_zero', 'autovacuum_naptime', 'random_page_cost')")
+                            .execute())
                     .flatMap(r -> r.map((row, m) -> java.util.Map.entry(row.get(0, String.class),
                             row.get(1, String.class))))
                     .collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue))
