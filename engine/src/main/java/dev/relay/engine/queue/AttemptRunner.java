@@ -101,6 +101,12 @@ final class AttemptRunner {
                                             .subscribe(null, e -> log.error("{} writing back outcomes failed"
                                                     + " unexpectedly", m.id(), e));
                                     recording.set(true);
+                                    if (job.recipients().size() == m.recipients().size()) {
+                                        // the only job of its message: a retry is claimed again and reads the
+                                        // content from the store (a message split over domains or transactions
+                                        // keeps it until the cache's expiry, for its other jobs)
+                                        contents.forget(m.id());
+                                    }
                                 })
                                 .thenReturn(true);
                     })

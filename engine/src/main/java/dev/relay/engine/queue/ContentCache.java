@@ -31,6 +31,16 @@ final class ContentCache {
         cache.put(id, content);
     }
 
+    /**
+     * Drops a content no attempt of this node needs any more. Without it every delivered message stayed until the
+     * byte bound, and once the cache was full Caffeine's admission policy (a new entry must be used more often than
+     * the one it would evict) turned most new contents away: under sustained load about a quarter of deliveries read
+     * their content back from the database (issue 14, benchmarks/RESULTS.md).
+     */
+    void forget(MessageId id) {
+        cache.invalidate(id);
+    }
+
     boolean has(MessageId id) {
         return cache.getIfPresent(id) != null;
     }

@@ -89,6 +89,7 @@ class SiteDispatcherTest {
 
     private SiteDispatcher dispatcher;
     private Routing routing;
+    private ContentCache contents;
 
     private static SiteShaping shaping(int connections, @Nullable Rate rate) {
         return new SiteShaping(SiteLimits.defaults().withConnectionLimit(connections), rate, null,
@@ -97,7 +98,7 @@ class SiteDispatcherTest {
 
     private SiteDispatcher dispatcher() {
         if (dispatcher == null) {
-            ContentCache contents = new ContentCache(store, 1 << 20, Duration.ofMinutes(5));
+            contents = new ContentCache(store, 1 << 20, Duration.ofMinutes(5));
             OutcomeRecorder recorder = new OutcomeRecorder(settings.node(), store, new OutcomeUpdates(
                     new RetrySchedule(new RetryConfig(List.of(Duration.ofMinutes(1)), 0.2, Duration.ofDays(2)))),
                     BounceSink.NONE, contents, observer, window, time.time, time.timers, () -> false,
@@ -119,6 +120,19 @@ class SiteDispatcherTest {
         dispatcher();
         routing.accept(m);
         return m;
+    }
+
+    @Test
+    void aMessageDeliveredInOneAttemptLeavesTheContentCache() {
+        shaping = shaping(1, null);
+        dispatcher();
+        ClaimedMessage m = Jobs.message(SITE, 2, FakeTime.WALL);
+        // as the scheduler's offer keeps a freshly accepted message's content (the store has none: only the cache)
+        contents.put(m.id(), "Subject: t\r\n\r\nbody\r\n".getBytes());
+        assertThat(window.tryReserve(2)).isTrue();
+        routing.accept(m);
+        assertThat(attempts).as("delivered from the cache").hasSize(1);
+        assertThat(contents.has(m.id())).as("no attempt of this node needs it any more").isFalse();
     }
 
     @Test
