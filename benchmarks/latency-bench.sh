@@ -138,11 +138,13 @@ measure() {
     log "$label: no maximum rate measured; skipping its levels"; return 0
   fi
   wait_drained "$sink"
+  local step=0
   for pct in $levels; do
+    step=$((step + 1))
     rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.1f", m * p / 100 }')
     log "$label: $pct % = $rate msg/s for ${warmup}+${duration} s"
     cpu0=$(relay_cpu "$label") sent0=$(stat_get messages "$out/sink-$sink.stats")
-    line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -Drateload.trace="$out/trace-$label-$pct.txt" \
+    line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -Drateload.trace="$out/trace-$label-$pct-$step.txt" \
       -Xlog:gc:file="$out/rateload-gc-$label-$pct.log" -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.relay.benchmarks.RateLoad --target "$target" --rate "$rate" --duration "$duration" --warmup "$warmup" \
       --size "$size" --sessions "$sessions" --per-conn "$per_conn" --run-id "l$stamp$label$pct" \

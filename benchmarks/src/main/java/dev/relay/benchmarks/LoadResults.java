@@ -118,7 +118,15 @@ final class LoadResults {
      * response latency (ms), position on its connection. To see when stalls happen, not only how long they are.
      */
     void writeTrace(java.nio.file.Path file, int from, int to) throws java.io.IOException {
+        writeTrace(file, from, to, "");
+    }
+
+    /** The same after a first line {@code # header} (none if empty): e.g. the wall-clock time of the run's start. */
+    void writeTrace(java.nio.file.Path file, int from, int to, String header) throws java.io.IOException {
         StringBuilder out = new StringBuilder();
+        if (!header.isEmpty()) {
+            out.append("# ").append(header).append('\n');
+        }
         for (int k = from; k < to; k++) {
             if (outcome.get(k) == ACCEPTED) {
                 out.append(k).append(' ').append(String.format(Locale.ROOT, "%.3f %.3f %.3f",

@@ -39,6 +39,8 @@ public final class RateLoad implements LoadSession.Arrivals {
     private final AtomicInteger busy = new AtomicInteger();
     private final int total;
     private final long start;
+    /** The wall clock at {@link #start}, for lining a trace up with other logs (within a millisecond or two). */
+    private final long startEpochMillis;
     private final long hardDeadline;
     private volatile boolean dispatched;
     private int sessionsMax;
@@ -51,6 +53,7 @@ public final class RateLoad implements LoadSession.Arrivals {
         this.results = new LoadResults(total);
         // a short head start so the first arrivals are not late because of class loading
         this.start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        this.startEpochMillis = System.currentTimeMillis() + 200;
         this.hardDeadline = start + options.warmup().plus(options.duration()).plus(options.drainTimeout()).toNanos();
     }
 
@@ -95,7 +98,7 @@ public final class RateLoad implements LoadSession.Arrivals {
         String trace = System.getProperty("rateload.trace", "");
         if (!trace.isEmpty()) {
             try {
-                results.writeTrace(java.nio.file.Path.of(trace), first, total);
+                results.writeTrace(java.nio.file.Path.of(trace), first, total, "start_epoch_ms=" + startEpochMillis);
             } catch (java.io.IOException e) {
                 System.err.println("RateLoad: trace not written: " + e.getMessage());
             }

@@ -66,6 +66,10 @@ class LoadResultsTest {
 
         assertThat(java.nio.file.Files.readAllLines(file)).containsExactly(
                 "1 1000.000 200.000 205.000 2", "3 2000.000 1.000 2.000 1");
+
+        r.writeTrace(file, 1, 4, "start_epoch_ms=1796449610740");
+        assertThat(java.nio.file.Files.readAllLines(file)).containsExactly("# start_epoch_ms=1796449610740",
+                "1 1000.000 200.000 205.000 2", "3 2000.000 1.000 2.000 1");
     }
 
     @Test
