@@ -3,10 +3,13 @@ package dev.relay.storage;
 /**
  * Tuning of {@link PgDeliveryStore#record}: {@code committers} concurrent batches, at most {@code maxBatch}
  * recipient updates merged into one batch (a single larger call still goes alone), at most {@code queueCapacity}
- * record calls waiting.
+ * record calls waiting. One committer by default: the write-back is off every reply's path, so what matters is its
+ * cost per outcome, and a second committer halved the batches at moderate rates (one transaction of two statements
+ * per two or three outcomes at 1,000 msg/s) for 7 % more CPU per message, relay and PostgreSQL (issue 14,
+ * benchmarks/RESULTS.md); one keeps up with any rate since its batches grow with the queue.
  */
 public record DeliveryStoreSettings(int committers, int maxBatch, int queueCapacity) {
-    public static final DeliveryStoreSettings DEFAULT = new DeliveryStoreSettings(2, 1000, 100_000);
+    public static final DeliveryStoreSettings DEFAULT = new DeliveryStoreSettings(1, 1000, 100_000);
 
     public DeliveryStoreSettings {
         if (committers < 1) {
