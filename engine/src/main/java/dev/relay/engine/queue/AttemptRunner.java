@@ -78,7 +78,7 @@ final class AttemptRunner {
             long started = time.nanos();
             running.incrementAndGet();
             AtomicBoolean recording = new AtomicBoolean();
-            return contents.content(m.id())
+            return contents.content(m)
                     .flatMap(content -> {
                         Envelope envelope = new Envelope(m.id(), returnPath.of(m, job.recipients()),
                                 job.recipients().stream().map(ClaimedRecipient::address).toList(), content,
@@ -101,12 +101,7 @@ final class AttemptRunner {
                                             .subscribe(null, e -> log.error("{} writing back outcomes failed"
                                                     + " unexpectedly", m.id(), e));
                                     recording.set(true);
-                                    if (job.recipients().size() == m.recipients().size()) {
-                                        // the only job of its message: a retry is claimed again and reads the
-                                        // content from the store (a message split over domains or transactions
-                                        // keeps it until the cache's expiry, for its other jobs)
-                                        contents.forget(m.id());
-                                    }
+                                    contents.attempted(m.id(), job.recipients().size());
                                 })
                                 .thenReturn(true);
                     })

@@ -2,7 +2,6 @@ package dev.relay.engine.queue;
 
 import dev.relay.storage.ClaimedMessage;
 import dev.relay.storage.DeliveryStore;
-import dev.relay.storage.MessageId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -139,15 +138,15 @@ final class Claimer {
                 });
     }
 
-    private List<MessageId> prefetchable(List<ClaimedMessage> group) {
-        List<MessageId> ids = new ArrayList<>();
+    private List<ClaimedMessage> prefetchable(List<ClaimedMessage> group) {
+        List<ClaimedMessage> fetch = new ArrayList<>();
         long bytes = 0;
         for (ClaimedMessage m : group) {
             if (m.size() <= PREFETCH_MAX_SIZE && bytes + m.size() <= PREFETCH_BYTES && !contents.has(m.id())) {
-                ids.add(m.id());
+                fetch.add(m);
                 bytes += m.size();
             }
         }
-        return ids;
+        return fetch;
     }
 }

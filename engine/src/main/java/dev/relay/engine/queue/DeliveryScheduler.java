@@ -226,7 +226,7 @@ public final class DeliveryScheduler implements AutoCloseable {
 
     /** A message committed as claimed by this node after {@link #reserve}: schedule it now. */
     public void offer(ClaimedMessage message, byte[] content) {
-        contents.put(message.id(), content);
+        contents.put(message, content);
         routing.accept(message);
     }
 

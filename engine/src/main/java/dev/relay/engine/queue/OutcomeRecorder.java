@@ -95,7 +95,7 @@ final class OutcomeRecorder {
             observer.expired(batch.expired());
         }
         Mono<Void> notice = batch.failures().isEmpty() ? Mono.empty()
-                : (content != null ? Mono.just(content) : contents.content(job.message().id()))
+                : (content != null ? Mono.just(content) : contents.content(job.message()))
                         .flatMap(c -> bounces.bounced(job.message(), c, batch.failures()));
         // cached: a retried write-back does not repeat a notice that was stored
         Mono<Void> noticeOnce = notice

@@ -128,11 +128,34 @@ class SiteDispatcherTest {
         dispatcher();
         ClaimedMessage m = Jobs.message(SITE, 2, FakeTime.WALL);
         // as the scheduler's offer keeps a freshly accepted message's content (the store has none: only the cache)
-        contents.put(m.id(), "Subject: t\r\n\r\nbody\r\n".getBytes());
+        contents.put(m, "Subject: t\r\n\r\nbody\r\n".getBytes());
         assertThat(window.tryReserve(2)).isTrue();
         routing.accept(m);
         assertThat(attempts).as("delivered from the cache").hasSize(1);
         assertThat(contents.has(m.id())).as("no attempt of this node needs it any more").isFalse();
+    }
+
+    @Test
+    void aMessageSplitIntoTwoTransactionsLeavesTheContentCacheAfterTheSecond() {
+        SiteLimits d = SiteLimits.defaults();
+        SiteLimits twoPerTransaction = new SiteLimits(1, d.maxDeliveriesPerConnection(), 2, d.idleTimeout(),
+                d.connectTimeout(), d.greetingTimeout(), d.commandTimeout(), d.dataTimeout(), d.dataEndTimeout(),
+                d.tls());
+        shaping = new SiteShaping(twoPerTransaction, null, null, List.of(Duration.ofMinutes(1)), List.of());
+        hang = true;
+        dispatcher();
+        ClaimedMessage m = Jobs.message(SITE, 3, FakeTime.WALL);
+        contents.put(m, "Subject: t\r\n\r\nbody\r\n".getBytes());
+        assertThat(window.tryReserve(3)).isTrue();
+        routing.accept(m);
+        assertThat(attempts).hasSize(1);
+        hanging.get(0).tryEmitValue(new AttemptResult(Collections.nCopies(attempts.get(0).recipients().size(),
+                new DeliveryOutcome.Delivered("mx", SmtpReply.of(250, "2.0.0", "ok")))));
+        assertThat(attempts).as("the second transaction, from the cache").hasSize(2);
+        assertThat(contents.has(m.id())).as("its second transaction still to end").isTrue();
+        hanging.get(1).tryEmitValue(new AttemptResult(Collections.nCopies(attempts.get(1).recipients().size(),
+                new DeliveryOutcome.Delivered("mx", SmtpReply.of(250, "2.0.0", "ok")))));
+        assertThat(contents.has(m.id())).isFalse();
     }
 
     @Test
