@@ -114,14 +114,10 @@ final class LoadResults {
     }
 
     /**
-     * One line per accepted message of the window: index, final dot written (ms since the run's start), service and
-     * response latency (ms), position on its connection. To see when stalls happen, not only how long they are.
+     * A first line {@code # header} (none if empty: e.g. the wall-clock time of the run's start), then one line per
+     * accepted message of the window: index, final dot written (ms since the run's start), service and response
+     * latency (ms), position on its connection. To see when stalls happen, not only how long they are.
      */
-    void writeTrace(java.nio.file.Path file, int from, int to) throws java.io.IOException {
-        writeTrace(file, from, to, "");
-    }
-
-    /** The same after a first line {@code # header} (none if empty): e.g. the wall-clock time of the run's start. */
     void writeTrace(java.nio.file.Path file, int from, int to, String header) throws java.io.IOException {
         StringBuilder out = new StringBuilder();
         if (!header.isEmpty()) {

@@ -62,7 +62,7 @@ class LoadResultsTest {
         r.accepted(3, 2005 * ms, 2004 * ms, 2006 * ms, 1, start);
 
         java.nio.file.Path file = dir.resolve("trace.txt");
-        r.writeTrace(file, 1, 4);
+        r.writeTrace(file, 1, 4, "");
 
         assertThat(java.nio.file.Files.readAllLines(file)).containsExactly(
                 "1 1000.000 200.000 205.000 2", "3 2000.000 1.000 2.000 1");
