@@ -57,6 +57,7 @@ build_tools >/dev/null
 if [ "$build" = 1 ]; then
   (cd "$root" && mvn -q -B -DskipTests package -pl engine,benchmarks -am)
 fi
+relay_train "$root" "$root/benchmarks/target/aot-training" "$BENCH_DIR"
 mkdir -p "$out"
 results="$out/results-$(date +%Y%m%d-%H%M%S).txt"
 stamp=$(date +%s)

@@ -8,7 +8,7 @@
 # shaping file out, so the relay runs with its shipped per-site defaults (10 connections per site).
 # RELAY_BENCH_DKIM=1 gives the load's From domain (load.test) DKIM keys, Ed25519 and RSA, right after the start, so
 # every message is dual-signed at acceptance (issue 15's cost figure).
-# RELAY_JAVA names the java binary (default: java on the PATH), e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
+# RELAY_JAVA names the java binary (default: the launcher's pick, see `./relay jvm`), e.g. /usr/bin/java.
 relay_prepare() {
   local work=$1
   rm -rf "$work" && mkdir -p "$work"
@@ -34,12 +34,19 @@ default: { connection_limit: 100, max_deliveries_per_connection: 1000 }
 YAML
 }
 
-# relay_start ROOT WORK: starts the relay in the background and waits (up to 2 min) for "relay ready";
-# WORK/relay.pid gets the JVM's PID, then the postmaster's (so the harness charges both with CPU)
+# relay_java_opts: the JVM options of every bench relay (the launcher's RELAY_JAVA_OPTS); RELAY_GC replaces the
+# collector, RELAY_JAVA_OPTS adds to them
+relay_java_opts() {
+  echo "-Xms1g -Xmx1g ${RELAY_GC:--XX:+UseParallelGC} ${RELAY_JAVA_OPTS:-}"
+}
+
+# relay_start ROOT WORK: starts the relay in the background through the launcher (ROOT/relay run: its JDK and its
+# AOT cache, see relay_train) and waits (up to 2 min) for "relay ready"; WORK/relay.pid gets the JVM's PID (the
+# launcher execs it), then the postmaster's (so the harness charges both with CPU)
 relay_start() {
   local root=$1 work=$2
-  (cd "$work" && exec "${RELAY_JAVA:-java}" -Xms1g -Xmx1g ${RELAY_GC:--XX:+UseParallelGC} ${RELAY_JAVA_OPTS:-} -jar "$root/engine/target/relay.jar" run \
-      --config "$work/relay.yaml" >"$work/relay.log" 2>&1) &
+  (cd "$work" && RELAY_JAVA_OPTS="$(relay_java_opts)" exec "$root/relay" run --config "$work/relay.yaml" \
+      >"$work/relay.log" 2>&1) &
   echo $! >"$work/relay.pid"
   for _ in $(seq 1 240); do
     grep -q "relay ready" "$work/relay.log" 2>/dev/null && break
@@ -47,16 +54,35 @@ relay_start() {
   done
   head -1 "$work/data/postgres/pgdata/postmaster.pid" >>"$work/relay.pid"
   if [ "${RELAY_BENCH_DKIM:-0}" = 1 ]; then
-    (cd "$work" && "${RELAY_JAVA:-java}" -jar "$root/engine/target/relay.jar" system dkim generate load.test \
+    (cd "$work" && RELAY_JAVA_OPTS="$(relay_java_opts)" "$root/relay" system dkim generate load.test \
         --selector bench --config "$work/relay.yaml" >"$work/dkim.txt" 2>&1) || cat "$work/dkim.txt" >&2
   fi
 }
 
-# relay_stop WORK: stops the relay of WORK/relay.pid and waits (up to 30 s) for it to exit
+# relay_train ROOT WORK BENCH_DIR: when the launcher's JDK keeps an AOT cache (Java 25+) and the one for this jar
+# and these options is absent, records it as a relay's first run after a build does: a relay of its own in WORK
+# takes 25,000 messages (relay-bench.sh, 50 sessions, 2 KiB) and stops. RELAY_AOT=off: no cache, no training.
+# A measured relay then starts with the classes and method profiles of that run instead of cold.
+relay_train() {
+  local root=$1 work=$2 bench=$3 state
+  state=$(RELAY_JAVA_OPTS="$(relay_java_opts)" "$root/relay" jvm | sed -n 's/^aot_cache: //p')
+  case "$state" in *"(absent"*) ;; *) echo "relay-lib: AOT cache: $state" >&2; return 0 ;; esac
+  echo "relay-lib: training the AOT cache (25,000 messages to a relay of its own)" >&2
+  relay_prepare "$work"
+  relay_start "$root" "$work"
+  "$bench/relay-bench.sh" --target 127.0.0.1:2525 --sink-port 2627 -n 25000 -c 50 -s 2048 --label aot-training \
+    >"$work/training.txt" || true
+  relay_stop "$work"
+  state=$(RELAY_JAVA_OPTS="$(relay_java_opts)" "$root/relay" jvm | sed -n 's/^aot_cache: //p')
+  echo "relay-lib: AOT cache: $state" >&2
+}
+
+# relay_stop WORK: stops the relay of WORK/relay.pid and waits (up to 2 min: a training run writes its AOT cache
+# as it exits) for it to exit
 relay_stop() {
   local work=$1 pid
   pid=$(head -1 "$work/relay.pid" 2>/dev/null) || return 0
   [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 }

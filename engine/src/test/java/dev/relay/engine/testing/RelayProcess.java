@@ -26,6 +26,10 @@ public final class RelayProcess {
                                 List<String> jvmOptions) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m"));
+        if (Runtime.version().feature() >= 24) {
+            // as the launcher does: no JDK warnings on stderr, which is the relay's log here
+            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        }
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.relay.engine.Main", "run", "--config", config.toString()));
