@@ -140,6 +140,16 @@ class LauncherIT {
     }
 
     @Test
+    void anEditedTestSourceDoesNotRebuildTheJar() throws Exception {
+        Map<String, String> env = Map.of("RELAY_JAVA", jdk("jdk17", "17.0.15").resolve("bin/java").toString());
+        launch(env, "jvm");
+        Path test = Files.createDirectories(root.resolve("engine/src/test/java")).resolve("SomeTest.java");
+        Files.writeString(test, "class SomeTest {}");
+        test.toFile().setLastModified(System.currentTimeMillis() + 120_000); // newer than the jar
+        assertThat(launch(env, "jvm")).doesNotContain("building");
+    }
+
+    @Test
     void aCommandOtherThanRunRecordsNoCache() throws Exception {
         Map<String, String> env = Map.of("RELAY_JAVA", jdk("jdk25", "25.0.3").resolve("bin/java").toString());
         Files.deleteIfExists(root.resolve("args"));
