@@ -70,7 +70,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                     public void failed(List<PendingStore> batch, Throwable cause) {
                         observer.batchFailed(batch.size(), cause);
                     }
-                });
+                }, NaturalBatcher.Pace.NONE); // every 250 waits for its batch: no rest
     }
 
     @Override

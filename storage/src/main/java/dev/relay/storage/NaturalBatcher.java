@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -12,12 +14,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Natural batching, shared by the spool's group commit and the delivery store's write-back: members go into a
  * bounded lock-free queue (producers on event loops never park); up to {@code committers} workers each take what
  * queued up while their previous batch was written (whole members, up to {@code maxWeight}, at least one member)
- * and write it with {@code writer}, then complete every member. There is no timer. A full queue or a closed
+ * and write it with {@code writer}, then complete every member. With a {@link Pace}, a committer whose batch was
+ * not full and took less than the pace's interval rests for the rest of it before taking the next batch, so that at
+ * moderate rates one batch carries an interval's members instead of one or two (see {@link Pace}); without one
+ * there is no timer. A full queue or a closed
  * batcher fails a member at once. A batch that fails transiently ({@link StorageErrors#isTransient}) fails all its
  * members and the next batch tries again; one that fails permanently is written again member by member, so the one
  * member that can never be written fails alone and the others succeed. Cancelling
@@ -63,12 +70,31 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         }
     }
 
+    /**
+     * At most one batch start per committer every {@code minInterval}, for writes off every caller's critical path:
+     * each batch costs a transaction whatever it holds, and natural batching alone makes batches of one or two
+     * members at moderate rates. A full batch does not rest. {@code timer} measures and waits out the interval
+     * (a virtual-time scheduler in tests).
+     */
+    record Pace(Duration minInterval, Scheduler timer) {
+        static final Pace NONE = new Pace(Duration.ZERO, Schedulers.immediate());
+
+        Pace {
+            Objects.requireNonNull(minInterval, "minInterval");
+            Objects.requireNonNull(timer, "timer");
+            if (minInterval.isNegative()) {
+                throw new IllegalArgumentException("minInterval must be >= 0, was " + minInterval);
+            }
+        }
+    }
+
     private final int committers;
     private final int maxWeight;
     private final int queueCapacity;
     private final Texts texts;
     private final Function<List<P>, Mono<?>> writer;
     private final Observer<P> observer;
+    private final Pace pace;
     private final ConcurrentLinkedQueue<P> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger activeCommitters = new AtomicInteger();
@@ -76,7 +102,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
 
     /** {@code writer} completes (with or without a value) when the batch is durable, errors otherwise. */
     NaturalBatcher(int committers, int maxWeight, int queueCapacity, Texts texts, Function<List<P>, Mono<?>> writer,
-                   Observer<P> observer) {
+                   Observer<P> observer, Pace pace) {
         if (committers < 1 || maxWeight < 1 || queueCapacity < 1) {
             throw new IllegalArgumentException("committers, maxWeight and queueCapacity must be >= 1");
         }
@@ -86,6 +112,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         this.texts = Objects.requireNonNull(texts, "texts");
         this.writer = Objects.requireNonNull(writer, "writer");
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.pace = Objects.requireNonNull(pace, "pace");
     }
 
     /**
@@ -164,22 +191,35 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
 
     private void write(List<P> batch) {
         long start = System.nanoTime();
+        long restUntil = restUntil(batch);
         AtomicBoolean done = new AtomicBoolean(); // exactly one outcome per batch, whatever the signals
         writer.apply(batch).timeout(BATCH_TIMEOUT).subscribe(
                 v -> { },
                 err -> {
                     if (done.compareAndSet(false, true)) {
-                        failed(batch, err);
+                        failed(batch, err, restUntil);
                     }
                 },
                 () -> {
                     if (done.compareAndSet(false, true)) {
-                        succeeded(batch, System.nanoTime() - start);
+                        succeeded(batch, System.nanoTime() - start, restUntil);
                     }
                 });
     }
 
-    private void succeeded(List<P> batch, long nanos) {
+    /** When this batch's committer may take the next one, on the pace's clock; 0 for at once. */
+    private long restUntil(List<P> batch) {
+        if (pace.minInterval().isZero()) {
+            return 0;
+        }
+        int weight = 0;
+        for (P p : batch) {
+            weight += p.weight();
+        }
+        return weight >= maxWeight ? 0 : pace.timer().now(TimeUnit.NANOSECONDS) + pace.minInterval().toNanos();
+    }
+
+    private void succeeded(List<P> batch, long nanos, long restUntil) {
         try {
             for (P p : batch) {
                 p.succeed();
@@ -188,11 +228,15 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         } catch (RuntimeException e) {
             log.error("{} observer or subscriber failed after a written batch", texts.name(), e);
         } finally {
-            finished();
+            finished(restUntil);
         }
     }
 
     private void failed(List<P> batch, Throwable err) {
+        failed(batch, err, 0);
+    }
+
+    private void failed(List<P> batch, Throwable err, long restUntil) {
         if (batch.size() > 1 && !closed && !StorageErrors.isTransient(err)) {
             isolate(batch, err);
             return;
@@ -207,7 +251,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         } catch (RuntimeException e) {
             log.error("{} observer or subscriber failed after a failed batch", texts.name(), e);
         } finally {
-            finished();
+            finished(restUntil);
         }
     }
 
@@ -228,7 +272,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
                                 return Mono.empty();
                             });
                 })
-                .doFinally(signal -> finished())
+                .doFinally(signal -> finished(0))
                 .subscribe(null, e -> log.error("{} isolating a failed batch failed", texts.name(), e));
     }
 
@@ -251,7 +295,21 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         }
     }
 
-    private void finished() {
+    /** The committer's slot stays taken until {@code restUntil} (the pace's clock; 0: now), then takes the next batch. */
+    private void finished(long restUntil) {
+        long wait = restUntil == 0 || closed ? 0 : restUntil - pace.timer().now(TimeUnit.NANOSECONDS);
+        if (wait > 0) {
+            try {
+                pace.timer().schedule(this::release, wait, TimeUnit.NANOSECONDS);
+                return;
+            } catch (RejectedExecutionException stopping) {
+                // the timer is shut down with the relay: no rest then
+            }
+        }
+        release();
+    }
+
+    private void release() {
         activeCommitters.decrementAndGet();
         if (!closed) {
             drain();

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@link DeliveryStore} on PostgreSQL (schema V2): claims, content reads and the batched write-back. Claims are one {@code UPDATE} over rows picked with
@@ -49,7 +50,7 @@ public final class PgDeliveryStore implements DeliveryStore, AutoCloseable {
                     public void failed(List<PendingRecord> batch, Throwable cause) {
                         observer.batchFailed(batch.size(), updatesOf(batch).size(), cause);
                     }
-                });
+                }, new NaturalBatcher.Pace(settings.minInterval(), Schedulers.parallel()));
     }
 
     /** Whole calls in one batch, in their order. */

@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.r2dbc.spi.R2dbcBadGrammarException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** Isolation of a member that can never be written, with a writer that answers from a script (no I/O). */
+/**
+ * Isolation of a member that can never be written, and the pace's rest between batches on virtual time, with a
+ * writer that answers from a script (no I/O).
+ */
 class NaturalBatcherTest {
     /** A member that records how it ended. */
     static final class Member implements NaturalBatcher.Pending {
@@ -72,14 +77,18 @@ class NaturalBatcherTest {
     }
 
     private NaturalBatcher<Member> batcher() {
-        return new NaturalBatcher<>(1, 100, 100, new NaturalBatcher.Texts("test", "closed", "full", "failed: "),
+        return batcher(100, NaturalBatcher.Pace.NONE);
+    }
+
+    private NaturalBatcher<Member> batcher(int maxWeight, NaturalBatcher.Pace pace) {
+        return new NaturalBatcher<>(1, maxWeight, 100, new NaturalBatcher.Texts("test", "closed", "full", "failed: "),
                 this::write, new NaturalBatcher.Observer<>() {
                     @Override
                     public void written(List<Member> batch, long nanos) {}
 
                     @Override
                     public void failed(List<Member> batch, Throwable cause) {}
-                });
+                }, pace);
     }
 
     private static List<String> results(List<Member> members) {
@@ -116,5 +125,64 @@ class NaturalBatcherTest {
 
         assertThat(results(members)).containsExactly("a failed: transient", "down failed: transient");
         assertThat(writes).hasSize(2);
+    }
+
+    @Test
+    void withAPaceMembersArrivingWithinTheIntervalWaitForItAndGoInOneBatch() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        NaturalBatcher<Member> batcher = batcher(100, new NaturalBatcher.Pace(Duration.ofMillis(20), time));
+        Member first = new Member("first");
+        batcher.offer(first, () -> { });
+        firstWrite.tryEmitEmpty();
+        assertThat(first.result).isEqualTo("ok"); // an idle batcher writes at once
+
+        List<Member> members = List.of(new Member("a"), new Member("b"), new Member("c"));
+        for (Member m : members) {
+            time.advanceTimeBy(Duration.ofMillis(5));
+            batcher.offer(m, () -> { });
+        }
+        time.advanceTimeBy(Duration.ofMillis(4)); // 19 ms since the first batch started
+        assertThat(results(members)).containsOnly("a pending", "b pending", "c pending");
+        time.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(results(members)).containsExactly("a ok", "b ok", "c ok");
+        assertThat(writes).containsExactly(List.of("first"), List.of("a", "b", "c"));
+
+        // after an idle interval, a member is written at once again
+        time.advanceTimeBy(Duration.ofMillis(100));
+        Member later = new Member("later");
+        batcher.offer(later, () -> { });
+        assertThat(later.result).isEqualTo("ok");
+    }
+
+    @Test
+    void aFullBatchDoesNotRest() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        NaturalBatcher<Member> batcher = batcher(2, new NaturalBatcher.Pace(Duration.ofMillis(20), time));
+        batcher.offer(new Member("first"), () -> { });
+        List<Member> members = List.of(new Member("a"), new Member("b"), new Member("c"));
+        members.forEach(m -> batcher.offer(m, () -> { })); // queue up behind the first write
+        firstWrite.tryEmitEmpty();
+        assertThat(writes).hasSize(1); // "first" was alone, under the limit: its committer rests
+
+        time.advanceTimeBy(Duration.ofMillis(20));
+        // [a, b] is full, so [c] follows without waiting for another interval
+        assertThat(writes).containsExactly(List.of("first"), List.of("a", "b"), List.of("c"));
+        assertThat(results(members)).containsExactly("a ok", "b ok", "c ok");
+    }
+
+    @Test
+    void closingDuringARestFailsTheWaitingMembersAndTheRestEndsQuietly() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        NaturalBatcher<Member> batcher = batcher(100, new NaturalBatcher.Pace(Duration.ofMillis(20), time));
+        batcher.offer(new Member("first"), () -> { });
+        firstWrite.tryEmitEmpty();
+        Member waiting = new Member("waiting");
+        batcher.offer(waiting, () -> { });
+
+        batcher.close();
+        assertThat(waiting.result).startsWith("failed");
+        time.advanceTimeBy(Duration.ofMillis(20));
+        assertThat(writes).containsExactly(List.of("first"));
+        assertThat(batcher.queued()).isZero();
     }
 }

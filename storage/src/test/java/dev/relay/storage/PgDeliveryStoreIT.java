@@ -296,7 +296,7 @@ class PgDeliveryStoreIT {
         // with several nodes: one node's store writes back with one committer, see DeliveryStoreSettings)
         Collections.shuffle(updates);
         long t0 = System.nanoTime();
-        try (PgDeliveryStore concurrent = new PgDeliveryStore(pool, new DeliveryStoreSettings(4, 1000, 100_000),
+        try (PgDeliveryStore concurrent = new PgDeliveryStore(pool, new DeliveryStoreSettings(4, 1000, 100_000, Duration.ZERO),
                 RecordObserver.NONE)) {
             Flux.range(0, updates.size() / 10)
                     .flatMap(i -> concurrent.record(updates.subList(i * 10, i * 10 + 10)), 64)
@@ -309,6 +309,43 @@ class PgDeliveryStoreIT {
         assertThat(rows("SELECT kind, count(*) FROM event GROUP BY kind ORDER BY kind"))
                 .containsExactly(EventKind.ACCEPTED.code() + "|" + messages,
                         EventKind.DELIVERED.code() + "|" + 2 * messages);
+    }
+
+    @Test
+    void withAMinimumIntervalCallsArrivingOneByOneShareABatch() {
+        List<IncomingMessage> ms = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ms.add(stored(Priority.BULK, ago(1), "p" + i + "@x.example"));
+        }
+        assertThat(claim("n1", 100)).hasSize(6);
+        List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
+        RecordObserver observer = new RecordObserver() {
+            @Override
+            public void batchRecorded(int calls, int updates, long nanos) {
+                batches.add(calls);
+            }
+
+            @Override
+            public void batchFailed(int calls, int updates, Throwable cause) {
+                batches.add(-calls);
+            }
+        };
+        // an interval far longer than this test's calls take to issue, so that the outcome does not hang on timing
+        try (PgDeliveryStore paced = new PgDeliveryStore(pool,
+                new DeliveryStoreSettings(1, 100, 100, Duration.ofSeconds(1)), observer)) {
+            paced.record(List.of(update(ms.get(0).id(), 0, Kind.DELIVERED, null))).block(WAIT);
+            // each of the next five is issued after the previous one reached the store, none waits for another's
+            // commit: without the interval the first of them would go alone as soon as it arrived
+            List<Mono<Void>> calls = new ArrayList<>();
+            for (IncomingMessage m : ms.subList(1, ms.size())) {
+                Mono<Void> call = paced.record(List.of(update(m.id(), 0, Kind.DELIVERED, null))).cache();
+                call.subscribe(v -> { }, e -> { });
+                calls.add(call);
+            }
+            StepVerifier.create(Flux.merge(calls)).expectComplete().verify(WAIT);
+        }
+        assertThat(batches).containsExactly(1, 5);
+        assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
     }
 
     @Test
@@ -333,7 +370,8 @@ class PgDeliveryStoreIT {
         };
         ConnectionPool lockPool = db.pool(1);
         Connection locker = Mono.from(lockPool.create()).block(WAIT);
-        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100), observer)) {
+        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100, Duration.ZERO),
+                observer)) {
             // the first batch waits for the lock; the other ten queue up behind it meanwhile
             Mono.from(locker.beginTransaction()).then(Database.execute(locker, "LOCK TABLE event IN EXCLUSIVE MODE"))
                     .block(WAIT);
@@ -397,7 +435,8 @@ class PgDeliveryStoreIT {
         ConnectionPool lockPool = db.pool(1);
         Connection locker = Mono.from(lockPool.create()).block(WAIT);
         List<String> results = Collections.synchronizedList(new ArrayList<>());
-        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100), observer)) {
+        try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100, Duration.ZERO),
+                observer)) {
             // the first call waits for the lock; the four others queue up behind it and form one batch
             Mono.from(locker.beginTransaction()).then(Database.execute(locker, "LOCK TABLE event IN EXCLUSIVE MODE"))
                     .block(WAIT);
@@ -478,7 +517,7 @@ class PgDeliveryStoreIT {
 
     @Test
     void settingsAreValidated() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DeliveryStoreSettings(0, 1, 1))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DeliveryStoreSettings(0, 1, 1, Duration.ZERO))
                 .hasMessageContaining("committers");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.claimDue("n", 0))
                 .hasMessageContaining("limit");
