@@ -110,8 +110,8 @@ class LauncherIT {
         Path cache = Path.of(record.substring("-XX:AOTCacheOutput=".length()));
         assertThat(cache.getParent()).isEqualTo(root.resolve("engine/target/aot"));
         assertThat(first).containsSubsequence("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", record, "-Xlog:aot*=error", "-Xms256m", "-Xmx1g", "-jar", jar(),
-                "run");
+                "--sun-misc-unsafe-memory-access=allow", record, "-Xlog:aot*=error", "-Xms256m", "-Xmx1g", "-jar",
+                jar(), "run");
         assertThat(launch(env, "jvm")).contains("aot_cache: " + cache + " (absent");
 
         Files.writeString(cache, "cache"); // as the JVM writes it when the training run stops, after the build

@@ -24,11 +24,11 @@ import reactor.core.scheduler.Schedulers;
  * and write it with {@code writer}, then complete every member. With a {@link Pace}, a committer whose batch was
  * not full and took less than the pace's interval rests for the rest of it before taking the next batch, so that at
  * moderate rates one batch carries an interval's members instead of one or two (see {@link Pace}); without one
- * there is no timer. A full queue or a closed
- * batcher fails a member at once. A batch that fails transiently ({@link StorageErrors#isTransient}) fails all its
- * members and the next batch tries again; one that fails permanently is written again member by member, so the one
- * member that can never be written fails alone and the others succeed. Cancelling
- * a queued member drops it ({@link Pending#discard}); cancelling one already in a batch does not stop the write.
+ * there is no timer. A full queue or a closed batcher fails a member at once. A batch that fails transiently
+ * ({@link StorageErrors#isTransient}) fails all its members and the next batch tries again; one that fails
+ * permanently is written again member by member, so the one member that can never be written fails alone and the
+ * others succeed. Cancelling a queued member drops it ({@link Pending#discard}); cancelling one already in a batch
+ * does not stop the write.
  */
 final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NaturalBatcher.class);
@@ -295,7 +295,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         }
     }
 
-    /** The committer's slot stays taken until {@code restUntil} (the pace's clock; 0: now), then takes the next batch. */
+    /** The committer's slot stays taken until {@code restUntil} (the pace's clock; 0: now), then takes a batch. */
     private void finished(long restUntil) {
         long wait = restUntil == 0 || closed ? 0 : restUntil - pace.timer().now(TimeUnit.NANOSECONDS);
         if (wait > 0) {
