@@ -94,6 +94,14 @@ class LauncherIT {
     }
 
     @Test
+    void relayJavaMayNameABinaryOnThePath() throws Exception {
+        Path bin = jdk("jdk17", "17.0.15").resolve("bin");
+        Map<String, String> env = Map.of("RELAY_JAVA", "java", "PATH", bin + ":" + System.getenv("PATH"));
+        assertThat(javaArguments(env)).endsWith("-jar", jar(), "run");
+        assertThat(launch(env, "jvm", "--java-home").strip()).isEqualTo(bin.getParent().toRealPath().toString());
+    }
+
+    @Test
     void theNewestJdk25OrLaterIsPickedAndTestedOn() throws Exception {
         Path newest = jdk("jdk99", "99.0.1");
         String out = launch(Map.of("JAVA_HOME", newest.toString()), "jvm", "--java-home");
