@@ -164,7 +164,7 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
             } catch (RuntimeException | Error e) {
                 // Thrown before the write was subscribed (e.g. by the pool): without this the committer slot
                 // would leak and, once every slot leaked, no member would ever complete again.
-                failed(batch, e);
+                failed(batch, e, 0);
             }
         }
     }
@@ -230,10 +230,6 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         } finally {
             finished(restUntil);
         }
-    }
-
-    private void failed(List<P> batch, Throwable err) {
-        failed(batch, err, 0);
     }
 
     private void failed(List<P> batch, Throwable err, long restUntil) {

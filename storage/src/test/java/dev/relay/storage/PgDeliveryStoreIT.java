@@ -311,6 +311,21 @@ class PgDeliveryStoreIT {
                         EventKind.DELIVERED.code() + "|" + 2 * messages);
     }
 
+    /** Counts the store's batches: {calls, updates} of each written one into {@code batches}, failed ones. */
+    private static RecordObserver counting(List<int[]> batches, AtomicInteger failed) {
+        return new RecordObserver() {
+            @Override
+            public void batchRecorded(int calls, int updates, long nanos) {
+                batches.add(new int[] {calls, updates});
+            }
+
+            @Override
+            public void batchFailed(int calls, int updates, Throwable cause) {
+                failed.incrementAndGet();
+            }
+        };
+    }
+
     @Test
     void withAMinimumIntervalCallsArrivingOneByOneShareABatch() {
         List<IncomingMessage> ms = new ArrayList<>();
@@ -318,18 +333,9 @@ class PgDeliveryStoreIT {
             ms.add(stored(Priority.BULK, ago(1), "p" + i + "@x.example"));
         }
         assertThat(claim("n1", 100)).hasSize(6);
-        List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
-        RecordObserver observer = new RecordObserver() {
-            @Override
-            public void batchRecorded(int calls, int updates, long nanos) {
-                batches.add(calls);
-            }
-
-            @Override
-            public void batchFailed(int calls, int updates, Throwable cause) {
-                batches.add(-calls);
-            }
-        };
+        List<int[]> batches = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        RecordObserver observer = counting(batches, failed);
         // an interval far longer than this test's calls take to issue, so that the outcome does not hang on timing
         try (PgDeliveryStore paced = new PgDeliveryStore(pool,
                 new DeliveryStoreSettings(1, 100, 100, Duration.ofSeconds(1)), observer)) {
@@ -344,7 +350,8 @@ class PgDeliveryStoreIT {
             }
             StepVerifier.create(Flux.merge(calls)).expectComplete().verify(WAIT);
         }
-        assertThat(batches).containsExactly(1, 5);
+        assertThat(failed.get()).isZero();
+        assertThat(batches).extracting(b -> b[0]).containsExactly(1, 5);
         assertThat(rows("SELECT count(*) FROM message")).containsExactly("0");
     }
 
@@ -357,17 +364,7 @@ class PgDeliveryStoreIT {
         assertThat(claim("n1", 100)).hasSize(11);
         List<int[]> batches = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger failed = new AtomicInteger();
-        RecordObserver observer = new RecordObserver() {
-            @Override
-            public void batchRecorded(int calls, int updates, long nanos) {
-                batches.add(new int[] {calls, updates});
-            }
-
-            @Override
-            public void batchFailed(int calls, int updates, Throwable cause) {
-                failed.incrementAndGet();
-            }
-        };
+        RecordObserver observer = counting(batches, failed);
         ConnectionPool lockPool = db.pool(1);
         Connection locker = Mono.from(lockPool.create()).block(WAIT);
         try (PgDeliveryStore batching = new PgDeliveryStore(pool, new DeliveryStoreSettings(1, 100, 100, Duration.ZERO),
@@ -421,17 +418,7 @@ class PgDeliveryStoreIT {
         sql("ALTER TABLE event ADD CONSTRAINT poison CHECK (reply IS DISTINCT FROM 'poison')");
         AtomicInteger failedBatches = new AtomicInteger();
         List<int[]> written = Collections.synchronizedList(new ArrayList<>());
-        RecordObserver observer = new RecordObserver() {
-            @Override
-            public void batchRecorded(int calls, int updates, long nanos) {
-                written.add(new int[] {calls, updates});
-            }
-
-            @Override
-            public void batchFailed(int calls, int updates, Throwable cause) {
-                failedBatches.incrementAndGet();
-            }
-        };
+        RecordObserver observer = counting(written, failedBatches);
         ConnectionPool lockPool = db.pool(1);
         Connection locker = Mono.from(lockPool.create()).block(WAIT);
         List<String> results = Collections.synchronizedList(new ArrayList<>());
