@@ -165,6 +165,32 @@ class GroupCommitSpoolIT {
     }
 
     /**
+     * V14: content up to about 8 kB is written in the message's row, not as TOAST chunks (a row and an index entry
+     * per 2 kB, written, read and vacuumed per message); larger content still goes out of line. Both read back whole.
+     */
+    @Test
+    void contentUpToEightKilobytesStaysInItsRowLargerGoesOutOfLine() {
+        String toast = TestSql.rows(pool, "SELECT reltoastrelid::regclass::text FROM pg_class"
+                + " WHERE oid = 'message'::regclass").get(0);
+        byte[] small = new byte[6000];
+        byte[] large = new byte[100_000];
+        ThreadLocalRandom.current().nextBytes(small);
+        ThreadLocalRandom.current().nextBytes(large);
+        IncomingMessage inline = message(Unpooled.wrappedBuffer(small), "a@example.com");
+        IncomingMessage outOfLine = message(Unpooled.wrappedBuffer(large), "b@example.com");
+        try (GroupCommitSpool spool = new GroupCommitSpool(pool, GroupCommitSettings.DEFAULT, SpoolObserver.NONE)) {
+            StepVerifier.create(spool.store(inline)).verifyComplete();
+            assertThat(TestSql.rows(pool, "SELECT count(*) FROM " + toast)).containsExactly("0");
+            StepVerifier.create(spool.store(outOfLine)).verifyComplete();
+        }
+        assertThat(Integer.parseInt(TestSql.rows(pool, "SELECT count(*) FROM " + toast).get(0))).isGreaterThan(1);
+        StepVerifier.create(reader.find(inline.id())).assertNext(m -> assertThat(m.content()).isEqualTo(small))
+                .verifyComplete();
+        StepVerifier.create(reader.find(outOfLine.id())).assertNext(m -> assertThat(m.content()).isEqualTo(large))
+                .verifyComplete();
+    }
+
+    /**
      * The client Message-ID reaches the accepted event on both write paths: one statement, and the transaction of
      * several that a batch over PostgreSQL's 65535 parameters takes (9000 recipients x 8 columns).
      */
