@@ -79,6 +79,11 @@ public final class DkimKeyring implements AutoCloseable {
         return this;
     }
 
+    /** Whether the last refresh found no usable key at all (for any domain, active or not). */
+    public boolean isEmpty() {
+        return snapshot.isEmpty();
+    }
+
     /**
      * The keys that sign for {@code domain} at {@code now}: per algorithm the active key that became active last, so
      * a new selector takes over at its {@code active_from} while the old one stays published. Ed25519 first.

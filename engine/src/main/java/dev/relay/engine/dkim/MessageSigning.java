@@ -65,9 +65,15 @@ public final class MessageSigning {
         this.fallback = Objects.requireNonNull(fallback, "fallback");
     }
 
-    /** Whether {@link #sign} can do anything at all (no keyring: it never signs nor refuses). */
-    public boolean enabled() {
-        return keyring != null;
+    /**
+     * Whether {@link #sign} could sign or refuse a message submitted by {@code user} (null: not authenticated). False
+     * when there is no key at all and the policy would not refuse this submission for want of one: the outcome is
+     * then {@link Unsigned} whatever the header says, known without reading it, so the caller need not hand the
+     * message to a signing thread (a thread hop per message on a relay that has no keys).
+     */
+    public boolean mayAct(@Nullable String user) {
+        return keyring != null
+                && (!keyring.isEmpty() || (user != null && missingKey == DkimConfig.MissingKey.REFUSE));
     }
 
     /**

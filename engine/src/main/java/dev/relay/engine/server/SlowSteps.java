@@ -48,7 +48,7 @@ final class SlowSteps {
         MessageAcceptance.Result result = acceptance.accept(state, step.transaction(), content, step.stats(),
                 messageId, services.clock().instant());
         if (result instanceof MessageAcceptance.Accepted accepted) {
-            if (!services.signing().enabled()) {
+            if (!services.signing().mayAct(state.user)) {
                 return store(accepted);
             }
             return sign(accepted, state.user).flatMap(signed -> signed instanceof Step.Refuse

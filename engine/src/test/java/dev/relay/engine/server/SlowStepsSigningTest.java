@@ -60,9 +60,13 @@ class SlowStepsSigningTest {
 
     private SlowSteps steps() throws Exception {
         KeyPair pair = DkimProviders.generate(DkimAlgorithm.ED25519_SHA256);
-        DkimKeyRecord row = new DkimKeyRecord("shop.example", "s1", "ed25519-sha256", pair.getPrivate().getEncoded(),
-                false, pair.getPublic().getEncoded(), Instant.EPOCH, null, null, Instant.EPOCH);
-        DkimKeyring keyring = new DkimKeyring(() -> reactor.core.publisher.Flux.just(row), null,
+        return steps(List.of(new DkimKeyRecord("shop.example", "s1", "ed25519-sha256", pair.getPrivate().getEncoded(),
+                false, pair.getPublic().getEncoded(), Instant.EPOCH, null, null, Instant.EPOCH)));
+    }
+
+    /** Signing with the keys of {@code rows}, refusing authenticated submissions from a domain without one. */
+    private SlowSteps steps(List<DkimKeyRecord> rows) {
+        DkimKeyring keyring = new DkimKeyring(() -> reactor.core.publisher.Flux.fromIterable(rows), null,
                 DkimProviders.jdkOnly());
         keyring.refresh().block(WAIT);
         Spool spool = new Spool() {
@@ -140,6 +144,31 @@ class SlowStepsSigningTest {
         Step.Refuse refuse = (Step.Refuse) step;
         assertThat(refuse.reason()).isEqualTo(Rejection.DKIM_KEY_MISSING);
         assertThat(refuse.reply().toString()).contains("550").contains("5.7.1").contains("other.example");
+        assertThat(stored).isEmpty();
+        assertThat(content.refCnt()).isZero();
+    }
+
+    /**
+     * No key at all and a submission the policy would not refuse: the outcome is "unsigned" whatever the header
+     * says, so the message goes to the spool from the caller's thread without a hop to the signing scheduler.
+     */
+    @Test
+    void withNoKeyAtAllUnauthenticatedMailIsStoredWithoutTheSigningScheduler() throws Exception {
+        SessionState relayed = authenticated();
+        relayed.user = null;
+        CompositeByteBuf content = content("orders@shop.example");
+        Step step = steps(List.of()).accept(relayed, step(), content).block(WAIT);
+        assertThat(step).isInstanceOf(Step.Stored.class);
+        assertThat(storedOn).containsExactly(Thread.currentThread().getName());
+        assertThat(stored.get(0).content().toString(StandardCharsets.US_ASCII)).doesNotContain("DKIM-Signature");
+    }
+
+    @Test
+    void withNoKeyAtAllAnAuthenticatedSubmissionIsStillRefusedForWantOfOne() throws Exception {
+        CompositeByteBuf content = content("orders@shop.example");
+        Step step = steps(List.of()).accept(authenticated(), step(), content).block(WAIT);
+        assertThat(step).isInstanceOf(Step.Refuse.class);
+        assertThat(((Step.Refuse) step).reason()).isEqualTo(Rejection.DKIM_KEY_MISSING);
         assertThat(stored).isEmpty();
         assertThat(content.refCnt()).isZero();
     }
