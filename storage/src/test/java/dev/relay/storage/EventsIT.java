@@ -180,6 +180,12 @@ class EventsIT {
         LocalDate laterDay = LocalDate.ofInstant(later, ZoneOffset.UTC);
         assertThat(report.created()).contains(EventPartitions.name(laterDay), EventPartitions.name(laterDay.plusDays(7)));
         assertThat(report.dropped()).contains(EventPartitions.name(today));
+        // days created by V5 and V15 and days created since: analysed and vacuumed by a fixed million rows (V15)
+        assertThat(TestSql.rows(pool, "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '')"
+                + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'event'::regclass"))
+                .hasSizeGreaterThan(8)
+                .allSatisfy(r -> assertThat(r).contains("autovacuum_analyze_threshold=1000000",
+                        "autovacuum_vacuum_insert_threshold=1000000", "autovacuum_analyze_scale_factor=0"));
         assertThat(days()).doesNotContain(today).contains(laterDay, laterDay.plusDays(7))
                 .allSatisfy(d -> assertThat(d).isAfterOrEqualTo(laterDay.minusDays(30)));
         assertThat(TestSql.rows(pool, "SELECT count(*) FROM event")).containsExactly("0");

@@ -62,9 +62,9 @@ class MigrationsIT {
 
     @Test
     void appliesOnceAndIsIdempotentEvenConcurrently() {
-        StepVerifier.create(Migrations.apply(pool)).expectNext(14).verifyComplete();
+        StepVerifier.create(Migrations.apply(pool)).expectNext(15).verifyComplete();
         StepVerifier.create(Flux.merge(Migrations.apply(pool), Migrations.apply(pool), Migrations.apply(pool)))
-                .expectNext(14, 14, 14).verifyComplete();
+                .expectNext(15, 15, 15).verifyComplete();
 
         List<String> rows = Database.withConnection(pool, c -> Flux.from(
                 c.createStatement("SELECT version, name FROM schema_version ORDER BY version").execute())
@@ -72,7 +72,8 @@ class MigrationsIT {
                 .collectList()).block(Duration.ofSeconds(30));
         assertThat(rows).containsExactly("1:spool", "2:delivery", "3:admin", "4:suppression", "5:events",
                 "6:systems", "7:dkim", "8:webhooks", "9:bounce_intake", "10:client_message_id",
-                "11:system_verp", "12:event_sender", "13:queue_vacuum", "14:message_inline");
+                "11:system_verp", "12:event_sender", "13:queue_vacuum", "14:message_inline",
+                "15:event_partition_autovacuum");
 
         List<String> tables = Database.withConnection(pool, c -> Flux.from(c.createStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = $1"
@@ -132,7 +133,7 @@ class MigrationsIT {
     @Test
     void listsMigrationsFromTheIndex() {
         assertThat(Migrations.load()).extracting(Migrations.Migration::version)
-                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     }
 
     @Test
@@ -185,7 +186,7 @@ class MigrationsIT {
                     + "INSERT INTO event(message_id, kind) VALUES ('00000000-0000-0000-0000-000000000001', 1),"
                     + " ('00000000-0000-0000-0000-000000000001', 2), ('00000000-0000-0000-0000-000000000002', 1),"
                     + " ('00000000-0000-0000-0000-000000000003', 1)");
-            StepVerifier.create(Migrations.apply(p)).expectNext(14).verifyComplete();
+            StepVerifier.create(Migrations.apply(p)).expectNext(15).verifyComplete();
             assertThat(TestSql.rows(p, "SELECT right(message_id::text, 1) || '|' || kind || '|'"
                     + " || coalesce(sender, '-') FROM event ORDER BY id")).containsExactly("1|1|shop", "1|2|-", "2|1|",
                     "3|1|-");
