@@ -145,7 +145,11 @@ measure() {
     rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.1f", m * p / 100 }')
     log "$label: $pct % = $rate msg/s for ${warmup}+${duration} s"
     cpu0=$(relay_cpu "$label") sent0=$(stat_get messages "$out/sink-$sink.stats")
-    line=$(java -Xms256m -Xmx1g -XX:+UseParallelGC -Drateload.trace="$out/trace-$label-$pct-$step.txt" \
+    # RateLoad's young generation holds a whole level's garbage (30-40 MB/s at 2,500 msg/s): with the default
+    # sizing its young collections, slowed by the saturated machine, paused the load 40-150 ms at 80 %, and every
+    # 250 read during a pause was charged to the server (rateload-gc-*.log)
+    line=$(java -Xms4g -Xmx4g -Xmn3g -XX:+UseParallelGC -XX:-UseAdaptiveSizePolicy \
+      -Drateload.trace="$out/trace-$label-$pct-$step.txt" \
       -Xlog:gc:file="$out/rateload-gc-$label-$pct.log" -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.relay.benchmarks.RateLoad --target "$target" --rate "$rate" --duration "$duration" --warmup "$warmup" \
       --size "$size" --sessions "$sessions" --per-conn "$per_conn" --run-id "l$stamp$label$pct" \
