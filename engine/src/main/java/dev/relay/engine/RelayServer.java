@@ -113,6 +113,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
 
 /**
  * Wires the relay from its configuration, by constructors, in one place: database (embedded when no URL is
@@ -166,7 +167,13 @@ public final class RelayServer implements AutoCloseable {
             url = embedded.r2dbcUrl();
             log.info("using the embedded PostgreSQL under {}", config.dataDirectory().resolve("postgres"));
         }
-        ConnectionPool pool = Database.pool(url, config.database().poolSize());
+        // one event loop per core for everything that does I/O: SMTP sessions, delivery connections and the
+        // database driver. A message's steps then mostly stay on the loop they start on (Reactor Netty's client
+        // loops are colocated: a connection opened from a loop runs on it) instead of waking a thread of another
+        // group at each step: 9-14 % less JVM CPU per message at a fixed 1,000 and 1,600 msg/s (issue 14)
+        LoopResources io = LoopResources.create("relay-io", Runtime.getRuntime().availableProcessors(), true);
+        resources.push(() -> io.disposeLater().block(Duration.ofSeconds(10)));
+        ConnectionPool pool = Database.pool(url, config.database().poolSize(), io);
         resources.push(pool::dispose);
         Integer version = Migrations.apply(pool)
                 .retryWhen(reactor.util.retry.Retry.fixedDelay(DATABASE_WAIT.toSeconds(), Duration.ofSeconds(1))
@@ -255,7 +262,7 @@ public final class RelayServer implements AutoCloseable {
             // the write-back's failed outcomes get their category and class on their events right after it
             OutcomeFollowUp followUps = EventClasses.both(new EventClasses(bounceRules, new PgBounceIntake(pool), clock),
                     suppressDead);
-            DeliveryScheduler scheduler = startDelivery(pool, spool, registry, suspensions, followUps,
+            DeliveryScheduler scheduler = startDelivery(pool, io, spool, registry, suspensions, followUps,
                     verp == null ? ReturnPath.ORIGINAL : new VerpReturnPath(verp, config.bounces().verp().enabled(),
                             directory::current), senderMetrics);
             frontDoorSpool = new HandOffSpool(spool, scheduler);
@@ -277,13 +284,13 @@ public final class RelayServer implements AutoCloseable {
         SmtpServer smtpServer = new SmtpServer(smtpConfig, new RelayPolicy(smtpConfig.relayNetworks()),
                 frontDoorSpool, authenticator, tls,
                 budget, new SmtpMetrics(registry, budget::used, senderMetrics),
-                Runtime.getRuntime().availableProcessors(), clock,
+                io.onServer(LoopResources.DEFAULT_NATIVE), clock,
                 suppression, dkim.signing(), dkim.scheduler(), intakeDoor);
         resources.push(smtpServer);
         smtp = smtpServer;
         smtpAddress = smtpServer.start();
         NettyMetrics.bindEventLoops(registry, "smtp_accept", smtpServer.acceptLoops());
-        NettyMetrics.bindEventLoops(registry, "smtp", smtpServer.sessionLoops());
+        NettyMetrics.bindEventLoops(registry, "io", smtpServer.sessionLoops());
 
         DatabaseProbe databaseProbe = new DatabaseProbe(pool);
         HttpEndpoint http = new HttpEndpoint(
@@ -393,7 +400,8 @@ public final class RelayServer implements AutoCloseable {
      * Delivery: store, router, pooled client, DSNs, scheduler. Resources are pushed so that closing drains the
      * scheduler (after the SMTP listener, before the spool it writes DSNs to) and then closes client and router.
      */
-    private DeliveryScheduler startDelivery(ConnectionPool pool, Spool spool, PrometheusMeterRegistry registry,
+    private DeliveryScheduler startDelivery(ConnectionPool pool, LoopResources io, Spool spool,
+                                            PrometheusMeterRegistry registry,
                                             SiteSuspensions suspensions, OutcomeFollowUp followUp,
                                             ReturnPath returnPath, SenderMetrics senderMetrics) {
         DeliveryConfig dc = config.delivery();
@@ -415,9 +423,9 @@ public final class RelayServer implements AutoCloseable {
         CaffeineCacheMetrics.monitor(registry, router.cache().mxCache(), "relay.dns.mx");
         CaffeineCacheMetrics.monitor(registry, router.cache().addressCache(), "relay.dns.address");
         String helo = dc.heloName() != null ? dc.heloName() : config.smtp().hostname();
-        PooledDeliveryClient client = new PooledDeliveryClient(helo, dc.hopLimits());
+        PooledDeliveryClient client = new PooledDeliveryClient(helo, io, false, null,
+                PooledDeliveryClient.DEFAULT_MAX_WAITING, dc.hopLimits());
         resources.push(client);
-        NettyMetrics.bindEventLoops(registry, "delivery", client.eventLoops());
         PoolMetrics poolMetrics = new PoolMetrics(registry, client::counts, siteTags);
         DeliveryScheduler scheduler = new DeliveryScheduler(
                 new DeliveryScheduler.Settings(dc.nodeName(), dc.window(), dc.siteWindowShare(), dc.pollInterval(),

@@ -93,6 +93,10 @@ class JsonLogsIT {
             assertThat(messages).filteredOn(m -> m.contains(queueId)).anyMatch(m -> m.contains(" queued "))
                     .anyMatch(m -> m.startsWith(queueId + " attempt ") && m.contains("delivered=1"));
             assertThat(messages).anyMatch(m -> m.contains("authentication failed for shop"));
+            // sessions and deliveries run on the relay's one set of I/O loops (shared with the database driver)
+            assertThat(events).filteredOn(e -> e.path("formattedMessage").asText().contains(queueId))
+                    .extracting(e -> e.path("threadName").asText())
+                    .allSatisfy(thread -> assertThat(thread).startsWith("relay-io-"));
         }
     }
 

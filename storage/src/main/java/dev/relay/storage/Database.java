@@ -1,6 +1,7 @@
 package dev.relay.storage;
 
 import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
@@ -10,7 +11,9 @@ import io.r2dbc.spi.ValidationDepth;
 import java.time.Duration;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 /**
  * Connection pools from R2DBC URLs. An optional {@code schema} query option
@@ -28,11 +31,16 @@ public final class Database {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     static final int PREPARED_STATEMENT_CACHE = 256;
     private static final io.r2dbc.spi.Option<Integer> STATEMENT_CACHE_OPTION =
-            io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES;
+            PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES;
 
     private Database() {}
 
     public static ConnectionPool pool(String r2dbcUrl, int maxSize) {
+        return pool(r2dbcUrl, maxSize, null);
+    }
+
+    /** As above, the driver's connections running on {@code loops} (null: the driver's own, Reactor Netty's global). */
+    public static ConnectionPool pool(String r2dbcUrl, int maxSize, @Nullable LoopResources loops) {
         if (maxSize < 1) {
             throw new IllegalArgumentException("maxSize must be >= 1, was " + maxSize);
         }
@@ -40,6 +48,9 @@ public final class Database {
         Object schema = options.getValue(io.r2dbc.spi.Option.valueOf("schema"));
         if (schema != null) {
             requireIdentifier(schema.toString());
+        }
+        if (loops != null) {
+            options = options.mutate().option(PostgresqlConnectionFactoryProvider.LOOP_RESOURCES, loops).build();
         }
         ConnectionFactory factory = ConnectionFactories.get(options);
         return new ConnectionPool(ConnectionPoolConfiguration.builder(factory)

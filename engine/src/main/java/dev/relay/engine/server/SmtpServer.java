@@ -17,7 +17,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
@@ -32,13 +31,13 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,28 +67,17 @@ public final class SmtpServer implements AutoCloseable {
     private final List<Cidr> proxyProtocolFrom;
     private @Nullable Channel serverChannel;
 
-    /** Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header. */
-    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock) {
-        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock,
-                SuppressionCheck.NONE);
-    }
-
-    /** As above, refusing RCPT of the addresses {@code suppression} names. */
-    public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
-            SuppressionCheck suppression) {
-        this(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics, workerThreads, clock, suppression,
-                MessageSigning.OFF, Schedulers.immediate(), IntakeDoor.NONE);
-    }
-
     /**
-     * As above, signing each accepted message with {@code signing} on {@code signingScheduler} (DKIM) and taking the
-     * bounces that come back to the bounce domain ({@code bounces.verp}) as {@code intake}.
+     * Listens on {@code smtp.listen}; connections from {@code smtp.proxy_protocol_from} start with a PROXY header.
+     * Sessions run on {@code sessionLoops}, which the caller owns (the relay shares them with its delivery client
+     * and database driver) and shuts down after this server; the accepting loop is this server's own. Each accepted
+     * message is signed with {@code signing} on {@code signingScheduler} (DKIM), and the bounces that come back to
+     * the bounce domain ({@code bounces.verp}) go to {@code intake}.
      */
     public SmtpServer(SmtpConfig smtp, RelayPolicy relayPolicy, Spool spool, @Nullable Authenticator authenticator,
-            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, int workerThreads, Clock clock,
-            SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler, IntakeDoor intake) {
+            @Nullable SslContext sslContext, ByteBudget budget, SmtpMetrics metrics, EventLoopGroup sessionLoops,
+            Clock clock, SuppressionCheck suppression, MessageSigning signing, Scheduler signingScheduler,
+            IntakeDoor intake) {
         this.proxyProtocolFrom = smtp.proxyProtocolFrom();
         this.listen = new InetSocketAddress(smtp.listen().host(), smtp.listen().port());
         this.services = new SessionServices(smtp, relayPolicy, spool, authenticator, sslContext, budget, metrics,
@@ -97,13 +85,13 @@ public final class SmtpServer implements AutoCloseable {
                 new ClientLimits(smtp.clientLimits(), relayPolicy.relayNetworks()), clock, suppression, signing,
                 signingScheduler, intake);
         this.commands = services.commands();
-        if (Epoll.isAvailable()) {
+        this.workerGroup = Objects.requireNonNull(sessionLoops, "sessionLoops");
+        // the listener's channel must be of the sessions' transport: epoll loops take epoll channels only
+        if (sessionLoops instanceof EpollEventLoopGroup) {
             bossGroup = new EpollEventLoopGroup(1);
-            workerGroup = new EpollEventLoopGroup(workerThreads);
             channelType = EpollServerSocketChannel.class;
         } else {
             bossGroup = new NioEventLoopGroup(1);
-            workerGroup = new NioEventLoopGroup(workerThreads);
             channelType = NioServerSocketChannel.class;
         }
     }
@@ -140,7 +128,7 @@ public final class SmtpServer implements AutoCloseable {
         serverChannel = channel;
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.info("SMTP listening on {}:{} ({})", bound.getHostString(), bound.getPort(),
-                Epoll.isAvailable() ? "epoll" : "nio");
+                channelType == EpollServerSocketChannel.class ? "epoll" : "nio");
         return bound;
     }
 
@@ -204,7 +192,6 @@ public final class SmtpServer implements AutoCloseable {
     public void close() {
         drain(Duration.ZERO);
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private static String sessionId() {

@@ -95,7 +95,7 @@ class GrafanaDashboardsIT {
             assertThat(scrape).contains("relay_delivery_pool_idle{node=\"" + NODE + "\",site=\"" + site + "\"}",
                     "relay_delivery_duration_seconds_bucket{", "site=\"" + site + "\"",
                     "relay_queue_ready{node=\"" + NODE + "\",priority=\"transactional\",site=\"" + site + "\"}",
-                    "relay_netty_eventloop_pending_tasks{group=\"smtp\"",
+                    "relay_netty_eventloop_pending_tasks{group=\"io\"",
                     "relay_netty_allocator_used_bytes{memory=\"direct\"");
             // present (-1: absent); its value depends on how far the write-back of the last deliveries has got
             assertThat(value(scrape, "relay_delivery_unwritten{node=\"" + NODE + "\"}")).isGreaterThanOrEqualTo(0);
