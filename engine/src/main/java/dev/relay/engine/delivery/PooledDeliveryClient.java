@@ -85,11 +85,6 @@ public final class PooledDeliveryClient implements DeliveryClient {
         this.maxWaiting = maxWaitingPerSite;
     }
 
-    /** The event loops outbound connections run on (for metrics); the same group Reactor Netty picks for them. */
-    public io.netty.channel.EventLoopGroup eventLoops() {
-        return loops.onClient(LoopResources.DEFAULT_NATIVE);
-    }
-
     @Override
     public Mono<AttemptResult> deliver(String site, List<NextHop> hops, SiteLimits limits, SitePacing pacing,
                                        Envelope envelope) {
