@@ -201,7 +201,7 @@ public final class RelayServer implements AutoCloseable {
 
         SenderMetrics senderMetrics = new SenderMetrics(registry, config.metrics().maxSenders());
         GroupCommitSpool spool = new GroupCommitSpool(pool, new GroupCommitSettings(config.database().committers(),
-                config.database().maxBatch(), 10_000), new SpoolMetrics(registry));
+                config.database().maxBatch(), 10_000, config.database().commitInterval()), new SpoolMetrics(registry));
         resources.push(spool);
 
         SmtpConfig smtpConfig = config.smtp();

@@ -1,13 +1,20 @@
 package dev.relay.storage;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
- * Group commit tuning: {@code committers} concurrent transactions, at most {@code maxBatch} messages
- * each, at most {@code queueCapacity} messages waiting.
+ * Group commit tuning: {@code committers} concurrent transactions, at most {@code maxBatch} messages each, at most
+ * {@code queueCapacity} messages waiting. While messages keep arriving from several sessions, a committer starts at
+ * most one commit per {@code interval} (zero: at once), so that at moderate rates a transaction carries several
+ * messages instead of one; a lone sender is never held (see {@link NaturalBatcher.Pace#whileGathering}).
  */
-public record GroupCommitSettings(int committers, int maxBatch, int queueCapacity) {
+public record GroupCommitSettings(int committers, int maxBatch, int queueCapacity, Duration interval) {
     /** One multi-row INSERT binds 11 parameters per message; PostgreSQL allows 65535. */
     public static final int MAX_BATCH_LIMIT = 5000;
-    public static final GroupCommitSettings DEFAULT = new GroupCommitSettings(2, 100, 10_000);
+    /** Longest {@code interval}: every {@code 250} of a busy relay may wait for it. */
+    public static final Duration MAX_INTERVAL = Duration.ofMillis(50);
+    public static final GroupCommitSettings DEFAULT = new GroupCommitSettings(1, 100, 10_000, Duration.ofMillis(2));
 
     public GroupCommitSettings {
         if (committers < 1) {
@@ -19,5 +26,15 @@ public record GroupCommitSettings(int committers, int maxBatch, int queueCapacit
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be >= 1, was " + queueCapacity);
         }
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.compareTo(MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("interval must be in [0, " + MAX_INTERVAL.toMillis() + " ms], was "
+                    + interval);
+        }
+    }
+
+    /** Commits at once, without an interval. */
+    public GroupCommitSettings(int committers, int maxBatch, int queueCapacity) {
+        this(committers, maxBatch, queueCapacity, Duration.ZERO);
     }
 }

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A {@link Spool} with natural group commit: stores go into a bounded queue; up to
@@ -70,7 +71,7 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
                     public void failed(List<PendingStore> batch, Throwable cause) {
                         observer.batchFailed(batch.size(), cause);
                     }
-                }, NaturalBatcher.Pace.NONE); // every 250 waits for its batch: no rest
+                }, new NaturalBatcher.Pace(settings.interval(), Schedulers.parallel(), true));
     }
 
     @Override

@@ -71,13 +71,18 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
     }
 
     /**
-     * At most one batch start per committer every {@code minInterval}, for writes off every caller's critical path:
-     * each batch costs a transaction whatever it holds, and natural batching alone makes batches of one or two
-     * members at moderate rates. A full batch does not rest. {@code timer} measures and waits out the interval
-     * (a virtual-time scheduler in tests).
+     * At most one batch start per committer every {@code minInterval}: each batch costs a transaction whatever it
+     * holds, and natural batching alone makes batches of one or two members at moderate rates. A full batch does
+     * not rest. {@code timer} measures and waits out the interval (a virtual-time scheduler in tests).
+     *
+     * <p>{@code whileGathering} is for batches a caller waits for (the {@code 250}): a committer rests only when
+     * the rest is likely to gather members, that is when members arrived while its batch was written or its last
+     * rest ended with several queued. A lone client that sends its next message only after the reply to the last one never
+     * makes a committer rest (every rest would only delay it), while many concurrent senders keep it resting and
+     * share the transactions. Without it the committer always rests (writes off every caller's critical path).
      */
-    record Pace(Duration minInterval, Scheduler timer) {
-        static final Pace NONE = new Pace(Duration.ZERO, Schedulers.immediate());
+    record Pace(Duration minInterval, Scheduler timer, boolean whileGathering) {
+        static final Pace NONE = new Pace(Duration.ZERO, Schedulers.immediate(), false);
 
         Pace {
             Objects.requireNonNull(minInterval, "minInterval");
@@ -85,6 +90,11 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
             if (minInterval.isNegative()) {
                 throw new IllegalArgumentException("minInterval must be >= 0, was " + minInterval);
             }
+        }
+
+        /** Always rests after a batch that was not full. */
+        Pace(Duration minInterval, Scheduler timer) {
+            this(minInterval, timer, false);
         }
     }
 
@@ -98,6 +108,13 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
     private final ConcurrentLinkedQueue<P> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger activeCommitters = new AtomicInteger();
+    /**
+     * Whether the last rest ended with at least two members queued ({@link Pace#whileGathering}): one is what a
+     * lone client sends during a rest, after the reply to its last message, and would keep a committer resting for
+     * it alone. Written by whichever committer's rest ended last; with several committers a stale value only costs
+     * or saves one rest.
+     */
+    private volatile boolean lastRestGathered;
     private volatile boolean closed;
 
     /** {@code writer} completes (with or without a value) when the batch is durable, errors otherwise. */
@@ -291,12 +308,21 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
         }
     }
 
-    /** The committer's slot stays taken until {@code restUntil} (the pace's clock; 0: now), then takes a batch. */
+    /**
+     * The committer's slot stays taken until {@code restUntil} (the pace's clock; 0: now), then takes a batch; with
+     * {@link Pace#whileGathering}, only while resting gathers members.
+     */
     private void finished(long restUntil) {
         long wait = restUntil == 0 || closed ? 0 : restUntil - pace.timer().now(TimeUnit.NANOSECONDS);
+        if (wait > 0 && pace.whileGathering() && queue.isEmpty() && !lastRestGathered) {
+            wait = 0; // nobody is coming: resting would only delay the next lone member
+        }
         if (wait > 0) {
             try {
-                pace.timer().schedule(this::release, wait, TimeUnit.NANOSECONDS);
+                pace.timer().schedule(() -> {
+                    lastRestGathered = queued.get() >= 2;
+                    release();
+                }, wait, TimeUnit.NANOSECONDS);
                 return;
             } catch (RejectedExecutionException stopping) {
                 // the timer is shut down with the relay: no rest then

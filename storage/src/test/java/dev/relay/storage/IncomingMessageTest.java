@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,9 @@ class IncomingMessageTest {
     void settingsValidated() {
         assertThatThrownBy(() -> new GroupCommitSettings(0, 100, 10)).hasMessageContaining("committers");
         assertThatThrownBy(() -> new GroupCommitSettings(1, 5001, 10)).hasMessageContaining("maxBatch");
-        assertThat(GroupCommitSettings.DEFAULT).isEqualTo(new GroupCommitSettings(2, 100, 10_000));
+        assertThatThrownBy(() -> new GroupCommitSettings(1, 100, 10, Duration.ofMillis(51)))
+                .hasMessageContaining("interval");
+        assertThat(GroupCommitSettings.DEFAULT).isEqualTo(new GroupCommitSettings(1, 100, 10_000, Duration.ofMillis(2)));
     }
 
     @Test

@@ -14,8 +14,8 @@ import reactor.core.publisher.Sinks;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * Isolation of a member that can never be written, and the pace's rest between batches on virtual time, with a
- * writer that answers from a script (no I/O).
+ * Isolation of a member that can never be written, and the pace's rest between batches on virtual time (always,
+ * and only while resting gathers members), with a writer that answers from a script (no I/O).
  */
 class NaturalBatcherTest {
     /** A member that records how it ended. */
@@ -184,5 +184,54 @@ class NaturalBatcherTest {
         time.advanceTimeBy(Duration.ofMillis(20));
         assertThat(writes).containsExactly(List.of("first"));
         assertThat(batcher.queued()).isZero();
+    }
+
+    @Test
+    void whileGatheringALoneClientWaitingForEachReplyIsNeverHeld() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        NaturalBatcher<Member> batcher = batcher(100, new NaturalBatcher.Pace(Duration.ofMillis(20), time, true));
+        Member first = new Member("first");
+        batcher.offer(first, () -> { });
+        firstWrite.tryEmitEmpty();
+        for (int i = 0; i < 3; i++) { // each sent after the reply to the one before, no time passing
+            Member next = new Member("next" + i);
+            batcher.offer(next, () -> { });
+            assertThat(next.result).isEqualTo("ok");
+        }
+        assertThat(writes).hasSize(4);
+    }
+
+    @Test
+    void whileGatheringMembersArrivingDuringAWriteMakeTheCommitterRestUntilTheRestGathersNoMore() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        NaturalBatcher<Member> batcher = batcher(100, new NaturalBatcher.Pace(Duration.ofMillis(20), time, true));
+        batcher.offer(new Member("first"), () -> { });
+        Member a = new Member("a");
+        batcher.offer(a, () -> { }); // arrives while "first" is written: others are sending
+        firstWrite.tryEmitEmpty();
+        assertThat(a.result).isEqualTo("pending"); // the committer rests
+
+        time.advanceTimeBy(Duration.ofMillis(5));
+        Member b = new Member("b");
+        batcher.offer(b, () -> { });
+        time.advanceTimeBy(Duration.ofMillis(14));
+        assertThat(results(List.of(a, b))).containsExactly("a pending", "b pending");
+        time.advanceTimeBy(Duration.ofMillis(1)); // 20 ms after "first" started
+        assertThat(writes).containsExactly(List.of("first"), List.of("a", "b"));
+
+        // that rest gathered two: the next one rests too, although nothing arrived while [a, b] was written
+        time.advanceTimeBy(Duration.ofMillis(5));
+        Member c = new Member("c");
+        batcher.offer(c, () -> { });
+        time.advanceTimeBy(Duration.ofMillis(14));
+        assertThat(c.result).isEqualTo("pending");
+        time.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(c.result).isEqualTo("ok");
+
+        // a rest that ended with one member (a lone client's next message) ends the resting
+        Member d = new Member("d");
+        batcher.offer(d, () -> { });
+        assertThat(d.result).isEqualTo("ok");
+        assertThat(writes).containsExactly(List.of("first"), List.of("a", "b"), List.of("c"), List.of("d"));
     }
 }

@@ -1,12 +1,19 @@
 package dev.relay.engine.config;
 
+import java.time.Duration;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code database}: an R2DBC URL ({@code r2dbc:postgresql://...}; null: embedded PostgreSQL in the data
- * directory), the connection pool size, the number of group-commit connections and their maximum batch.
+ * directory), the connection pool size, the number of group-commit connections, their maximum batch and the
+ * shortest interval between one connection's commits while messages keep arriving from several sessions.
  */
-public record DatabaseConfig(@Nullable String url, int poolSize, int committers, int maxBatch) {
+public record DatabaseConfig(@Nullable String url, int poolSize, int committers, int maxBatch,
+                             Duration commitInterval) {
+    /** Longest {@code commit_interval}: every {@code 250} of a busy relay may wait for it. */
+    static final Duration MAX_COMMIT_INTERVAL = Duration.ofMillis(50);
+
     public DatabaseConfig {
         if (url != null && !url.startsWith("r2dbc:")) {
             throw new ConfigException("database.url", "(hidden)", "must be an R2DBC URL starting with r2dbc:");
@@ -14,6 +21,11 @@ public record DatabaseConfig(@Nullable String url, int poolSize, int committers,
         Limits.check("database.pool_size", poolSize, 1, 1000);
         Limits.check("database.committers", committers, 1, 64);
         Limits.check("database.max_batch", maxBatch, 1, 100_000);
+        Objects.requireNonNull(commitInterval, "commitInterval");
+        if (commitInterval.isNegative() || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
+            throw new ConfigException("database.commit_interval", commitInterval.toMillis() + "ms",
+                    "must be between 0ms and " + MAX_COMMIT_INTERVAL.toMillis() + "ms");
+        }
         if (committers > poolSize) {
             throw new ConfigException("database.committers", String.valueOf(committers),
                     "must not exceed database.pool_size (" + poolSize + ")");
@@ -21,13 +33,13 @@ public record DatabaseConfig(@Nullable String url, int poolSize, int committers,
     }
 
     public static DatabaseConfig defaults() {
-        return new DatabaseConfig(null, 20, 2, 100);
+        return new DatabaseConfig(null, 20, 1, 100, Duration.ofMillis(2));
     }
 
     @Override
     public String toString() {
         // the URL may carry a password
         return "DatabaseConfig[url=" + (url == null ? "embedded" : "(set)") + ", poolSize=" + poolSize
-                + ", committers=" + committers + ", maxBatch=" + maxBatch + "]";
+                + ", committers=" + committers + ", maxBatch=" + maxBatch + ", commitInterval=" + commitInterval + "]";
     }
 }

@@ -140,7 +140,8 @@ public record RelayConfig(SmtpConfig smtp, HttpConfig http, DatabaseConfig datab
         Section d = root.section("database");
         DatabaseConfig dflt = DatabaseConfig.defaults();
         DatabaseConfig database = new DatabaseConfig(d.optionalString("url"), d.integer("pool_size", dflt.poolSize()),
-                d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()));
+                d.integer("committers", dflt.committers()), d.integer("max_batch", dflt.maxBatch()),
+                d.duration("commit_interval", dflt.commitInterval()));
         d.finish();
         DeliveryConfig delivery = delivery(root.section("delivery"), base);
         Section lg = root.section("log");

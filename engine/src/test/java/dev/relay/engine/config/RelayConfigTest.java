@@ -50,7 +50,7 @@ class RelayConfigTest {
         assertThat(c.smtp().tls()).isNull();
         assertThat(c.smtp().auth()).isEqualTo(new AuthConfig(null, true));
         assertThat(c.http().listen()).isEqualTo(new HostPort("127.0.0.1", 8025));
-        assertThat(c.database()).isEqualTo(new DatabaseConfig(null, 20, 2, 100));
+        assertThat(c.database()).isEqualTo(new DatabaseConfig(null, 20, 1, 100, Duration.ofMillis(2)));
         assertThat(c.delivery().routes()).isEmpty();
         assertThat(c.dataDirectory()).isEqualTo(Path.of("data"));
     }
@@ -266,6 +266,7 @@ class RelayConfigTest {
                   url: r2dbc:postgresql://db/relay
                   pool_size: 4
                   committers: 4
+                  commit_interval: 5ms
                   max_batch: 10
                 delivery:
                   routes: { example.test: "127.0.0.1:2526", "*": "smarthost:25" }
@@ -280,7 +281,7 @@ class RelayConfigTest {
         assertThat(s.tls()).isEqualTo(new TlsFiles(dir.resolve("certs/cert.pem"), Path.of("/abs/key.pem")));
         assertThat(s.auth()).isEqualTo(new AuthConfig(dir.resolve("users.yaml"), false));
         assertThat(c.http().listen().port()).isZero();
-        assertThat(c.database()).isEqualTo(new DatabaseConfig("r2dbc:postgresql://db/relay", 4, 4, 10));
+        assertThat(c.database()).isEqualTo(new DatabaseConfig("r2dbc:postgresql://db/relay", 4, 4, 10, Duration.ofMillis(5)));
         assertThat(c.delivery().routes()).containsExactly(
                 Map.entry("example.test", RouteTarget.parse("127.0.0.1:2526")), Map.entry("*", RouteTarget.parse("smarthost:25")));
         assertThat(c.dataDirectory()).isEqualTo(Path.of("/var/lib/relay"));
@@ -355,6 +356,11 @@ class RelayConfigTest {
         assertThat(configError(() -> run("smtp:\n  tls: {certificate: a.pem}\n")).key()).isEqualTo("smtp.tls.private_key");
         assertThat(configError(() -> run("database:\n  url: postgres://x\n")).key()).isEqualTo("database.url");
         assertThat(configError(() -> run("database:\n  committers: 30\n")).key()).isEqualTo("database.committers");
+        ConfigException interval = configError(() -> run("database:\n  commit_interval: 1s\n"));
+        assertThat(interval.key()).isEqualTo("database.commit_interval");
+        assertThat(interval.reason()).contains("between 0ms and 50ms");
+        assertThat(configError(() -> run("database:\n  commit_interval: soon\n")).key())
+                .isEqualTo("database.commit_interval");
         assertThat(configError(() -> run("smtp:\n  hostname: not a host\n")).key()).isEqualTo("smtp.hostname");
         assertThat(configError(() -> run("data_dir: \"\"\n")).key()).isEqualTo("data_dir");
         assertThat(configError(() -> run("smtp:\n  max_recipients: 1.5\n")).key()).isEqualTo("smtp.max_recipients");
