@@ -7,9 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What happened to each message of a {@link RateLoad} run, indexed by message. Every message is recorded at most
- * once (the first outcome wins), by the session that sent it; the latencies are written before the outcome is
- * published, so a reader that sees the outcome sees them too, even if a session thread is still running when the
- * run is cut off.
+ * once (the first outcome wins), by the connection that sent it; the latencies are written before the outcome is
+ * published, so a reader on another thread that sees the outcome sees them too.
  *
  * <p>All samples are kept (two ints per message, microseconds) and sorted at the end: the counts are bounded by
  * {@link RateLoadOptions#MAX_MESSAGES}, so the percentiles are exact and no histogram library is needed.
