@@ -57,8 +57,8 @@ final class LoadConnection {
     private ByteBuffer out;
 
     /** Opens a connection for message {@code k}; a failure to start connecting fails the message at once. */
-    static LoadConnection open(Selector selector, RateLoadOptions options, LoadMessage message, LoadResults results, Run run,
-                     int k, long now) throws IOException {
+    static LoadConnection open(Selector selector, RateLoadOptions options, LoadMessage message, LoadResults results,
+                               Run run, int k, long now) throws IOException {
         SocketChannel channel = SocketChannel.open();
         try {
             channel.configureBlocking(false);

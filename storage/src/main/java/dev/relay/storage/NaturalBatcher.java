@@ -77,9 +77,10 @@ final class NaturalBatcher<P extends NaturalBatcher.Pending> implements AutoClos
      *
      * <p>{@code whileGathering} is for batches a caller waits for (the {@code 250}): a committer rests only when
      * the rest is likely to gather members, that is when members arrived while its batch was written or its last
-     * rest ended with several queued. A lone client that sends its next message only after the reply to the last one never
-     * makes a committer rest (every rest would only delay it), while many concurrent senders keep it resting and
-     * share the transactions. Without it the committer always rests (writes off every caller's critical path).
+     * rest ended with several queued. A lone client that sends its next message only after the reply to the last
+     * one never makes a committer rest (every rest would only delay it), while many concurrent senders keep it
+     * resting and share the transactions. Without it the committer always rests (writes off every caller's
+     * critical path).
      */
     record Pace(Duration minInterval, Scheduler timer, boolean whileGathering) {
         static final Pace NONE = new Pace(Duration.ZERO, Schedulers.immediate(), false);

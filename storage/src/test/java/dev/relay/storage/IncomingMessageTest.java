@@ -41,7 +41,8 @@ class IncomingMessageTest {
         assertThatThrownBy(() -> new GroupCommitSettings(1, 5001, 10)).hasMessageContaining("maxBatch");
         assertThatThrownBy(() -> new GroupCommitSettings(1, 100, 10, Duration.ofMillis(51)))
                 .hasMessageContaining("interval");
-        assertThat(GroupCommitSettings.DEFAULT).isEqualTo(new GroupCommitSettings(1, 100, 10_000, Duration.ofMillis(2)));
+        assertThat(GroupCommitSettings.DEFAULT)
+                .isEqualTo(new GroupCommitSettings(1, 100, 10_000, Duration.ofMillis(2)));
     }
 
     @Test
