@@ -25,7 +25,7 @@ final class LoadConnection {
         /** The connection is ready for another message (after its last message's 250). */
         void idle(LoadConnection connection);
 
-        /** The connection is closed; {@code k} (if not -1) was the message it held, already recorded. */
+        /** The connection is closed; the message it held, if any, is already recorded. */
         void closed(LoadConnection connection);
     }
 
@@ -89,11 +89,6 @@ final class LoadConnection {
         this.k = k;
         this.state = State.CONNECTING;
         this.deadline = now + options.ioTimeout().toNanos();
-    }
-
-    /** The message this connection holds, or -1. */
-    int message() {
-        return k;
     }
 
     /** Sends message {@code m} on this idle connection. */
