@@ -1,5 +1,6 @@
 package dev.relay.engine.config;
 
+import dev.relay.storage.GroupCommitSettings;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -11,20 +12,17 @@ import org.jspecify.annotations.Nullable;
  */
 public record DatabaseConfig(@Nullable String url, int poolSize, int committers, int maxBatch,
                              Duration commitInterval) {
-    /** Longest {@code commit_interval}: every {@code 250} of a busy relay may wait for it. */
-    static final Duration MAX_COMMIT_INTERVAL = Duration.ofMillis(50);
-
     public DatabaseConfig {
         if (url != null && !url.startsWith("r2dbc:")) {
             throw new ConfigException("database.url", "(hidden)", "must be an R2DBC URL starting with r2dbc:");
         }
         Limits.check("database.pool_size", poolSize, 1, 1000);
         Limits.check("database.committers", committers, 1, 64);
-        Limits.check("database.max_batch", maxBatch, 1, 100_000);
+        Limits.check("database.max_batch", maxBatch, 1, GroupCommitSettings.MAX_BATCH_LIMIT);
         Objects.requireNonNull(commitInterval, "commitInterval");
-        if (commitInterval.isNegative() || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
+        if (commitInterval.isNegative() || commitInterval.compareTo(GroupCommitSettings.MAX_INTERVAL) > 0) {
             throw new ConfigException("database.commit_interval", commitInterval.toMillis() + "ms",
-                    "must be between 0ms and " + MAX_COMMIT_INTERVAL.toMillis() + "ms");
+                    "must be between 0ms and " + GroupCommitSettings.MAX_INTERVAL.toMillis() + "ms");
         }
         if (committers > poolSize) {
             throw new ConfigException("database.committers", String.valueOf(committers),

@@ -356,6 +356,10 @@ class RelayConfigTest {
         assertThat(configError(() -> run("smtp:\n  tls: {certificate: a.pem}\n")).key()).isEqualTo("smtp.tls.private_key");
         assertThat(configError(() -> run("database:\n  url: postgres://x\n")).key()).isEqualTo("database.url");
         assertThat(configError(() -> run("database:\n  committers: 30\n")).key()).isEqualTo("database.committers");
+        // the group commit's own limit, named at load instead of failing the start
+        ConfigException batch = configError(() -> run("database:\n  max_batch: 6000\n"));
+        assertThat(batch.key()).isEqualTo("database.max_batch");
+        assertThat(batch.reason()).contains("between 1 and 5000");
         ConfigException interval = configError(() -> run("database:\n  commit_interval: 1s\n"));
         assertThat(interval.key()).isEqualTo("database.commit_interval");
         assertThat(interval.reason()).contains("between 0ms and 50ms");
