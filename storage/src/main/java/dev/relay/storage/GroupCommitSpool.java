@@ -1,15 +1,20 @@
 package dev.relay.storage;
 
+import io.netty.buffer.ByteBuf;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -25,37 +30,56 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitSpool.class);
-    private static final String INSERT_MESSAGE = "INSERT INTO message(id, reverse_path, account, priority,"
-            + " received_at, size, body_8bit, smtputf8, client_address, helo, content)";
-    private static final int MESSAGE_COLUMNS = 11;
     /**
-     * The accepted event of every inserted message, fed by the message INSERT's RETURNING, with its client
-     * Message-ID (V10) from two array parameters (ids, Message-IDs) numbered from {@code first}, and its sender
-     * (V9's column, '' without AUTH as the write-back writes it; from V12, what a system's history is scoped by).
+     * A batch's messages, their accepted events (with webhook outbox rows and rollup counts) and their recipients,
+     * in ONE statement whose parameters are arrays, one per column: its text is the same for every batch, so each
+     * connection parses it once and PostgreSQL plans it once. Rows of literal parameters ({@code VALUES ($1, ...),
+     * ...}) made a different statement for every batch size: each new size was parsed and planned anew (20-40 ms
+     * for a batch of 100 on a busy machine, issue 14) exactly when a stall had grown the queue, lengthening it. The
+     * messages are in a data-modifying CTE, the recipients in the main INSERT; their foreign key is checked at the
+     * end of the statement, when the CTE's rows exist. Autocommitted alone it commits like a transaction, without
+     * the BEGIN and COMMIT round trips, which on loopback cost more than the insert.
      */
-    private static String acceptedEvents(int first) {
-        return "INSERT INTO event(message_id, kind, client_message_id, sender) SELECT m.id, "
-                + EventKind.ACCEPTED.code() + ", c.mid, coalesce(m.account, '') FROM m"
-                + " LEFT JOIN unnest($" + first + "::uuid[], $" + (first + 1) + "::text[]) AS c(id, mid)"
-                + " ON c.id = m.id RETURNING id, at, message_id, kind";
-    }
-    /** Their webhook outbox rows, in the same statement (reads {@code e}). */
-    private static final String ACCEPTED_OUTBOX = WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at,"
-            + " e.kind, coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id");
-    /** Their rollup counts, in the same statement. */
-    private static final String ACCEPTED_ROLLUP = Rollups.ctes("r", "SELECT coalesce(account, '') AS sender, "
-            + EventKind.ACCEPTED.code() + "::smallint AS kind FROM m");
-    private static final String INSERT_RECIPIENT = "INSERT INTO recipient(message_id, idx, address, domain,"
-            + " next_attempt_at, priority, state, claimed_by)";
-    private static final int RECIPIENT_COLUMNS = 8;
-    /** PostgreSQL allows 65535 parameters per statement. */
-    private static final int MAX_RECIPIENT_ROWS = 65_535 / RECIPIENT_COLUMNS;
+    static final String STORE = "WITH m AS (INSERT INTO message(id, reverse_path, account, priority, received_at,"
+            + " size, body_8bit, smtputf8, client_address, helo, content) SELECT * FROM unnest($1::uuid[],"
+            + " $2::text[], $3::text[], $4::smallint[], $5::timestamptz[], $6::integer[], $7::boolean[],"
+            + " $8::boolean[], $9::text[], $10::text[], $11::bytea[]) RETURNING id, account),"
+            // the accepted event of every message, with its client Message-ID (V10; null: none) and its sender
+            // (V9's column, '' without AUTH as the write-back writes it; from V12, what history is scoped by)
+            + " e AS (INSERT INTO event(message_id, kind, client_message_id, sender) SELECT m.id, "
+            + EventKind.ACCEPTED.code() + ", c.mid, coalesce(m.account, '') FROM m"
+            + " LEFT JOIN unnest($1::uuid[], $12::text[]) AS c(id, mid) ON c.id = m.id"
+            + " RETURNING id, at, message_id, kind),"
+            + " o AS (" + WebhookOutbox.insert("SELECT e.id AS event_id, e.at AS event_at, e.kind,"
+            + " coalesce(m.account, '') AS sender FROM e JOIN m ON m.id = e.message_id") + "), "
+            + Rollups.ctes("r", "SELECT coalesce(account, '') AS sender, " + EventKind.ACCEPTED.code()
+            + "::smallint AS kind FROM m")
+            + " INSERT INTO recipient(message_id, idx, address, domain, next_attempt_at, priority, state, claimed_by)"
+            + " SELECT * FROM unnest($13::uuid[], $14::smallint[], $15::text[], $16::text[], $17::timestamptz[],"
+            + " $18::smallint[], $19::smallint[], $20::text[])";
+    /**
+     * Content bytes per statement: a batch with more goes as several statements in one transaction. PostgreSQL
+     * refuses a Bind message (and an array) of 1 GB or more, and holds a statement's parameters, the array and the
+     * rows it makes in memory at once; 64 MiB keeps that small while batches of ordinary mail stay one statement.
+     */
+    static final long STATEMENT_BYTES = 64L << 20;
 
     private final ConnectionFactory pool;
+    private final long statementBytes;
     private final NaturalBatcher<PendingStore> batcher;
 
     public GroupCommitSpool(ConnectionFactory pool, GroupCommitSettings settings, SpoolObserver observer) {
+        this(pool, settings, observer, STATEMENT_BYTES);
+    }
+
+    /** With another content limit per statement than {@link #STATEMENT_BYTES}: tests of the several-statement path. */
+    GroupCommitSpool(ConnectionFactory pool, GroupCommitSettings settings, SpoolObserver observer,
+            long statementBytes) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        if (statementBytes < 1) {
+            throw new IllegalArgumentException("statementBytes must be at least 1, was " + statementBytes);
+        }
+        this.statementBytes = statementBytes;
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(observer, "observer");
         this.batcher = new NaturalBatcher<>(settings.committers(), settings.maxBatch(), settings.queueCapacity(),
@@ -111,134 +135,101 @@ public final class GroupCommitSpool implements Spool, AutoCloseable {
         return batcher.queued();
     }
 
-    /** One batch: a single statement when it fits the parameter limit, else a transaction of several. */
+    /** One batch: a single statement, or a transaction of several when its content passes the statement limit. */
     private Mono<Integer> write(List<PendingStore> batch) {
-        return Database.withConnection(pool, c -> fitsOneStatement(batch)
-                        ? insertInOneStatement(c, batch).thenReturn(batch.size())
-                        : Database.inTransaction(c, tx -> insert(tx, batch).thenReturn(batch.size())))
+        List<List<PendingStore>> statements =
+                split(batch, pending -> pending.message().content().readableBytes(), statementBytes);
+        return Database.withConnection(pool, c -> statements.size() == 1
+                        ? store(c, batch).thenReturn(batch.size())
+                        : Database.inTransaction(c, tx -> Flux.fromIterable(statements)
+                                .concatMap(part -> store(tx, part)).then(Mono.just(batch.size()))))
                 // a supplier: the exception (and its stack trace) is made only when it happens, not once per batch
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException("batch completed without a result")));
     }
 
-    private static int recipientRows(List<PendingStore> batch) {
-        int rows = 0;
-        for (PendingStore pending : batch) {
-            rows += pending.message().recipients().size();
-        }
-        return rows;
-    }
-
-    /** PostgreSQL takes at most 65535 parameters per statement. */
-    private static boolean fitsOneStatement(List<PendingStore> batch) {
-        return batch.size() * MESSAGE_COLUMNS + recipientRows(batch) * RECIPIENT_COLUMNS + 2 <= 65_535;
-    }
-
-    /**
-     * The whole batch as ONE autocommitted statement: the messages in a data-modifying CTE, the recipients in the
-     * main INSERT. It commits atomically like a transaction, but without the BEGIN and COMMIT round trips, which
-     * on loopback cost more than the insert itself. (The recipients' foreign key is checked at the end of the
-     * statement, when the CTE's rows exist.)
-     */
-    private static Mono<Void> insertInOneStatement(Connection c, List<PendingStore> batch) {
-        int recipientRows = recipientRows(batch);
-        int ids = batch.size() * MESSAGE_COLUMNS + recipientRows * RECIPIENT_COLUMNS + 1;
-        String sql = "WITH m AS (" + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account),"
-                + " e AS (" + acceptedEvents(ids) + "), o AS (" + ACCEPTED_OUTBOX + "), " + ACCEPTED_ROLLUP + " "
-                + valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, recipientRows, batch.size() * MESSAGE_COLUMNS + 1);
-        Statement statement = c.createStatement(sql);
-        int p = 0;
-        for (PendingStore pending : batch) {
-            p = bindMessage(statement, p, pending.message());
-        }
-        for (PendingStore pending : batch) {
-            List<String> rcpts = pending.message().recipients();
-            for (int i = 0; i < rcpts.size(); i++) {
-                p = bindRecipient(statement, p, pending, i);
+    /** Items in order, cut where the next one would take a part past {@code limit}; an item over it goes alone. */
+    static <T> List<List<T>> split(List<T> items, ToLongFunction<T> size, long limit) {
+        List<List<T>> parts = new ArrayList<>();
+        int from = 0;
+        long bytes = 0;
+        for (int i = 0; i < items.size(); i++) {
+            long next = size.applyAsLong(items.get(i));
+            if (i > from && bytes + next > limit) {
+                parts.add(items.subList(from, i));
+                from = i;
+                bytes = 0;
             }
+            bytes += next;
         }
-        bindMessageIds(statement, p, batch);
-        return rowsUpdated(statement);
+        parts.add(items.subList(from, items.size()));
+        return parts;
+    }
+
+    private static Mono<Void> store(Connection c, List<PendingStore> part) {
+        int n = part.size();
+        UUID[] ids = new UUID[n];
+        String[] reversePaths = new String[n];
+        String[] accounts = new String[n];
+        Short[] priorities = new Short[n];
+        Instant[] received = new Instant[n];
+        Integer[] sizes = new Integer[n];
+        Boolean[] body8bit = new Boolean[n];
+        Boolean[] smtputf8 = new Boolean[n];
+        String[] clientAddresses = new String[n];
+        String[] helos = new String[n];
+        List<ByteBuf> contents = new ArrayList<>(n);
+        String[] clientMessageIds = new String[n];
+        int recipients = 0;
+        for (int i = 0; i < n; i++) {
+            IncomingMessage m = part.get(i).message();
+            ids[i] = m.id().uuid();
+            reversePaths[i] = m.reversePath();
+            accounts[i] = m.account();
+            priorities[i] = m.priority().code();
+            received[i] = m.receivedAt();
+            sizes[i] = m.size();
+            body8bit[i] = m.body8bit();
+            smtputf8[i] = m.smtputf8();
+            clientAddresses[i] = m.clientAddress();
+            helos[i] = m.helo();
+            contents.add(m.content());
+            clientMessageIds[i] = m.clientMessageId();
+            recipients += m.recipients().size();
+        }
+        Statement s = c.createStatement(STORE).bind(0, ids).bind(1, reversePaths).bind(2, accounts)
+                .bind(3, priorities).bind(4, received).bind(5, sizes).bind(6, body8bit).bind(7, smtputf8)
+                .bind(8, clientAddresses).bind(9, helos).bind(10, new BinaryContents(contents))
+                .bind(11, clientMessageIds);
+        return rowsUpdated(bindRecipients(s, 12, part, recipients));
     }
 
     /** Recipients start queued and due at once, or in flight for the node that stores them claimed. */
-    private static int bindRecipient(Statement s, int p, PendingStore pending, int index) {
-        IncomingMessage m = pending.message();
-        String address = m.recipients().get(index);
-        String node = pending.claimedBy();
-        s.bind(p, m.id().uuid()).bind(p + 1, (short) index).bind(p + 2, address)
-                .bind(p + 3, IncomingMessage.domainOf(address)).bind(p + 4, m.receivedAt())
-                .bind(p + 5, m.priority().code()).bind(p + 6, node == null ? (short) 0 : (short) 1);
-        Statements.bindNullable(s, p + 7, node, String.class);
-        return p + RECIPIENT_COLUMNS;
-    }
-
-    /** Two multi-row INSERTs per batch in a transaction (recipients chunked under the parameter limit). */
-    private static Mono<Void> insert(Connection c, List<PendingStore> batch) {
-        Statement messages = c.createStatement("WITH m AS ("
-                + valuesSql(INSERT_MESSAGE, MESSAGE_COLUMNS, batch.size()) + " RETURNING id, account), e AS ("
-                + acceptedEvents(batch.size() * MESSAGE_COLUMNS + 1) + "), o AS (" + ACCEPTED_OUTBOX + "), "
-                + ACCEPTED_ROLLUP + " SELECT count(*) FROM m");
-        int p = 0;
-        for (PendingStore pending : batch) {
-            p = bindMessage(messages, p, pending.message());
-        }
-        bindMessageIds(messages, p, batch);
-        Mono<Void> work = rowsUpdated(messages);
-        List<Object[]> rows = new ArrayList<>(); // (pending, recipient index)
-        for (PendingStore pending : batch) {
-            for (int i = 0; i < pending.message().recipients().size(); i++) {
-                rows.add(new Object[] {pending, i});
+    private static Statement bindRecipients(Statement s, int p, List<PendingStore> part, int rows) {
+        UUID[] messages = new UUID[rows];
+        Short[] indexes = new Short[rows];
+        String[] addresses = new String[rows];
+        String[] domains = new String[rows];
+        Instant[] due = new Instant[rows];
+        Short[] priorities = new Short[rows];
+        Short[] states = new Short[rows];
+        String[] nodes = new String[rows];
+        int r = 0;
+        for (PendingStore pending : part) {
+            IncomingMessage m = pending.message();
+            String node = pending.claimedBy();
+            for (int i = 0; i < m.recipients().size(); i++, r++) {
+                messages[r] = m.id().uuid();
+                indexes[r] = (short) i;
+                addresses[r] = m.recipients().get(i);
+                domains[r] = IncomingMessage.domainOf(addresses[r]);
+                due[r] = m.receivedAt();
+                priorities[r] = m.priority().code();
+                states[r] = node == null ? (short) 0 : (short) 1;
+                nodes[r] = node;
             }
         }
-        for (int from = 0; from < rows.size(); from += MAX_RECIPIENT_ROWS) {
-            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + MAX_RECIPIENT_ROWS));
-            Statement s = c.createStatement(valuesSql(INSERT_RECIPIENT, RECIPIENT_COLUMNS, chunk.size()));
-            int q = 0;
-            for (Object[] row : chunk) {
-                q = bindRecipient(s, q, (PendingStore) row[0], (Integer) row[1]);
-            }
-            work = work.then(rowsUpdated(s));
-        }
-        return work;
-    }
-
-    static String valuesSql(String insert, int columns, int rows) {
-        return valuesSql(insert, columns, rows, 1);
-    }
-
-    static String valuesSql(String insert, int columns, int rows, int firstParameter) {
-        StringBuilder sql = new StringBuilder(insert.length() + rows * columns * 6).append(insert).append(" VALUES ");
-        int n = firstParameter;
-        for (int r = 0; r < rows; r++) {
-            sql.append(r == 0 ? "(" : ", (");
-            for (int col = 0; col < columns; col++) {
-                sql.append(col == 0 ? "$" : ", $").append(n++);
-            }
-            sql.append(')');
-        }
-        return sql.toString();
-    }
-
-    private static int bindMessage(Statement s, int p, IncomingMessage m) {
-        s.bind(p, m.id().uuid()).bind(p + 1, m.reversePath());
-        Statements.bindNullable(s, p + 2, m.account(), String.class);
-        s.bind(p + 3, m.priority().code()).bind(p + 4, m.receivedAt()).bind(p + 5, m.size())
-                .bind(p + 6, m.body8bit()).bind(p + 7, m.smtputf8())
-                .bind(p + 8, m.clientAddress()).bind(p + 9, m.helo())
-                .bind(p + 10, new BinaryContent(m.content()));
-        return p + MESSAGE_COLUMNS;
-    }
-
-    /** The two arrays of {@link #acceptedEvents}: each message's id and client Message-ID (null: none). */
-    private static void bindMessageIds(Statement s, int p, List<PendingStore> batch) {
-        java.util.UUID[] ids = new java.util.UUID[batch.size()];
-        String[] messageIds = new String[batch.size()];
-        for (int i = 0; i < ids.length; i++) {
-            IncomingMessage m = batch.get(i).message();
-            ids[i] = m.id().uuid();
-            messageIds[i] = m.clientMessageId();
-        }
-        s.bind(p, ids).bind(p + 1, messageIds);
+        return s.bind(p, messages).bind(p + 1, indexes).bind(p + 2, addresses).bind(p + 3, domains)
+                .bind(p + 4, due).bind(p + 5, priorities).bind(p + 6, states).bind(p + 7, nodes);
     }
 
     private static Mono<Void> rowsUpdated(Statement s) {
