@@ -1,6 +1,5 @@
 package dev.relay.storage;
 
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,26 +24,42 @@ public final class ClientMessageId {
             int close = v.indexOf('>');
             v = (close < 0 ? v.substring(1) : v.substring(1, close)).strip();
         }
+        if (plainAscii(v)) {
+            return v.isEmpty() ? null : v; // the usual case, without a copy (one per accepted message)
+        }
         StringBuilder out = new StringBuilder(Math.min(v.length(), MAX_BYTES));
         int bytes = 0;
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            String piece;
-            if (Character.isHighSurrogate(c) && i + 1 < v.length() && Character.isLowSurrogate(v.charAt(i + 1))) {
-                piece = v.substring(i, i + 2);
-                i++;
-            } else if (Character.isSurrogate(c) || c < 0x20 || c == 0x7f) {
-                piece = "?";
-            } else {
-                piece = String.valueOf(c);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < v.length()
+                    && Character.isLowSurrogate(v.charAt(i + 1));
+            if (!pair && (Character.isSurrogate(c) || c < 0x20 || c == 0x7f)) {
+                c = '?';
             }
-            int n = piece.getBytes(StandardCharsets.UTF_8).length;
+            int n = pair ? 4 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // its length in UTF-8
             if (bytes + n > MAX_BYTES) {
                 break;
             }
             bytes += n;
-            out.append(piece);
+            out.append(c);
+            if (pair) {
+                out.append(v.charAt(++i));
+            }
         }
         return out.length() == 0 ? null : out.toString();
+    }
+
+    /** Printable US-ASCII only and short enough: kept as it is. */
+    private static boolean plainAscii(String v) {
+        if (v.length() > MAX_BYTES) {
+            return false;
+        }
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 }

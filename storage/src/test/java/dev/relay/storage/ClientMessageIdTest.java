@@ -28,5 +28,16 @@ class ClientMessageIdTest {
         String emoji = ClientMessageId.normalise("\ud83d\ude00".repeat(300));
         assertThat(emoji.getBytes(StandardCharsets.UTF_8).length).isEqualTo(996);
         assertThat(emoji).doesNotContain("?");
+        // 2-byte characters: 499 of them are 998 bytes
+        assertThat(ClientMessageId.normalise("é".repeat(600))).isEqualTo("é".repeat(499));
+        assertThat(ClientMessageId.normalise("<ü-" + "a".repeat(994) + ">")).isEqualTo("ü-" + "a".repeat(994));
+    }
+
+    @Test
+    void aPlainValueIsKeptAsItIs() {
+        String plain = "a.1@shop.example";
+        assertThat(ClientMessageId.normalise(plain)).isSameAs(plain);
+        assertThat(ClientMessageId.normalise("x".repeat(998))).hasSize(998);
+        assertThat(ClientMessageId.normalise("x".repeat(999))).hasSize(998);
     }
 }
