@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,14 +19,15 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A {@link Spool} with natural group commit: stores go into a bounded queue; up to
- * {@code committers} workers each take everything queued (up to {@code maxBatch}) and write it in
- * one transaction, then complete every member. Arrivals during a commit form the next batch; there
- * is no timer. Each message gets its {@code accepted} event in the same statement; its recipients are queued
- * (due at once, with the message's priority) or, through {@link #storeClaimed}, in flight for a node. A full queue fails at once; a failed batch fails all its members and the next batch
- * tries again on a fresh connection. Everything runs on R2DBC's reactive calls; completions are
- * signalled on the driver's I/O thread. Cancelling a queued store drops it; cancelling one already
- * in a batch does not stop the commit.
+ * A {@link Spool} with natural group commit: stores go into a bounded queue; up to {@code committers} workers each
+ * take everything queued (up to {@code maxBatch}) and write it in one transaction ({@link #STORE}), then complete
+ * every member. Arrivals during a commit form the next batch; while they keep coming, a worker starts its next commit
+ * no sooner than the settings' interval after its last ({@link GroupCommitSettings}). Each message gets its
+ * {@code accepted} event in the same statement; its recipients are queued (due at once, with the message's
+ * priority) or, through {@link #storeClaimed}, in flight for a node. A full queue fails at once; a failed batch
+ * fails all its members and the next batch tries again on a fresh connection. Everything runs on R2DBC's reactive
+ * calls; completions are signalled on the driver's I/O thread. Cancelling a queued store drops it; cancelling one
+ * already in a batch does not stop the commit.
  */
 public final class GroupCommitSpool implements Spool, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitSpool.class);
