@@ -35,13 +35,24 @@ public record SmtpConfig(
     public static final List<Cidr> DEFAULT_RELAY_NETWORKS =
             List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
 
+    /**
+     * PostgreSQL keeps a message's content in one {@code bytea} value and takes it in one Bind message, both under
+     * 1 GB; 1000 MiB leaves room for the {@code Received} and {@code DKIM-Signature} fields added before the commit.
+     * A larger limit would accept a body (after {@code SIZE} said yes) that could never be committed.
+     */
+    public static final long MAX_MESSAGE_SIZE = 1000L << 20;
+
     public SmtpConfig {
         Objects.requireNonNull(listen, "smtp.listen");
         Objects.requireNonNull(hostname, "smtp.hostname");
         if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\\.?")) {
             throw new ConfigException("smtp.hostname", hostname, "must be a host name such as mail.example.com");
         }
-        Limits.check("smtp.max_message_size", maxMessageSize, 1, 1L << 40);
+        if (maxMessageSize < 1 || maxMessageSize > MAX_MESSAGE_SIZE) {
+            throw new ConfigException("smtp.max_message_size", String.valueOf(maxMessageSize), "must be between 1 and "
+                    + MAX_MESSAGE_SIZE + " (1000MB): the database stores a message as one value, which must stay"
+                    + " under 1 GB with the header fields the relay adds");
+        }
         Limits.check("smtp.max_recipients", maxRecipients, 1, 10_000);
         Limits.check("smtp.max_connections", maxConnections, 1, 1_000_000);
         Limits.positive("smtp.command_timeout", commandTimeout);

@@ -312,8 +312,18 @@ class RelayConfigTest {
         assertThat(e.value()).isEqualTo("30 megs");
         assertThat(configError(() -> run("smtp:\n  max_message_size: -1\n")).key()).isEqualTo("smtp.max_message_size");
         assertThat(configError(() -> run("smtp:\n  max_message_size: 0\n")).reason()).contains("between");
-        assertThat(configError(() -> run("smtp:\n  max_message_size: 1GB\n  max_bytes_in_flight: 1MB\n")).key())
+        assertThat(configError(() -> run("smtp:\n  max_message_size: 500MB\n  max_bytes_in_flight: 1MB\n")).key())
                 .isEqualTo("smtp.max_bytes_in_flight");
+    }
+
+    /** A body the database cannot hold in one value must not get a SIZE promise (PostgreSQL: under 1 GB). */
+    @Test
+    void messageSizeStopsBelowWhatTheDatabaseHoldsInOneValue() throws IOException {
+        ConfigException e = configError(() -> run("smtp:\n  max_message_size: 1GB\n  max_bytes_in_flight: 2GB\n"));
+        assertThat(e.key()).isEqualTo("smtp.max_message_size");
+        assertThat(e.reason()).contains("between 1 and 1048576000").contains("under 1 GB");
+        assertThat(load("smtp:\n  max_message_size: 1000MB\n  max_bytes_in_flight: 1000MB\n").smtp()
+                .maxMessageSize()).isEqualTo(1000L << 20);
     }
 
     @Test
