@@ -17,9 +17,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Sends message content to {@code bytea} ({@link BinaryContent}) and {@code bytea[]} ({@link BinaryContents}) in the
- * binary wire format: the bytes as they are, zero-copy from the session's buffers. r2dbc-postgresql's own {@code byte[]}/{@code ByteBuffer} codecs send bytea as hex text, which
- * doubles the bytes on the wire and makes both sides encode and parse them; at 20 KiB messages that was a visible
- * share of the commit time. Registered through r2dbc-postgresql's extension mechanism (ServiceLoader).
+ * binary wire format: the bytes as they are, zero-copy from the session's buffers. r2dbc-postgresql's own
+ * {@code byte[]}/{@code ByteBuffer} codecs send bytea as hex text, which doubles the bytes on the wire and makes both
+ * sides encode and parse them; at 20 KiB messages that was a visible share of the commit time. Registered through
+ * r2dbc-postgresql's extension mechanism (ServiceLoader).
  */
 public final class BinaryContentCodec implements Codec<Object>, CodecRegistrar {
     private static final int BYTEA = PostgresqlObjectId.BYTEA.getObjectId();
