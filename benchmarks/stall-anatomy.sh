@@ -40,7 +40,9 @@ log() { echo "stall-anatomy: $*" >&2; }
 for port in 2525 2627 8025; do
   if port_open 127.0.0.1 "$port"; then log "port $port is in use (another bench running?); stop it first"; exit 1; fi
 done
-[ -f "$root/benchmarks/target/benchmarks.jar" ] || (cd "$root" && mvn -q -B -DskipTests package -pl engine,benchmarks -am)
+if [ ! -f "$root/benchmarks/target/benchmarks.jar" ]; then
+  (cd "$root" && mvn -q -B -DskipTests package -pl engine,benchmarks -am)
+fi
 build_tools >/dev/null
 relay_train "$root" "$root/benchmarks/target/aot-training" "$BENCH_DIR"
 rm -rf "$out" && mkdir -p "$out"

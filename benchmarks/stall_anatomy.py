@@ -97,7 +97,8 @@ def report(directory):
 
     slow = collections.defaultdict(float)
     locks = collections.Counter()
-    stamp = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) UTC \[\d+\] LOG:  (duration: ([\d.]+) ms|process \d+ still)")
+    stamp = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) UTC \[\d+\] LOG:  "
+                       r"(duration: ([\d.]+) ms|process \d+ still)")
     for line in read(os.path.join(directory, "postgres.log")).splitlines():
         m = stamp.match(line)
         if not m:
