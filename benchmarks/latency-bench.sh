@@ -85,13 +85,7 @@ start_sink() {
 
 # wait_drained PORT: until the sink on PORT has received nothing for 2 s (at most $drain_max s)
 wait_drained() {
-  local stats="$out/sink-$1.stats" last="" same=0 now
-  for _ in $(seq 1 $((drain_max * 2))); do
-    now=$(stat_get messages "$stats")
-    if [ "$now" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 4 ] && return 0; else same=0; last=$now; fi
-    sleep 0.5
-  done
-  log "deliveries to $1 still running after ${drain_max}s; going on"
+  sink_quiet "$out/sink-$1.stats" "$drain_max" || log "deliveries to $1 still running after ${drain_max}s; going on"
 }
 
 emit() { echo "$*" | tee -a "$results"; }

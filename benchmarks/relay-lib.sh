@@ -86,3 +86,15 @@ relay_stop() {
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 }
+
+# sink_quiet STATS SECONDS: waits until a counting sink's STATS file shows no new message for 2 s (polled every
+# 0.5 s), at most SECONDS; fails if deliveries were still arriving then (needs lib.sh's stat_get)
+sink_quiet() {
+  local stats=$1 last="" same=0 now
+  for _ in $(seq 1 $(($2 * 2))); do
+    now=$(stat_get messages "$stats")
+    if [ "$now" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 4 ] && return 0; else same=0; last=$now; fi
+    sleep 0.5
+  done
+  return 1
+}

@@ -73,12 +73,7 @@ for _ in $(seq 1 50); do [ -s "$out/sink.stats" ] && break; sleep 0.1; done
 log "warm-up: $warm_n messages (smtp-load, 50 sessions)"
 "$BUILD_DIR/smtp-load" --target 127.0.0.1:2525 -n "$warm_n" -c 50 -s 2048 --per-conn 100 --run-id "w$$" \
   --timeout 300 -q >/dev/null || true
-last="" same=0
-for _ in $(seq 1 240); do
-  now=$(stat_get messages "$out/sink.stats")
-  if [ "$now" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 4 ] && break; else same=0; last=$now; fi
-  sleep 0.5
-done
+sink_quiet "$out/sink.stats" 120 || log "deliveries of the warm-up still running after 120s; going on"
 log_from=$(wc -l <"$work/data/postgres/postgres.log")
 
 seconds=$((duration + 7))
