@@ -29,8 +29,10 @@ import reactor.core.scheduler.Scheduler;
  * of the snapshot in force is a gauge, so an alert can say when a node works from an old copy.
  *
  * <p>The snapshot is an immutable value swapped atomically: readers on event loops never lock and never wait.
- * Refreshes are serialised by {@code concatMap} on {@code scheduler}; listeners run on the thread that completed the
- * read, after the swap.
+ * Periodic refreshes are serialised by {@code concatMap} on {@code scheduler}, but an admin change refreshes at once
+ * and may overlap one: a read is installed only if no read that started after it is already in force, so a periodic
+ * read that began before the change and ends after the admin's read cannot put the old state back. Listeners run on
+ * the thread that completed the read, after the swap.
  */
 public final class SystemDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SystemDirectory.class);
@@ -40,6 +42,10 @@ public final class SystemDirectory implements AutoCloseable {
     private final Scheduler scheduler;
     private final LongSupplier nanoTime;
     private volatile Identities current = Identities.EMPTY;
+    /** Reads started so far; each read is numbered when it starts. */
+    private final AtomicLong reads = new AtomicLong();
+    /** The number of the read in force (guarded by {@code this}). */
+    private long installedRead;
     private final AtomicLong loadedAtNanos;
     private final List<Consumer<Identities>> listeners = new CopyOnWriteArrayList<>();
     private final Counter succeeded;
@@ -73,14 +79,30 @@ public final class SystemDirectory implements AutoCloseable {
 
     /** Reads the snapshot now; an error is returned to the caller, the last snapshot stays in force. */
     public Mono<Identities> refresh() {
-        return Mono.defer(loader).map(Identities::new).doOnNext(next -> {
-            current = next;
-            loadedAtNanos.set(nanoTime.getAsLong());
-            succeeded.increment();
-            for (Consumer<Identities> l : listeners) {
-                l.accept(next);
-            }
+        return Mono.defer(() -> {
+            long read = reads.incrementAndGet();
+            return loader.get().map(snapshot -> {
+                succeeded.increment();
+                Identities next = new Identities(snapshot);
+                if (!install(read, next)) {
+                    return current; // a read that started later is in force already
+                }
+                for (Consumer<Identities> l : listeners) {
+                    l.accept(next);
+                }
+                return next;
+            });
         }).doOnError(e -> failed.increment());
+    }
+
+    private synchronized boolean install(long read, Identities next) {
+        if (read < installedRead) {
+            return false;
+        }
+        installedRead = read;
+        current = next;
+        loadedAtNanos.set(nanoTime.getAsLong());
+        return true;
     }
 
     /** Starts the periodic refresh (the first read is the caller's, so a start can wait for it). */

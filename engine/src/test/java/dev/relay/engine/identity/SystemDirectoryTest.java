@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 class SystemDirectoryTest {
@@ -58,5 +59,37 @@ class SystemDirectoryTest {
         assertThat(directory.current().system("crm")).isNotNull();
         assertThat(registry.get("relay.systems.snapshot.age").gauge().value()).isZero();
         assertThat(seen).hasSize(2);
+    }
+
+    /**
+     * An admin change refreshes at once while a periodic read may be under way: the read that started first and
+     * ends last must not put the state from before the change back (SystemsIT saw a disabled system still log in).
+     */
+    @Test
+    void aReadThatStartedEarlierDoesNotReplaceALaterOneInForce() {
+        List<Identities> seen = new ArrayList<>();
+        directory.onRefresh(seen::add);
+        Sinks.One<Snapshot> before = Sinks.one();
+        Sinks.One<Snapshot> after = Sinks.one();
+        next.set(before.asMono());
+        AtomicReference<Identities> periodic = new AtomicReference<>();
+        directory.refresh().subscribe(periodic::set);
+        next.set(after.asMono());
+        AtomicReference<Identities> admin = new AtomicReference<>();
+        directory.refresh().subscribe(admin::set);
+
+        after.tryEmitValue(one("crm"));
+        before.tryEmitValue(one("shop"));
+
+        assertThat(directory.current().system("crm")).isNotNull();
+        assertThat(directory.current().system("shop")).as("the older read is not installed").isNull();
+        assertThat(periodic.get()).isSameAs(directory.current());
+        assertThat(admin.get()).isSameAs(directory.current());
+        assertThat(seen).containsExactly(directory.current());
+        assertThat(refreshes("ok")).isEqualTo(2);
+
+        next.set(Mono.just(one("erp")));
+        directory.refresh().block();
+        assertThat(directory.current().system("erp")).as("a read started later still replaces it").isNotNull();
     }
 }
