@@ -3,6 +3,7 @@
 # relay and, in the same run, for the bench Postfix (../shared/bench/setup-postfix.sh) as the reference.
 #   benchmarks/latency-bench.sh [-s 2048] [--duration 30] [--warmup 5] [--levels "50 80 100"] [--per-conn 100]
 #                               [--sessions 200] [-n 20000] [-c 50] [--max RATE] [--no-postfix] [--no-build]
+#                               [--work DIR]
 # For each server: a discarded closed-loop warm-up (smtp-load, n/4 messages), then the maximum: smtp-load closed
 # loop, -n messages over -c sessions, --per-conn messages per connection; its msgs_per_s (accepted / wall time) is
 # 100 %. Then RateLoad (open loop, fixed arrival schedule, see benchmarks/README.md) at each level for --warmup +
@@ -16,6 +17,8 @@
 # Each relay level also reports the relay's CPU per delivered message at that fixed rate (cpu_ms_per_msg, its JVM
 # and its PostgreSQL apart), from the level's start until its deliveries stopped: with --max RATE --levels 100 a
 # fixed-rate CPU comparison, e.g. with and without RELAY_BENCH_DKIM=1 (issue 15's cost figure).
+# --work DIR puts the relay and its database there (default benchmarks/target/bench): /dev/shm/... gives a run whose
+# commits flush nothing, which separates the disk's share of the tail from the relay's (never a result in itself).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="${RELAY_BENCH_DIR:-$root/../shared/bench}"
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --max) fixed_max=$2; shift 2 ;;
     --no-postfix) postfix=0; shift ;;
     --no-build) build=0; shift ;;
+    --work) work=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "latency-bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
